@@ -1,0 +1,42 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/clipcabinet/webhooks/internal/config"
+	"github.com/clipcabinet/webhooks/internal/store"
+)
+
+func migrate(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return fmt.Errorf("configuration:\n%w", err)
+	}
+	if cfg.DatabaseURL == "" {
+		return errors.New("DATABASE_URL: is required")
+	}
+	pool, err := store.Connect(ctx, cfg.DatabaseURL, 2)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	cmd := "up"
+	if len(args) > 0 {
+		cmd = args[0]
+	}
+	switch cmd {
+	case "up":
+		if err := store.Migrate(ctx, pool); err != nil {
+			return err
+		}
+		return store.MigrateStatus(ctx, pool, stdout)
+	case "down":
+		return store.MigrateDown(ctx, pool)
+	case "status":
+		return store.MigrateStatus(ctx, pool, stdout)
+	}
+	return fmt.Errorf("migrate: unknown subcommand %q (up, down or status)", cmd)
+}

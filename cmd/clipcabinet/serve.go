@@ -1,0 +1,101 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/clipcabinet/webhooks/internal/config"
+	"github.com/clipcabinet/webhooks/internal/dispatch"
+	"github.com/clipcabinet/webhooks/internal/netguard"
+	"github.com/clipcabinet/webhooks/internal/store"
+	"github.com/clipcabinet/webhooks/web"
+)
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+}
+
+func serve(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	noMigrate := fs.Bool("no-migrate", false, "do not apply migrations at start")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := config.Load(getenv)
+	if err == nil {
+		err = cfg.RequireServe()
+	}
+	if err != nil {
+		return fmt.Errorf("configuration:\n%w", err)
+	}
+	log := newLogger(cfg, stderr)
+
+	pool, err := store.Connect(ctx, cfg.DatabaseURL, 24)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	if !*noMigrate {
+		if err := store.Migrate(ctx, pool); err != nil {
+			return err
+		}
+	}
+	st, err := store.New(pool, store.Options{EncryptionKey: cfg.EncryptionKey})
+	if err != nil {
+		return err
+	}
+
+	d := dispatch.New(dispatch.Options{
+		Store: st, Logger: log,
+		Client: netguard.NewClient(netguard.ClientOptions{
+			Policy:              netguard.Policy{AllowPrivate: cfg.AllowPrivateTargets},
+			MaxIdleConnsPerHost: cfg.EndpointConcurrency,
+		}),
+		Schedule: cfg.RetrySchedule, AttemptTimeout: cfg.AttemptTimeout, Workers: cfg.Workers,
+		EndpointConcurrency: cfg.EndpointConcurrency, ClaimBatch: cfg.ClaimBatch,
+	})
+	srv := &http.Server{
+		Addr:              cfg.Addr,
+		Handler:           web.New(web.Deps{Config: cfg, Store: st, Logger: log, Wake: d.Wake}),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("CLIPCABINET_ADDR: %w", err)
+	}
+	d.Start(ctx)
+	log.Info("serving", "addr", ln.Addr().String(), "base_url", cfg.BaseURL.String(),
+		"api", cfg.APIToken != "", "private_targets", cfg.AllowPrivateTargets, "workers", cfg.Workers)
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		d.Stop(context.Background())
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing requests and attempts in flight")
+	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Warn("shutdown", "err", err)
+	}
+	d.Stop(sctx)
+	log.Info("stopped")
+	return nil
+}

@@ -1,0 +1,164 @@
+// Package config reads the service's configuration from the environment
+// once, validates it, and names the variable in every error.
+package config
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// DefaultRetrySchedule is the documented backoff between automatic attempts.
+const DefaultRetrySchedule = "30s,1m,5m,15m,30m,1h,6h"
+
+// Config is every setting of the service. Build it with Load.
+type Config struct {
+	DatabaseURL         string
+	Addr                string
+	BaseURL             *url.URL
+	APIToken            string // empty: the API answers 503 api_disabled
+	EncryptionKey       []byte // 32 bytes; nil when unset (only serve needs it)
+	RetrySchedule       []time.Duration
+	AttemptTimeout      time.Duration
+	Workers             int
+	EndpointConcurrency int // in-flight attempts per endpoint per process
+	ClaimBatch          int
+	AllowPrivateTargets bool
+	SignupOpen          bool
+	LogLevel            string
+}
+
+// MaxAttempts is the number of automatic attempts: one per schedule step, plus the first.
+func (c Config) MaxAttempts() int { return len(c.RetrySchedule) + 1 }
+
+// SecureCookies reports whether the dashboard is served over https.
+func (c Config) SecureCookies() bool { return c.BaseURL.Scheme == "https" }
+
+// Load parses the environment. It fails on any malformed value; required
+// values are checked by RequireServe, since not every command needs them.
+func Load(getenv func(string) string) (Config, error) {
+	c := Config{
+		DatabaseURL: getenv("DATABASE_URL"),
+		Addr:        or(getenv("CLIPCABINET_ADDR"), ":8080"),
+		APIToken:    getenv("CLIPCABINET_API_TOKEN"),
+		LogLevel:    or(getenv("CLIPCABINET_LOG_LEVEL"), "info"),
+	}
+	var errs []error
+	fail := func(name, format string, a ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", name, fmt.Sprintf(format, a...)))
+	}
+
+	base, err := url.Parse(or(getenv("CLIPCABINET_BASE_URL"), "http://localhost:8080"))
+	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
+		fail("CLIPCABINET_BASE_URL", "must be an absolute http or https URL")
+		base, _ = url.Parse("http://localhost:8080")
+	}
+	c.BaseURL = base
+
+	if k := getenv("CLIPCABINET_ENCRYPTION_KEY"); k != "" {
+		key, err := base64.StdEncoding.DecodeString(strings.TrimSpace(k))
+		if err != nil || len(key) != 32 {
+			fail("CLIPCABINET_ENCRYPTION_KEY", "must be the base64 of exactly 32 random bytes (make one with: openssl rand -base64 32)")
+		} else {
+			c.EncryptionKey = key
+		}
+	}
+
+	c.RetrySchedule, err = ParseSchedule(or(getenv("CLIPCABINET_RETRY_SCHEDULE"), DefaultRetrySchedule))
+	if err != nil {
+		fail("CLIPCABINET_RETRY_SCHEDULE", "%v", err)
+	}
+	c.AttemptTimeout = duration(getenv, "CLIPCABINET_ATTEMPT_TIMEOUT", 15*time.Second, fail)
+	c.Workers = integer(getenv, "CLIPCABINET_WORKERS", 256, 1, 100000, fail)
+	c.EndpointConcurrency = integer(getenv, "CLIPCABINET_ENDPOINT_CONCURRENCY", 64, 1, 100000, fail)
+	c.ClaimBatch = integer(getenv, "CLIPCABINET_CLAIM_BATCH", 100, 1, 1000, fail)
+	c.AllowPrivateTargets = boolean(getenv, "CLIPCABINET_ALLOW_PRIVATE_TARGETS", false, fail)
+	c.SignupOpen = boolean(getenv, "CLIPCABINET_SIGNUP_OPEN", true, fail)
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		fail("CLIPCABINET_LOG_LEVEL", "must be debug, info, warn or error")
+	}
+	return c, errors.Join(errs...)
+}
+
+// RequireServe checks what serve needs beyond Load.
+func (c Config) RequireServe() error {
+	var errs []error
+	if c.DatabaseURL == "" {
+		errs = append(errs, errors.New("DATABASE_URL: is required"))
+	}
+	if c.EncryptionKey == nil {
+		errs = append(errs, errors.New("CLIPCABINET_ENCRYPTION_KEY: is required: the base64 of 32 random bytes that encrypts signing secrets at rest (make one with: openssl rand -base64 32)"))
+	}
+	return errors.Join(errs...)
+}
+
+// ParseSchedule parses a comma-separated list of Go durations, each > 0.
+func ParseSchedule(s string) ([]time.Duration, error) {
+	var out []time.Duration
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		d, err := time.ParseDuration(part)
+		if err != nil || d <= 0 {
+			return nil, fmt.Errorf("%q is not a positive duration such as 30s, 5m or 1h", part)
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+func or(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+type failFunc func(name, format string, a ...any)
+
+func duration(getenv func(string) string, name string, def time.Duration, fail failFunc) time.Duration {
+	v := getenv(name)
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		fail(name, "must be a positive duration such as 15s")
+		return def
+	}
+	return d
+}
+
+func integer(getenv func(string) string, name string, def, lo, hi int, fail failFunc) int {
+	v := getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		fail(name, "must be a whole number from %d to %d", lo, hi)
+		return def
+	}
+	return n
+}
+
+func boolean(getenv func(string) string, name string, def bool, fail failFunc) bool {
+	v := getenv(name)
+	if v == "" {
+		return def
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		fail(name, "must be true or false")
+		return def
+	}
+	return b
+}

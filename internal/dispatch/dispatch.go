@@ -1,0 +1,466 @@
+// Package dispatch sends deliveries. PostgreSQL is the queue: a claimer takes
+// due rows in short statements (FOR UPDATE SKIP LOCKED), setting a lease and
+// a fresh claim token; one goroutine per attempt signs and POSTs the stored
+// body through netguard's client, outside any transaction; a completer
+// writes results in batches, fenced by the claim token.
+//
+// Crash safety: a row stays leased while its attempt runs. If the process
+// dies, the lease expires, the row is due again, and the next claimer
+// records the lost attempt as "interrupted" before trying again. A worker
+// whose lease expired meanwhile matches no row when it completes, so it can
+// never overwrite the new owner. Delivery is therefore at-least-once, with
+// duplicates only for attempts in flight when a process died.
+//
+// Fairness: each process caps the attempts in flight per endpoint; the claim
+// skips endpoints at their cap, so a slow or dead endpoint with a large
+// backlog holds at most its cap of workers and the others keep flowing.
+package dispatch
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/clipcabinet/webhooks/internal/store"
+)
+
+// Channel is the NOTIFY channel that tells other processes deliveries are due.
+const Channel = "clipcabinet_deliveries_due"
+
+// Options configures a Dispatcher.
+type Options struct {
+	Store  *store.Store
+	Logger *slog.Logger
+	// Client sends the attempts; build it with netguard.NewClient.
+	Client *http.Client
+	// Schedule is the delay before each automatic retry; len+1 automatic attempts in all.
+	Schedule       []time.Duration
+	AttemptTimeout time.Duration
+	// Workers caps the attempts in flight in this process.
+	Workers int
+	// EndpointConcurrency caps the attempts in flight per endpoint in this process.
+	EndpointConcurrency int
+	// ClaimBatch is the most rows one claim takes.
+	ClaimBatch int
+	// LeaseMargin is added to AttemptTimeout to make the lease [10s].
+	LeaseMargin time.Duration
+	// Poll is the longest the claimer sleeps without a wake-up [1s].
+	Poll time.Duration
+	// Now is the clock [time.Now].
+	Now func() time.Time
+	// OnResult, when set, is called after each result is recorded (tests, metrics).
+	OnResult func(store.Result)
+}
+
+// Dispatcher is the per-process delivery engine. Start it once; Stop is
+// safe to call more than once.
+type Dispatcher struct {
+	o   Options
+	log *slog.Logger
+
+	wake    chan struct{} // claimer: something may be due now
+	freed   chan struct{} // claimer: a worker or an endpoint slot came free
+	notify  chan struct{} // notifier: tell other processes
+	results chan outcome
+
+	mu       sync.Mutex
+	inflight int
+	perEP    map[string]int
+
+	stopClaim  chan struct{} // closed: claim no more
+	hardCtx    context.Context
+	hardCancel context.CancelFunc // cancels attempts in flight
+	attempts   sync.WaitGroup
+	loops      sync.WaitGroup // claimer, listener, notifier
+	completer  sync.WaitGroup
+	startOnce  sync.Once
+	stopOnce   sync.Once
+}
+
+// outcome is a finished attempt on its way to the completer, or a claim to give back.
+type outcome struct {
+	result  store.Result
+	release bool
+}
+
+// New builds a dispatcher; it does nothing until Start.
+func New(o Options) *Dispatcher {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Workers <= 0 {
+		o.Workers = 64
+	}
+	if o.EndpointConcurrency <= 0 {
+		o.EndpointConcurrency = o.Workers
+	}
+	if o.ClaimBatch <= 0 {
+		o.ClaimBatch = 100
+	}
+	if o.AttemptTimeout <= 0 {
+		o.AttemptTimeout = 15 * time.Second
+	}
+	if o.LeaseMargin <= 0 {
+		o.LeaseMargin = 10 * time.Second
+	}
+	if o.Poll <= 0 {
+		o.Poll = time.Second
+	}
+	d := &Dispatcher{
+		o: o, log: o.Logger.With("component", "dispatch"),
+		wake: make(chan struct{}, 1), freed: make(chan struct{}, 1), notify: make(chan struct{}, 1),
+		results: make(chan outcome, 4*o.Workers), perEP: map[string]int{},
+		stopClaim: make(chan struct{}),
+	}
+	d.hardCtx, d.hardCancel = context.WithCancel(context.Background())
+	return d
+}
+
+// Start runs the claimer, the completer, and the LISTEN/NOTIFY pair on the
+// store's pool. It returns at once.
+func (d *Dispatcher) Start(ctx context.Context) {
+	d.startOnce.Do(func() {
+		ctx = context.WithoutCancel(ctx)
+		d.completer.Add(1)
+		go d.complete(ctx)
+		d.loops.Add(3)
+		go d.claim(ctx)
+		go d.listen(ctx, d.o.Store.Pool)
+		go d.notifier(ctx, d.o.Store.Pool)
+	})
+}
+
+// Wake tells the dispatcher that deliveries are due now, and other processes
+// through a coalesced NOTIFY. It never blocks.
+func (d *Dispatcher) Wake() {
+	signal(d.wake)
+	signal(d.notify)
+}
+
+func signal(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
+}
+
+// Stop stops claiming, lets attempts in flight finish until ctx is done,
+// then cancels the rest and gives their deliveries back to the queue
+// without recording an attempt. Results are written before it returns.
+func (d *Dispatcher) Stop(ctx context.Context) {
+	d.stopOnce.Do(func() {
+		close(d.stopClaim)
+		d.loops.Wait()
+		done := make(chan struct{})
+		go func() { d.attempts.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-ctx.Done():
+			d.log.Warn("stop: cancelling attempts still in flight")
+			d.hardCancel()
+			<-done
+		}
+		close(d.results)
+		d.completer.Wait()
+		d.hardCancel()
+	})
+}
+
+// InFlight reports the attempts in flight in this process.
+func (d *Dispatcher) InFlight() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.inflight
+}
+
+func newToken() int64 {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return int64(binary.LittleEndian.Uint64(b[:]) &^ (1 << 63))
+}
+
+// sleep waits for d, a stop, or one of the wake channels.
+func (d *Dispatcher) sleep(dur time.Duration, wakes ...chan struct{}) bool {
+	t := time.NewTimer(dur)
+	defer t.Stop()
+	var w0, w1 chan struct{}
+	if len(wakes) > 0 {
+		w0 = wakes[0]
+	}
+	if len(wakes) > 1 {
+		w1 = wakes[1]
+	}
+	select {
+	case <-d.stopClaim:
+		return false
+	case <-t.C:
+	case <-w0:
+	case <-w1:
+	}
+	return true
+}
+
+// claim is the claim loop.
+func (d *Dispatcher) claim(ctx context.Context) {
+	defer d.loops.Done()
+	failures := 0
+	for {
+		select {
+		case <-d.stopClaim:
+			return
+		default:
+		}
+		d.mu.Lock()
+		capacity := d.o.Workers - d.inflight
+		var skip []string
+		for ep, n := range d.perEP {
+			if n >= d.o.EndpointConcurrency {
+				skip = append(skip, ep)
+			}
+		}
+		d.mu.Unlock()
+		if capacity <= 0 {
+			if !d.sleep(d.o.Poll, d.freed) {
+				return
+			}
+			continue
+		}
+		n := min(capacity, d.o.ClaimBatch)
+		now := d.o.Now().UTC()
+		token := newToken()
+		rows, err := d.o.Store.QueueClaim(ctx, store.Claim{
+			Token: token, Max: n, Skip: skip, Now: now,
+			LeaseUntil: now.Add(d.o.AttemptTimeout + d.o.LeaseMargin),
+		})
+		if err != nil {
+			failures++
+			d.log.Error("claim failed", "err", err, "failures", failures)
+			if !d.sleep(backoff(failures)) {
+				return
+			}
+			continue
+		}
+		failures = 0
+		d.startAll(ctx, rows, token, now)
+		if len(rows) == n {
+			continue // probably more due
+		}
+		if !d.sleep(d.untilNextDue(ctx, now), d.wake, d.freed) {
+			return
+		}
+	}
+}
+
+// untilNextDue is how long the claimer may sleep: until the earliest due
+// row, at most Poll. A due row this process skipped (its endpoint is at its
+// cap) waits for a freed slot, not for a busy loop.
+func (d *Dispatcher) untilNextDue(ctx context.Context, now time.Time) time.Duration {
+	next, err := d.o.Store.QueueNextDue(ctx)
+	if err != nil || next == nil {
+		return d.o.Poll
+	}
+	wait := next.Sub(now)
+	if wait <= 0 {
+		return d.o.Poll / 4
+	}
+	return min(wait, d.o.Poll)
+}
+
+func backoff(failures int) time.Duration {
+	d := 100 * time.Millisecond << min(failures, 5)
+	return min(d, 3*time.Second)
+}
+
+// startAll starts an attempt for each claimed row, or gives it back when
+// its endpoint is at its cap or there is nothing to send.
+func (d *Dispatcher) startAll(ctx context.Context, rows []store.Claimed, token int64, now time.Time) {
+	var backIDs []string
+	for _, c := range rows {
+		d.mu.Lock()
+		full := d.perEP[c.EndpointID] >= d.o.EndpointConcurrency
+		if !full && hasWork(c, now) {
+			d.inflight++
+			d.perEP[c.EndpointID]++
+		}
+		d.mu.Unlock()
+		if full || !hasWork(c, now) {
+			backIDs = append(backIDs, c.ID)
+			continue
+		}
+		d.attempts.Add(1)
+		go d.run(ctx, c, token)
+	}
+	if len(backIDs) > 0 {
+		tokens := make([]int64, len(backIDs))
+		for i := range tokens {
+			tokens[i] = token
+		}
+		if err := d.o.Store.QueueRelease(ctx, backIDs, tokens); err != nil {
+			d.log.Error("release failed; the rows come back when their lease ends", "err", err, "count", len(backIDs))
+		}
+	}
+}
+
+// hasWork: a manual attempt is requested, or an automatic one is due. A row
+// can be claimed with neither when its lease expired after its endpoint was
+// disabled.
+func hasWork(c store.Claimed, now time.Time) bool {
+	if c.ClaimManual {
+		return true
+	}
+	return (c.Status == "pending" || c.Status == "retrying") && c.NextAttemptAt != nil && !c.NextAttemptAt.After(now)
+}
+
+// run makes one attempt and hands its result to the completer.
+func (d *Dispatcher) run(ctx context.Context, c store.Claimed, token int64) {
+	defer d.attempts.Done()
+	res, cancelled := d.attempt(c, token)
+	d.mu.Lock()
+	d.inflight--
+	if d.perEP[c.EndpointID]--; d.perEP[c.EndpointID] <= 0 {
+		delete(d.perEP, c.EndpointID)
+	}
+	d.mu.Unlock()
+	signal(d.freed)
+	d.results <- outcome{result: res, release: cancelled}
+}
+
+// complete writes results in batches: whatever has arrived while the
+// previous write ran goes in the next statement.
+func (d *Dispatcher) complete(ctx context.Context) {
+	defer d.completer.Done()
+	for first := range d.results {
+		batch := []outcome{first}
+	drain:
+		for len(batch) < 500 {
+			select {
+			case o, ok := <-d.results:
+				if !ok {
+					break drain
+				}
+				batch = append(batch, o)
+			default:
+				break drain
+			}
+		}
+		d.write(ctx, batch)
+	}
+}
+
+// write records a batch, retrying while the database is unavailable. If it
+// cannot (hard stop), the leases expire and the rows are attempted again.
+func (d *Dispatcher) write(ctx context.Context, batch []outcome) {
+	var results []store.Result
+	var relIDs []string
+	var relTokens []int64
+	for _, o := range batch {
+		if o.release {
+			relIDs = append(relIDs, o.result.DeliveryID)
+			relTokens = append(relTokens, o.result.Token)
+		} else {
+			results = append(results, o.result)
+		}
+	}
+	for failures := 1; ; failures++ {
+		err := d.flush(ctx, results, relIDs, relTokens)
+		if err == nil {
+			break
+		}
+		d.log.Error("recording attempts failed; retrying", "err", err, "count", len(batch))
+		select {
+		case <-d.hardCtx.Done():
+			return
+		case <-time.After(backoff(failures)):
+		}
+	}
+	if d.o.OnResult != nil {
+		for _, r := range results {
+			d.o.OnResult(r)
+		}
+	}
+}
+
+func (d *Dispatcher) flush(ctx context.Context, results []store.Result, relIDs []string, relTokens []int64) error {
+	if len(results) > 0 {
+		recorded, err := d.o.Store.QueueComplete(ctx, results)
+		if err != nil {
+			return err
+		}
+		if len(recorded) < len(results) {
+			d.log.Warn("results dropped: their leases had expired and the deliveries were reclaimed", "count", len(results)-len(recorded))
+		}
+	}
+	if len(relIDs) > 0 {
+		return d.o.Store.QueueRelease(ctx, relIDs, relTokens)
+	}
+	return nil
+}
+
+// listen wakes the claimer when another process publishes.
+func (d *Dispatcher) listen(ctx context.Context, pool *pgxpool.Pool) {
+	defer d.loops.Done()
+	lctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() { <-d.stopClaim; cancel() }()
+	for failures := 0; lctx.Err() == nil; {
+		err := d.listenOnce(lctx, pool)
+		if lctx.Err() != nil {
+			return
+		}
+		failures++
+		d.log.Warn("listen connection lost; reconnecting", "err", err)
+		if !d.sleep(backoff(failures)) {
+			return
+		}
+	}
+}
+
+func (d *Dispatcher) listenOnce(ctx context.Context, pool *pgxpool.Pool) error {
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, "LISTEN "+Channel); err != nil {
+		conn.Conn().Close(ctx) //nolint:errcheck // the connection is discarded anyway
+		return err
+	}
+	signal(d.wake) // catch up on what was published while not listening
+	for {
+		if _, err := conn.Conn().WaitForNotification(ctx); err != nil {
+			// Don't return a connection with LISTEN state to the pool.
+			_ = conn.Conn().Close(context.WithoutCancel(ctx))
+			return err
+		}
+		signal(d.wake)
+	}
+}
+
+// notifier sends one NOTIFY per burst of local wake-ups, so a publish
+// transaction never carries one and a burst of publishes costs one.
+func (d *Dispatcher) notifier(ctx context.Context, pool *pgxpool.Pool) {
+	defer d.loops.Done()
+	for {
+		select {
+		case <-d.stopClaim:
+			return
+		case <-d.notify:
+		}
+		if _, err := pool.Exec(ctx, "SELECT pg_notify($1, '')", Channel); err != nil && !errors.Is(err, context.Canceled) {
+			d.log.Debug("notify failed; other processes poll", "err", err)
+		}
+		if !d.sleep(5 * time.Millisecond) {
+			return
+		}
+	}
+}

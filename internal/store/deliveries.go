@@ -1,0 +1,183 @@
+package store
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/clipcabinet/webhooks/db"
+)
+
+// Conflict is an ErrConflict with a sentence for the user.
+type Conflict struct{ Msg string }
+
+func (c *Conflict) Error() string        { return c.Msg }
+func (c *Conflict) Is(target error) bool { return target == ErrConflict }
+
+// DeliveryDetail is a delivery with its exact body and its attempts.
+type DeliveryDetail struct {
+	db.Delivery
+	Body     []byte // nil once retention pruned it
+	Attempts []db.Attempt
+}
+
+// DeliveryGet returns a delivery.
+func (s *Store) DeliveryGet(ctx context.Context, id string) (db.Delivery, error) {
+	d, err := s.q.DeliveryGet(ctx, id)
+	return d, mapErr(err)
+}
+
+// DeliveryDetail returns a delivery with its body and attempts, oldest first.
+func (s *Store) DeliveryDetail(ctx context.Context, id string) (DeliveryDetail, error) {
+	d, err := s.q.DeliveryGet(ctx, id)
+	if err != nil {
+		return DeliveryDetail{}, mapErr(err)
+	}
+	out := DeliveryDetail{Delivery: d}
+	if out.Body, err = s.q.PayloadGet(ctx, id); err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return DeliveryDetail{}, fmt.Errorf("store: delivery payload: %w", err)
+	}
+	if out.Attempts, err = s.q.AttemptListByDelivery(ctx, id); err != nil {
+		return DeliveryDetail{}, fmt.Errorf("store: delivery attempts: %w", err)
+	}
+	return out, nil
+}
+
+// DeliveryFilter selects deliveries for a list; empty fields do not filter.
+type DeliveryFilter struct {
+	UserID     string
+	EndpointID string
+	Status     string
+	Event      string
+	ID         string // one delivery by id (the drawer's search)
+	Limit      int
+	Cursor     string // from a previous page's NextCursor
+}
+
+// DeliveryPage is one newest-first page.
+type DeliveryPage struct {
+	Deliveries []db.Delivery
+	NextCursor string // empty on the last page
+}
+
+// ErrBadCursor: the cursor was not made by DeliveryList.
+var ErrBadCursor = errors.New("cursor is not valid")
+
+// DeliveryList returns deliveries newest first, paged by keyset on
+// (created_at, id): no OFFSET, no count, one index range scan per page.
+func (s *Store) DeliveryList(ctx context.Context, f DeliveryFilter) (DeliveryPage, error) {
+	var (
+		conds []string
+		args  []any
+	)
+	add := func(cond string, v any) {
+		args = append(args, v)
+		conds = append(conds, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args))))
+	}
+	if f.UserID != "" {
+		add("user_id = ?", f.UserID)
+	}
+	if f.EndpointID != "" {
+		add("endpoint_id = ?", f.EndpointID)
+	}
+	if f.Status != "" {
+		add("status = ?", f.Status)
+	}
+	if f.Event != "" {
+		add("event_type = ?", f.Event)
+	}
+	if f.ID != "" {
+		add("id = ?", f.ID)
+	}
+	if f.Cursor != "" {
+		at, id, err := decodeCursor(f.Cursor)
+		if err != nil {
+			return DeliveryPage{}, err
+		}
+		args = append(args, at, id)
+		conds = append(conds, fmt.Sprintf("(created_at, id) < ($%d, $%d)", len(args)-1, len(args)))
+	}
+	where := ""
+	if len(conds) > 0 {
+		where = "WHERE " + strings.Join(conds, " AND ")
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > 100 {
+		limit = 50
+	}
+	sql := fmt.Sprintf("SELECT * FROM deliveries %s ORDER BY created_at DESC, id DESC LIMIT %d", where, limit+1)
+	rows, err := s.Pool.Query(ctx, sql, args...)
+	if err != nil {
+		return DeliveryPage{}, fmt.Errorf("store: delivery list: %w", err)
+	}
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[db.Delivery])
+	if err != nil {
+		return DeliveryPage{}, fmt.Errorf("store: delivery list: %w", err)
+	}
+	page := DeliveryPage{Deliveries: list}
+	if len(list) > limit {
+		page.Deliveries = list[:limit]
+		last := list[limit-1]
+		page.NextCursor = encodeCursor(last.CreatedAt, last.ID)
+	}
+	return page, nil
+}
+
+func encodeCursor(at time.Time, id string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(at.UnixMicro(), 10) + "." + id))
+}
+
+func decodeCursor(c string) (time.Time, string, error) {
+	raw, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return time.Time{}, "", ErrBadCursor
+	}
+	micros, id, ok := strings.Cut(string(raw), ".")
+	n, err := strconv.ParseInt(micros, 10, 64)
+	if !ok || err != nil || id == "" {
+		return time.Time{}, "", ErrBadCursor
+	}
+	return time.UnixMicro(n).UTC(), id, nil
+}
+
+// DeliveryRetry queues one manual attempt. It never touches the automatic
+// schedule. A Conflict when an attempt is in flight or already requested,
+// or the endpoint no longer takes deliveries.
+func (s *Store) DeliveryRetry(ctx context.Context, a Actor, id string) (db.Delivery, error) {
+	d, err := s.q.DeliveryGet(ctx, id)
+	if err != nil {
+		return db.Delivery{}, mapErr(err)
+	}
+	ep, err := s.q.EndpointGet(ctx, d.EndpointID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return db.Delivery{}, &Conflict{"the endpoint of this delivery was deleted"}
+	} else if err != nil {
+		return db.Delivery{}, fmt.Errorf("store: delivery retry: %w", err)
+	}
+	if !ep.Enabled {
+		return db.Delivery{}, &Conflict{"the endpoint is disabled: enable it before retrying its deliveries"}
+	}
+	err = s.WithTx(ctx, func(q *db.Queries) error {
+		n, err := q.DeliveryRequestManual(ctx, db.DeliveryRequestManualParams{ID: id, Now: s.Now()})
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return &Conflict{"an attempt of this delivery is in flight or already requested"}
+		}
+		if d, err = q.DeliveryGet(ctx, id); err != nil {
+			return err
+		}
+		return audit(ctx, q, a, d.UserID, "delivery.retried", id, nil)
+	})
+	if err != nil {
+		return db.Delivery{}, fmt.Errorf("store: delivery retry: %w", err)
+	}
+	return d, nil
+}

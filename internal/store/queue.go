@@ -1,0 +1,115 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/clipcabinet/webhooks/db"
+)
+
+// The queue operations the dispatcher uses. See queries/deliveries.sql for
+// the claim, the fenced completion and the lease rules.
+
+// Claim is one claim request.
+type Claim struct {
+	Token      int64
+	Max        int
+	Skip       []string // endpoint ids at their in-flight cap
+	Now        time.Time
+	LeaseUntil time.Time
+}
+
+// Claimed is a delivery a worker now holds.
+type Claimed = db.DeliveryClaimDueRow
+
+// QueueClaim takes due deliveries in one short statement (SKIP LOCKED).
+func (s *Store) QueueClaim(ctx context.Context, c Claim) ([]Claimed, error) {
+	if c.Skip == nil {
+		c.Skip = []string{}
+	}
+	rows, err := s.q.DeliveryClaimDue(ctx, db.DeliveryClaimDueParams{
+		Now: c.Now, LostNow: c.Now, SkipEndpoints: c.Skip, MaxRows: int32(c.Max), Token: c.Token, LeaseUntil: c.LeaseUntil,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: claim: %w", err)
+	}
+	return rows, nil
+}
+
+// noTime stands for "none" in the batched completion's time arrays.
+var noTime = time.Unix(0, 0).UTC()
+
+// Result is one finished attempt and the delivery's next state.
+type Result struct {
+	DeliveryID    string
+	Token         int64
+	Number        int32
+	Manual        bool
+	StartedAt     time.Time
+	DurationMs    int32
+	StatusCode    int32 // 0: no response
+	Outcome       string
+	Error         string
+	ResponseBody  []byte
+	Truncated     bool
+	Status        string
+	AutoAttempts  int32
+	NextAttemptAt *time.Time
+	CompletedAt   *time.Time
+}
+
+// QueueComplete records a batch of results in one statement. It returns the
+// ids recorded: a result whose claim token no longer matches is dropped.
+func (s *Store) QueueComplete(ctx context.Context, rs []Result) ([]string, error) {
+	p := db.DeliveryCompleteBatchParams{}
+	for _, r := range rs {
+		p.Ids = append(p.Ids, r.DeliveryID)
+		p.Tokens = append(p.Tokens, r.Token)
+		p.Numbers = append(p.Numbers, r.Number)
+		p.Manual = append(p.Manual, r.Manual)
+		p.StartedAt = append(p.StartedAt, r.StartedAt)
+		p.DurationMs = append(p.DurationMs, r.DurationMs)
+		p.StatusCodes = append(p.StatusCodes, r.StatusCode)
+		p.Outcomes = append(p.Outcomes, r.Outcome)
+		p.Errors = append(p.Errors, r.Error)
+		p.ResponseBodies = append(p.ResponseBodies, r.ResponseBody)
+		p.Truncated = append(p.Truncated, r.Truncated)
+		p.Statuses = append(p.Statuses, r.Status)
+		p.AutoAttempts = append(p.AutoAttempts, r.AutoAttempts)
+		p.NextAttemptAt = append(p.NextAttemptAt, orNoTime(r.NextAttemptAt))
+		p.CompletedAt = append(p.CompletedAt, orNoTime(r.CompletedAt))
+	}
+	ids, err := s.q.DeliveryCompleteBatch(ctx, p)
+	if err != nil {
+		return nil, fmt.Errorf("store: complete: %w", err)
+	}
+	return ids, nil
+}
+
+func orNoTime(t *time.Time) time.Time {
+	if t == nil {
+		return noTime
+	}
+	return *t
+}
+
+// QueueRelease gives claimed deliveries back without an attempt.
+func (s *Store) QueueRelease(ctx context.Context, ids []string, tokens []int64) error {
+	if err := s.q.DeliveryRelease(ctx, db.DeliveryReleaseParams{Ids: ids, Tokens: tokens}); err != nil {
+		return fmt.Errorf("store: release: %w", err)
+	}
+	return nil
+}
+
+// QueueNextDue returns when the earliest delivery comes due (nil: none).
+func (s *Store) QueueNextDue(ctx context.Context) (*time.Time, error) {
+	t, err := s.q.DeliveryNextDue(ctx)
+	if err = mapErr(err); err == ErrNotFound {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: next due: %w", err)
+	}
+	return t, nil
+}

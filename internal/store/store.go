@@ -1,0 +1,131 @@
+// Package store is the service's data layer: the pgx pool, the one
+// transaction helper, and the domain operations over the sqlc queries in db/.
+// Callers never see pgx errors: a missing row is ErrNotFound and a unique
+// violation is ErrConflict.
+package store
+
+import (
+	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/clipcabinet/webhooks/db"
+)
+
+var (
+	// ErrNotFound: no such row, or not the caller's.
+	ErrNotFound = errors.New("not found")
+	// ErrConflict: a unique key is taken, or the row is in a state that forbids the change.
+	ErrConflict = errors.New("conflict")
+)
+
+// Store holds the pool and the key that seals signing secrets.
+type Store struct {
+	Pool *pgxpool.Pool
+	q    *db.Queries
+	aead cipher.AEAD // nil when no key is configured (commands that never touch secrets)
+	now  func() time.Time
+}
+
+// Options configures New.
+type Options struct {
+	// EncryptionKey is the 32-byte AES-256 key for signing secrets at rest.
+	EncryptionKey []byte
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+}
+
+// Connect opens a pool and checks that the database answers.
+func Connect(ctx context.Context, url string, maxConns int32) (*pgxpool.Pool, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("store: DATABASE_URL: %w", err)
+	}
+	if maxConns > 0 {
+		cfg.MaxConns = maxConns
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("store: connect: %w", err)
+	}
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := pool.Ping(pctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("store: connect: %w", err)
+	}
+	return pool, nil
+}
+
+// New wraps a pool.
+func New(pool *pgxpool.Pool, o Options) (*Store, error) {
+	s := &Store{Pool: pool, q: db.New(pool), now: o.Now}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if o.EncryptionKey != nil {
+		block, err := aes.NewCipher(o.EncryptionKey)
+		if err != nil {
+			return nil, fmt.Errorf("store: encryption key: %w", err)
+		}
+		if s.aead, err = cipher.NewGCM(block); err != nil {
+			return nil, fmt.Errorf("store: encryption key: %w", err)
+		}
+	}
+	return s, nil
+}
+
+// Now is the store's clock, in UTC truncated to microseconds as PostgreSQL keeps it.
+func (s *Store) Now() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+
+// WithTx runs fn in a transaction, committing when it returns nil. The
+// rollback runs even if ctx was cancelled.
+func (s *Store) WithTx(ctx context.Context, fn func(q *db.Queries) error) error {
+	tx, err := s.Pool.Begin(ctx)
+	if err != nil {
+		return mapErr(err)
+	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	if err := fn(s.q.WithTx(tx)); err != nil {
+		return err
+	}
+	return mapErr(tx.Commit(ctx))
+}
+
+// mapErr turns pgx's errors into the store's.
+func mapErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return ErrNotFound
+	}
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		switch {
+		case pg.Code == "23505":
+			return fmt.Errorf("%w: %s", ErrConflict, pg.ConstraintName)
+		case strings.HasPrefix(pg.Code, "57P"), strings.HasPrefix(pg.Code, "08"): // shutdown, connection
+			return fmt.Errorf("%w: %w", ErrUnavailable, err)
+		}
+		return err
+	}
+	var ce *pgconn.ConnectError
+	var ne net.Error
+	if errors.As(err, &ce) || errors.As(err, &ne) || pgconn.SafeToRetry(err) {
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	return err
+}
+
+// ErrUnavailable: the database cannot be reached right now.
+var ErrUnavailable = errors.New("database unavailable")

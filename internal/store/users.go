@@ -1,0 +1,41 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/clipcabinet/webhooks/db"
+)
+
+// NewUser is what UserCreate needs. PasswordHash is nil for users the API
+// provisions: they cannot log in to the dashboard until one is set.
+type NewUser struct {
+	ID           string
+	Email        string
+	Name         string
+	PasswordHash *string
+	Admin        bool
+}
+
+// UserCreate inserts a user; ErrConflict when the id or email is taken.
+func (s *Store) UserCreate(ctx context.Context, u NewUser) (db.User, error) {
+	row, err := s.q.UserInsert(ctx, db.UserInsertParams{
+		ID: u.ID, Email: u.Email, Name: u.Name, PasswordHash: u.PasswordHash, Admin: u.Admin,
+	})
+	if err != nil {
+		return db.User{}, fmt.Errorf("store: user create: %w", mapErr(err))
+	}
+	return row, nil
+}
+
+// UserGet returns a user by id.
+func (s *Store) UserGet(ctx context.Context, id string) (db.User, error) {
+	u, err := s.q.UserGet(ctx, id)
+	return u, mapErr(err)
+}
+
+// UserByEmail returns a user by email, case-insensitively.
+func (s *Store) UserByEmail(ctx context.Context, email string) (db.User, error) {
+	u, err := s.q.UserGetByEmail(ctx, email)
+	return u, mapErr(err)
+}

@@ -1,0 +1,118 @@
+package webhook_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/clipcabinet/webhooks/internal/webhook"
+)
+
+const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+func isBase62(s string) bool {
+	return strings.Trim(s, base62) == ""
+}
+
+func TestNewID(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		prefix string
+	}{
+		{name: "delivery", prefix: webhook.PrefixDelivery},
+		{name: "event", prefix: webhook.PrefixEvent},
+		{name: "endpoint", prefix: webhook.PrefixEndpoint},
+		{name: "user", prefix: webhook.PrefixUser},
+		{name: "no prefix", prefix: ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			const n = 10000
+			seen := make(map[string]bool, n)
+			for range n {
+				id := webhook.NewID(tt.prefix)
+				rest, ok := strings.CutPrefix(id, tt.prefix)
+				if !ok || len(rest) != 16 || !isBase62(rest) {
+					t.Fatalf("NewID(%q) = %q, want the prefix and 16 base62 characters", tt.prefix, id)
+				}
+				if !webhook.ValidID(tt.prefix, id) {
+					t.Fatalf("ValidID(%q, %q) = false", tt.prefix, id)
+				}
+				if seen[id] {
+					t.Fatalf("NewID(%q) repeated %q", tt.prefix, id)
+				}
+				seen[id] = true
+			}
+		})
+	}
+}
+
+// TestNewIDDistribution catches a modulo bias or a stuck character: over
+// 16×20000 characters each of the 62 appears about 5161 times.
+func TestNewIDDistribution(t *testing.T) {
+	t.Parallel()
+	counts := make(map[rune]int)
+	const ids = 20000
+	for range ids {
+		for _, c := range strings.TrimPrefix(webhook.NewID("del_"), "del_") {
+			counts[c]++
+		}
+	}
+	if len(counts) != 62 {
+		t.Fatalf("saw %d distinct characters, want 62", len(counts))
+	}
+	mean := float64(ids*16) / 62
+	for c, n := range counts {
+		// ±10% is more than 7 standard deviations (sd ≈ 71).
+		if float64(n) < mean*0.9 || float64(n) > mean*1.1 {
+			t.Errorf("character %q appeared %d times, want about %.0f", c, n, mean)
+		}
+	}
+}
+
+func TestValidID(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		prefix string
+		id     string
+		want   bool
+	}{
+		{name: "spec delivery id", prefix: "del_", id: "del_2YwK3pQ8r5n6mZ4a", want: true},
+		{name: "spec user id", prefix: "user_", id: "user_2yPcKa4qR8w3vXk5", want: true},
+		{name: "wrong prefix", prefix: "evt_", id: "del_2YwK3pQ8r5n6mZ4a"},
+		{name: "too short", prefix: "del_", id: "del_2YwK3pQ8r5n6mZ4"},
+		{name: "too long", prefix: "del_", id: "del_2YwK3pQ8r5n6mZ4aa"},
+		{name: "symbol", prefix: "del_", id: "del_2YwK3pQ8r5n6mZ-a"},
+		{name: "non-ascii", prefix: "del_", id: "del_2YwK3pQ8r5n6mZé"},
+		{name: "prefix only", prefix: "del_", id: "del_"},
+		{name: "empty", prefix: "del_", id: ""},
+		{name: "prefix twice", prefix: "del_", id: "del_del_2YwK3pQ8r5n6"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := webhook.ValidID(tt.prefix, tt.id); got != tt.want {
+				t.Errorf("ValidID(%q, %q) = %v, want %v", tt.prefix, tt.id, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestNewSecret(t *testing.T) {
+	t.Parallel()
+	const n = 10000
+	seen := make(map[string]bool, n)
+	for range n {
+		s := webhook.NewSecret()
+		rest, ok := strings.CutPrefix(s, "whsec_")
+		if !ok || len(rest) != 43 || !isBase62(rest) {
+			t.Fatalf("NewSecret() = %q, want whsec_ and 43 base62 characters", s)
+		}
+		if seen[s] {
+			t.Fatalf("NewSecret() repeated %q", s)
+		}
+		seen[s] = true
+	}
+}

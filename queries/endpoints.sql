@@ -1,0 +1,36 @@
+-- name: EndpointInsert :one
+INSERT INTO endpoints (id, user_id, url, description, events, enabled, secret_encrypted)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+RETURNING *;
+
+-- name: EndpointGet :one
+SELECT * FROM endpoints WHERE id = $1 AND deleted_at IS NULL;
+
+-- name: EndpointListByUser :many
+SELECT * FROM endpoints
+WHERE user_id = $1 AND deleted_at IS NULL
+ORDER BY created_at, id;
+
+-- name: EndpointPublishTargets :many
+-- The endpoints an event of this type, owned by this user, goes to. No row
+-- at all: the user does not exist; one row with a null id: no endpoint.
+SELECT e.id AS endpoint_id
+FROM users u
+LEFT JOIN endpoints e ON e.user_id = u.id AND e.deleted_at IS NULL AND e.enabled
+                      AND sqlc.arg(event_type)::text = ANY (e.events)
+WHERE u.id = sqlc.arg(user_id)
+ORDER BY e.created_at, e.id;
+
+-- name: EndpointUpdate :one
+UPDATE endpoints
+SET url = $2, description = $3, events = $4, enabled = $5, disabled_reason = $6, updated_at = now()
+WHERE id = $1 AND deleted_at IS NULL
+RETURNING *;
+
+-- name: EndpointSetSecret :execrows
+UPDATE endpoints SET secret_encrypted = $2, updated_at = now()
+WHERE id = $1 AND deleted_at IS NULL;
+
+-- name: EndpointDelete :execrows
+UPDATE endpoints SET deleted_at = now(), enabled = false, disabled_reason = 'endpoint deleted', updated_at = now()
+WHERE id = $1 AND deleted_at IS NULL;

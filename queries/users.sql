@@ -1,0 +1,13 @@
+-- name: UserInsert :one
+INSERT INTO users (id, email, name, password_hash, admin)
+VALUES ($1, $2, $3, $4, $5)
+RETURNING *;
+
+-- name: UserGet :one
+SELECT * FROM users WHERE id = $1;
+
+-- name: UserGetByEmail :one
+SELECT * FROM users WHERE lower(email) = lower(sqlc.arg(email));
+
+-- name: UserCount :one
+SELECT count(*) FROM users;

@@ -1,0 +1,109 @@
+package web
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/clipcabinet/webhooks/internal/store"
+	"github.com/clipcabinet/webhooks/internal/webhook"
+)
+
+// publish stores an event with its deliveries and wakes the dispatcher. It
+// is the one way events enter the system: the API, the dashboard's test
+// button and the tests all come through here.
+func (s *Server) publish(ctx context.Context, p store.Publish) (store.Published, error) {
+	out, err := s.store.Publish(ctx, p)
+	if err != nil {
+		return out, err
+	}
+	if len(out.Deliveries) > 0 && !out.Replayed {
+		s.wake()
+	}
+	return out, nil
+}
+
+func (s *Server) apiEventPublish(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Event      string          `json:"event"`
+		Data       json.RawMessage `json:"data"`
+		UserID     *string         `json:"userId"`
+		OccurredAt *string         `json:"occurredAt"`
+	}
+	raw, err := decodeJSON(w, r, &in)
+	if err != nil {
+		return err
+	}
+	key := r.Header.Get("Idempotency-Key")
+	if len(key) > 255 {
+		return errValidation(map[string]string{"Idempotency-Key": "must be at most 255 characters"})
+	}
+
+	fields := map[string]string{}
+	if in.Event == "" {
+		fields["event"] = "is required"
+	} else if !webhook.KnownEvent(in.Event) {
+		fields["event"] = "unknown event type " + quote(in.Event)
+	}
+	var data json.RawMessage
+	if len(in.Data) == 0 || string(in.Data) == "null" {
+		fields["data"] = "is required"
+	} else if fields["event"] == "" {
+		var bad webhook.FieldErrors
+		data, bad = webhook.ValidateData(in.Event, in.Data)
+		for k, v := range bad {
+			fields[k] = v
+		}
+	}
+	occurredAt := time.Now().UTC()
+	if in.OccurredAt != nil {
+		t, err := time.Parse(time.RFC3339Nano, *in.OccurredAt)
+		if err != nil {
+			fields["occurredAt"] = "must be an RFC 3339 time such as 2026-04-30T22:00:14.512Z"
+		}
+		occurredAt = t.UTC()
+	}
+	var head struct {
+		UserID      string `json:"userId"`
+		RecordingID string `json:"recordingId"`
+	}
+	if len(data) > 0 {
+		_ = json.Unmarshal(data, &head) // validated above
+	}
+	owner := head.UserID
+	switch {
+	case in.UserID != nil && *in.UserID == "":
+		fields["userId"] = "must not be empty"
+	case in.Event == webhook.EventCommentAdded && in.UserID == nil:
+		fields["userId"] = "is required for comment.added"
+	case in.UserID != nil && head.UserID != "" && *in.UserID != head.UserID:
+		fields["userId"] = "must equal data.userId"
+	case in.UserID != nil:
+		owner = *in.UserID
+	}
+	if len(fields) > 0 {
+		return errValidation(fields)
+	}
+
+	hash := sha256.Sum256(raw)
+	out, err := s.publish(r.Context(), store.Publish{
+		Event: in.Event, UserID: owner, Data: data, OccurredAt: occurredAt, RecordingID: head.RecordingID,
+		IdempotencyKey: key, RequestHash: hash[:],
+	})
+	switch {
+	case errors.Is(err, store.ErrIdempotencyMismatch):
+		return &httpError{Status: http.StatusConflict, Code: "idempotency_key_reused", Message: "this Idempotency-Key was used with a different request body in the last 24 hours"}
+	case errors.Is(err, store.ErrNotFound):
+		return &httpError{Status: http.StatusNotFound, Code: "not_found", Message: "no user " + quote(owner)}
+	case err != nil:
+		return err
+	}
+	if out.Replayed {
+		w.Header().Set("Idempotent-Replayed", "true")
+	}
+	writeJSON(w, http.StatusAccepted, out)
+	return nil
+}

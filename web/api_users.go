@@ -1,0 +1,74 @@
+package web
+
+import (
+	"net/http"
+	"net/mail"
+	"regexp"
+	"strings"
+
+	"github.com/clipcabinet/webhooks/internal/store"
+	"github.com/clipcabinet/webhooks/internal/webhook"
+)
+
+// userIDPattern accepts the backend's own user ids.
+var userIDPattern = regexp.MustCompile(`^user_[A-Za-z0-9_-]{1,64}$`)
+
+// checkEmail returns the address in canonical form, or a message.
+func checkEmail(raw string) (string, string) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return "", "is required"
+	}
+	a, err := mail.ParseAddress(raw)
+	if err != nil || a.Address != raw || len(raw) > 254 {
+		return "", "must be an email address such as jamie@example.com"
+	}
+	return raw, ""
+}
+
+func (s *Server) apiUserCreate(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Email string  `json:"email"`
+		Name  string  `json:"name"`
+		ID    *string `json:"id"`
+	}
+	if _, err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	fields := map[string]string{}
+	email, msg := checkEmail(in.Email)
+	if msg != "" {
+		fields["email"] = msg
+	}
+	if len(in.Name) > 200 {
+		fields["name"] = "must be at most 200 characters"
+	}
+	id := webhook.NewID("user_")
+	if in.ID != nil {
+		if !userIDPattern.MatchString(*in.ID) {
+			fields["id"] = "must be user_ followed by 1 to 64 letters, digits, _ or -"
+		}
+		id = *in.ID
+	}
+	if len(fields) > 0 {
+		return errValidation(fields)
+	}
+	u, err := s.store.UserCreate(r.Context(), store.NewUser{ID: id, Email: email, Name: strings.TrimSpace(in.Name)})
+	if err != nil {
+		if isConflict(err) {
+			return &httpError{Status: http.StatusConflict, Code: "conflict", Message: "a user with this email or id already exists"}
+		}
+		return err
+	}
+	writeJSON(w, http.StatusCreated, toUserJSON(u))
+	return nil
+}
+
+func (s *Server) apiUserGet(w http.ResponseWriter, r *http.Request) error {
+	u, err := s.store.UserGet(r.Context(), r.PathValue("userId"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, toUserJSON(u))
+	return nil
+}

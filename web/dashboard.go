@@ -1,0 +1,4 @@
+package web
+
+// dashboardRoutes registers the dashboard's pages and actions.
+func (s *Server) dashboardRoutes() {}

@@ -1,0 +1,109 @@
+// Package web is the HTTP side of the service: one route table for the
+// service API, the dashboard and the health checks, with one file per action.
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/clipcabinet/webhooks/internal/config"
+	"github.com/clipcabinet/webhooks/internal/netguard"
+	"github.com/clipcabinet/webhooks/internal/store"
+)
+
+// Server serves the API, the dashboard and the health checks.
+type Server struct {
+	cfg   config.Config
+	store *store.Store
+	log   *slog.Logger
+	guard netguard.Policy
+	wake  func()
+	mux   *http.ServeMux
+}
+
+// Deps is what the server needs.
+type Deps struct {
+	Config config.Config
+	Store  *store.Store
+	Logger *slog.Logger
+	// Wake tells the dispatcher that deliveries are due now (after a publish
+	// or a manual retry). May be nil.
+	Wake func()
+	// Lookup overrides DNS for endpoint URL checks (tests). Nil: the system resolver.
+	Guard *netguard.Policy
+}
+
+// New builds the server and its route table.
+func New(d Deps) *Server {
+	s := &Server{cfg: d.Config, store: d.Store, log: d.Logger, wake: d.Wake, mux: http.NewServeMux()}
+	if s.wake == nil {
+		s.wake = func() {}
+	}
+	s.guard = netguard.Policy{AllowPrivate: d.Config.AllowPrivateTargets}
+	if d.Guard != nil {
+		s.guard = *d.Guard
+	}
+	s.routes()
+	return s
+}
+
+func (s *Server) routes() {
+	m := s.mux
+	api := func(pattern string, h apiHandler) { m.Handle(pattern, s.requireToken(s.api(h))) }
+
+	m.HandleFunc("GET /healthz", s.healthz)
+	m.HandleFunc("GET /readyz", s.readyz)
+
+	api("POST /api/v1/users", s.apiUserCreate)
+	api("GET /api/v1/users/{userId}", s.apiUserGet)
+	api("POST /api/v1/users/{userId}/endpoints", s.apiEndpointCreate)
+	api("GET /api/v1/users/{userId}/endpoints", s.apiEndpointList)
+	api("GET /api/v1/endpoints/{endpointId}", s.apiEndpointGet)
+	api("PATCH /api/v1/endpoints/{endpointId}", s.apiEndpointUpdate)
+	api("DELETE /api/v1/endpoints/{endpointId}", s.apiEndpointDelete)
+	api("POST /api/v1/endpoints/{endpointId}/secret/reveal", s.apiEndpointSecretReveal)
+	api("POST /api/v1/endpoints/{endpointId}/secret/rotate", s.apiEndpointSecretRotate)
+	api("POST /api/v1/endpoints/{endpointId}/test", s.apiEndpointSendTest)
+	api("POST /api/v1/events", s.apiEventPublish)
+	api("GET /api/v1/deliveries", s.apiDeliveryList)
+	api("GET /api/v1/deliveries/{deliveryId}", s.apiDeliveryGet)
+	api("POST /api/v1/deliveries/{deliveryId}/retry", s.apiDeliveryRetry)
+	api("/api/", func(http.ResponseWriter, *http.Request) error { return errNotFound() })
+
+	s.dashboardRoutes()
+}
+
+// ServeHTTP serves a request, turning a panic into a logged 500.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			s.log.ErrorContext(r.Context(), "panic serving request", "method", r.Method, "path", r.URL.Path, "panic", v)
+			http.Error(w, "internal error", http.StatusInternalServerError)
+		}
+	}()
+	s.mux.ServeHTTP(w, r)
+}
+
+func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// readyz answers 200 only when the database answers and the schema is current.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*1e9)
+	defer cancel()
+	if err := s.store.Pool.Ping(ctx); err != nil {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database unreachable"})
+		return
+	}
+	current, err := store.SchemaCurrent(ctx, s.store.Pool)
+	if err != nil || !current {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database schema is not current: run clipcabinet migrate up"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
