@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# make bench: the end-to-end load runs (server, receiver and load tool in
+# separate processes on loopback) and the Go micro-benchmarks, as one table.
+# Short by default; BENCH_FULL=1 runs the issue's full sizes.
+# Needs bin/ built and TEST_DATABASE_URL (the Makefile provides both).
+set -euo pipefail
+full="${BENCH_FULL:-0}"
+drain_n=$([ "$full" = 1 ] && echo 100000 || echo 30000)
+sustain_s=$([ "$full" = 1 ] && echo 60s || echo 10s)
+out="bench-out"; mkdir -p "$out"
+server_url="${TEST_DATABASE_URL:?}"
+db="clipcabinet_bench_$$"
+db_url="${server_url%%\?*}"; db_url="${db_url%/*}/$db?sslmode=disable"
+recv_port=19100; api_port=18088
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  psql "$server_url" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+psql "$server_url" -qc "CREATE DATABASE $db" >/dev/null
+
+export DATABASE_URL="$db_url"
+export CLIPCABINET_ENCRYPTION_KEY="$(head -c 32 /dev/urandom | base64)"
+export CLIPCABINET_API_TOKEN="bench"
+export CLIPCABINET_ALLOW_PRIVATE_TARGETS=true
+export CLIPCABINET_ADDR="127.0.0.1:$api_port"
+export CLIPCABINET_LOG_LEVEL=error
+bin/clipcabinet migrate up >/dev/null
+
+bin/loadgen receive --addr "127.0.0.1:$recv_port" 2>"$out/receiver.log" & pids+=($!)
+sleep 0.5
+R="http://127.0.0.1:$recv_port"
+
+echo "bench: seeding $drain_n deliveries of 1 KiB" >&2
+bin/loadgen seed --deliveries "$drain_n" --url "$R/hook" --receiver "$R" >&2
+bin/clipcabinet serve --no-migrate 2>"$out/server.log" & server=$!; pids+=($server)
+drain_line=$(bin/loadgen drain --receiver "$R" --want "$drain_n")
+echo "$drain_line" >&2
+
+api="http://127.0.0.1:$api_port"
+until curl -sf "$api/readyz" >/dev/null; do sleep 0.2; done
+idle=$(bin/loadgen rate --label idle --api "$api" --token bench --receiver "$R" --rate 50 --duration 5s)
+echo "$idle" >&2
+sustain=$(bin/loadgen rate --label sustained --api "$api" --token bench --receiver "$R" --rate 2000 --duration "$sustain_s" --concurrency 128)
+echo "$sustain" >&2
+closed=$(bin/loadgen rate --label api16 --api "$api" --token bench --receiver "$R" --closed --concurrency 16 --duration 10s)
+echo "$closed" >&2
+rss_kb=$(awk '/VmRSS/ {print $2}' /proc/$server/status)
+kill "$server"; wait "$server" 2>/dev/null || true
+
+echo "bench: Go micro-benchmarks" >&2
+go test -run '^$' -bench . -benchmem -benchtime 1s ./internal/webhook/ ./internal/store/ 2>&1 | grep -E '^(Benchmark|ok|FAIL)' > "$out/micro.txt" || true
+
+field() { sed -E "s/.*$1 ([0-9.]+).*/\\1/" <<<"$2"; }
+echo
+echo "| measure | result | target |"
+echo "|---|---|---|"
+echo "| backlog drain, $drain_n × 1 KiB, receiver in another process | $(sed -E 's/.*= ([0-9]+) deliveries.s.*/\1/' <<<"$drain_line") deliveries/s (dups $(sed -E 's/.*duplicates ([0-9]+).*/\1/' <<<"$drain_line")) | ≥ 8,000/s |"
+echo "| idle server, publish→receipt (50 events/s) | p50 $(field 'receipt p50' "$idle") ms, p99 $(field 'ms p99' "$(sed -E 's/.*receipt//' <<<"$idle")") ms | p99 ≤ 20 ms |"
+echo "| sustained 2,000 events/s for $sustain_s | $(sed -E 's/.*= ([0-9]+) events.s.*/\1/' <<<"$sustain")/s; publish→receipt p99 $(field 'ms p99' "$(sed -E 's/.*receipt//' <<<"$sustain")") ms; lost $(field 'lost' "$sustain"), dups $(field 'duplicates' "$sustain") | p99 ≤ 50 ms, none lost or twice |"
+echo "| POST /api/v1/events, 16 clients closed loop | $(sed -E 's/.*= ([0-9]+) events.s.*/\1/' <<<"$closed") events/s, API p99 $(field 'API p50 [0-9.]+ms p99' "$closed") ms | ≥ 3,000/s, p99 ≤ 20 ms |"
+echo "| server RSS after the runs | $((rss_kb / 1024)) MiB | |"
+while read -r line; do
+  [[ $line == Benchmark* ]] && echo "| $(awk '{print $1}' <<<"$line") | $(awk '{for(i=3;i<=NF;i++) printf "%s ", $i}' <<<"$line")| |"
+done < "$out/micro.txt"
