@@ -36,11 +36,12 @@ generate: ## regenerate templ and sqlc code
 	$(GO) tool sqlc generate
 
 check: ## generated code fresh, templ fmt, gofmt, go vet, staticcheck
-	$(GO) tool templ generate
-	$(GO) tool sqlc generate
-	@git add -N db views 2>/dev/null; git diff --exit-code --stat -- db views || \
-	  { echo "check: generated code is stale: run 'make generate' and commit" >&2; exit 1; }
-	$(GO) tool templ fmt -fail views
+	@sum() { find db views -type f \( -name '*.go' -o -name '*.templ' \) -print0 | sort -z | xargs -0 sha256sum; }; \
+	before="$$(sum)"; \
+	$(GO) tool templ fmt views >/dev/null && $(GO) tool templ generate >/dev/null 2>&1 && $(GO) tool sqlc generate && \
+	if [ "$$before" != "$$(sum)" ]; then \
+	  echo "check: generated code or templ formatting was stale (now regenerated): commit the result" >&2; \
+	  diff <(echo "$$before") <(sum) >&2; exit 1; fi
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "check: run gofmt -w" >&2; exit 1; }
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...

@@ -33,7 +33,7 @@ type Publish struct {
 
 // Published is the result of Publish.
 type Published struct {
-	EventID    string               `json:"eventId"`
+	EventID    string              `json:"eventId"`
 	Deliveries []PublishedDelivery `json:"deliveries"`
 	// Replayed is true when an Idempotency-Key matched an earlier publish.
 	Replayed bool `json:"-"`
