@@ -5,6 +5,7 @@ import (
 	"net/mail"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/clipcabinet/webhooks/internal/store"
 	"github.com/clipcabinet/webhooks/internal/webhook"
@@ -40,8 +41,10 @@ func (s *Server) apiUserCreate(w http.ResponseWriter, r *http.Request) error {
 	if msg != "" {
 		fields["email"] = msg
 	}
-	if len(in.Name) > 200 {
+	if utf8.RuneCountInString(in.Name) > 200 {
 		fields["name"] = "must be at most 200 characters"
+	} else if strings.ContainsRune(in.Name, 0) {
+		fields["name"] = "must not contain NUL characters"
 	}
 	id := webhook.NewID("user_")
 	if in.ID != nil {
