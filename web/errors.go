@@ -5,6 +5,8 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/clipcabinet/webhooks/internal/store"
 )
@@ -19,7 +21,9 @@ type httpError struct {
 
 func (e *httpError) Error() string { return e.Message }
 
-func errNotFound() error { return &httpError{Status: http.StatusNotFound, Code: "not_found", Message: "not found"} }
+func errNotFound() error {
+	return &httpError{Status: http.StatusNotFound, Code: "not_found", Message: "not found"}
+}
 
 func errValidation(fields map[string]string) error {
 	return &httpError{Status: http.StatusUnprocessableEntity, Code: "validation_failed", Message: "the request has invalid fields", Fields: fields}
@@ -54,7 +58,16 @@ type apiHandler func(w http.ResponseWriter, r *http.Request) error
 
 func (s *Server) api(h apiHandler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		err := h(w, r)
+		var err error
+		switch {
+		case !storableText(r.URL.Path):
+			// No id holds such bytes, and PostgreSQL refuses them outright.
+			err = errNotFound()
+		case !queryStorable(r):
+			err = errBadRequest("query parameters must be UTF-8 text without NUL characters")
+		default:
+			err = h(w, r)
+		}
 		if err == nil {
 			return
 		}
@@ -85,3 +98,23 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func isConflict(err error) bool { return errors.Is(err, store.ErrConflict) }
+
+// storableText reports whether PostgreSQL can hold s in a text column:
+// valid UTF-8 without NUL. Anything else from a client is bad input, not a 500.
+func storableText(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
+}
+
+func queryStorable(r *http.Request) bool {
+	for k, vs := range r.URL.Query() {
+		if !storableText(k) {
+			return false
+		}
+		for _, v := range vs {
+			if !storableText(v) {
+				return false
+			}
+		}
+	}
+	return true
+}
