@@ -49,8 +49,8 @@ func checkDescription(d string) string {
 	if utf8.RuneCountInString(d) > maxDescription {
 		return "must be at most 500 characters"
 	}
-	if !utf8.ValidString(d) {
-		return "must be valid text"
+	if !utf8.ValidString(d) || strings.ContainsRune(d, 0) {
+		return "must be valid text without NUL characters"
 	}
 	return ""
 }
