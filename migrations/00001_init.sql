@@ -84,7 +84,6 @@ CREATE INDEX deliveries_endpoint_event_idx ON deliveries (endpoint_id, event_typ
 CREATE INDEX deliveries_user_idx ON deliveries (user_id, created_at DESC, id DESC);
 CREATE INDEX deliveries_failed_idx ON deliveries (created_at DESC, id DESC) WHERE status = 'failed';
 CREATE INDEX deliveries_all_idx ON deliveries (created_at DESC, id DESC);
-CREATE INDEX deliveries_event_idx ON deliveries (event_id);
 
 -- The exact bytes sent, fixed at publish. body is null once retention pruned it.
 CREATE TABLE payloads (
