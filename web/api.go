@@ -29,7 +29,8 @@ func (s *Server) requireToken(next http.Handler) http.Handler {
 			writeAPIError(w, &httpError{Status: http.StatusServiceUnavailable, Code: "api_disabled", Message: "the API is disabled: set CLIPCABINET_API_TOKEN to enable it"})
 			return
 		}
-		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+		ok = ok && strings.EqualFold(scheme, "Bearer") // schemes are case-insensitive (RFC 9110 §11.1)
 		got := sha256.Sum256([]byte(token))
 		if !ok || subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="clipcabinet"`)
