@@ -34,16 +34,25 @@ func (s *Store) DeliveryGet(ctx context.Context, id string) (db.Delivery, error)
 }
 
 // DeliveryDetail returns a delivery with its body and attempts, oldest first.
+// The reads share one snapshot (REPEATABLE READ), so the delivery's state
+// and its attempts always agree: read one by one, a completion committing
+// in between showed a pending delivery next to its successful attempt.
 func (s *Store) DeliveryDetail(ctx context.Context, id string) (DeliveryDetail, error) {
-	d, err := s.q.DeliveryGet(ctx, id)
+	tx, err := s.Pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return DeliveryDetail{}, mapErr(err)
+	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	q := s.q.WithTx(tx)
+	d, err := q.DeliveryGet(ctx, id)
 	if err != nil {
 		return DeliveryDetail{}, mapErr(err)
 	}
 	out := DeliveryDetail{Delivery: d}
-	if out.Body, err = s.q.PayloadGet(ctx, id); err != nil && !errors.Is(err, pgx.ErrNoRows) {
+	if out.Body, err = q.PayloadGet(ctx, id); err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return DeliveryDetail{}, fmt.Errorf("store: delivery payload: %w", err)
 	}
-	if out.Attempts, err = s.q.AttemptListByDelivery(ctx, id); err != nil {
+	if out.Attempts, err = q.AttemptListByDelivery(ctx, id); err != nil {
 		return DeliveryDetail{}, fmt.Errorf("store: delivery attempts: %w", err)
 	}
 	return out, nil
