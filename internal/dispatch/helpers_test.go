@@ -1,0 +1,133 @@
+package dispatch_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/clipcabinet/webhooks/internal/testapp"
+	"github.com/clipcabinet/webhooks/internal/webhook"
+)
+
+// hit is one request a receiver got.
+type hit struct {
+	at       time.Time // when the request arrived
+	delivery string    // X-ClipCabinet-Delivery
+	event    string    // X-ClipCabinet-Event
+	sig      string    // X-ClipCabinet-Signature
+	body     []byte
+}
+
+// receiver is a real HTTP receiver that records every request before
+// answering it with respond (200 when respond is nil). n is the 1-based
+// number of the request at this receiver.
+type receiver struct {
+	*httptest.Server
+	respond func(w http.ResponseWriter, r *http.Request, n int)
+
+	mu   sync.Mutex
+	hits []hit
+}
+
+func newReceiver(t testing.TB, respond func(w http.ResponseWriter, r *http.Request, n int)) *receiver {
+	t.Helper()
+	rc := &receiver{respond: respond}
+	rc.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		rc.mu.Lock()
+		rc.hits = append(rc.hits, hit{
+			at: time.Now(), delivery: r.Header.Get(webhook.HeaderDelivery), event: r.Header.Get(webhook.HeaderEvent),
+			sig: r.Header.Get(webhook.HeaderSignature), body: body,
+		})
+		n := len(rc.hits)
+		rc.mu.Unlock()
+		if rc.respond != nil {
+			rc.respond(w, r, n)
+		}
+	}))
+	t.Cleanup(rc.Close)
+	return rc
+}
+
+// Hits returns a copy of the requests so far.
+func (rc *receiver) Hits() []hit {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return append([]hit(nil), rc.hits...)
+}
+
+// waitHits waits until the receiver has at least n requests and returns them.
+func (rc *receiver) waitHits(t testing.TB, n int, timeout time.Duration) []hit {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		h := rc.Hits()
+		if len(h) >= n {
+			return h
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("receiver got %d requests within %s, want %d", len(h), timeout, n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// status answers every request with code.
+func status(code int) func(http.ResponseWriter, *http.Request, int) {
+	return func(w http.ResponseWriter, _ *http.Request, _ int) { w.WriteHeader(code) }
+}
+
+// published is the publish API's answer.
+type published struct {
+	EventID    string `json:"eventId"`
+	Deliveries []struct {
+		ID         string `json:"id"`
+		EndpointID string `json:"endpointId"`
+	} `json:"deliveries"`
+}
+
+// publishComment publishes the spec's comment.added example for user and
+// returns the delivery ids, one per subscribed endpoint.
+func publishComment(t testing.TB, app *testapp.App, user string) []string {
+	t.Helper()
+	var out published
+	app.MustAPI(t, http.StatusAccepted, "POST", "/api/v1/events", map[string]any{
+		"event": webhook.EventCommentAdded, "userId": user,
+		"data": json.RawMessage(webhook.SampleData(webhook.EventCommentAdded, "")),
+	}, &out)
+	ids := make([]string, len(out.Deliveries))
+	for i, d := range out.Deliveries {
+		ids[i] = d.ID
+	}
+	return ids
+}
+
+// publishOne publishes to a user with exactly one subscribed endpoint.
+func publishOne(t testing.TB, app *testapp.App, user string) string {
+	t.Helper()
+	ids := publishComment(t, app, user)
+	if len(ids) != 1 {
+		t.Fatalf("publish made %d deliveries, want 1", len(ids))
+	}
+	return ids[0]
+}
+
+// setup starts an app with env and makes one user with one endpoint at url.
+func setup(t testing.TB, env map[string]string, url string) (*testapp.App, string, testapp.Endpoint) {
+	t.Helper()
+	app := testapp.Start(t, testapp.Options{Env: env})
+	user := app.NewUser(t, "owner@example.com")
+	return app, user, app.NewEndpoint(t, user, url)
+}
+
+func hasStatus(want string) func(testapp.Delivery) bool {
+	return func(d testapp.Delivery) bool { return d.Status == want }
+}
+
+func attempts(n int) func(testapp.Delivery) bool {
+	return func(d testapp.Delivery) bool { return len(d.Attempts) >= n }
+}
