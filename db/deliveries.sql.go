@@ -131,8 +131,9 @@ WITH r AS (
            r.status IN ('pending', 'retrying') AND (e.deleted_at IS NOT NULL OR NOT e.enabled) AS stopped,
            NULLIF(r.next_attempt_at, 'epoch'::timestamptz) AS next_at,
            NULLIF(r.completed_at, 'epoch'::timestamptz) AS done_at,
+           -- The same reason DeliveryStopForEndpoint gave the others.
            CASE WHEN e.deleted_at IS NOT NULL THEN 'endpoint deleted'
-                ELSE coalesce(e.disabled_reason, 'endpoint disabled') END AS stop_reason
+                ELSE 'endpoint disabled' || coalesce(': ' || e.disabled_reason, '') END AS stop_reason
     FROM r
     JOIN deliveries d0 ON d0.id = r.id
     JOIN endpoints e ON e.id = d0.endpoint_id
@@ -148,7 +149,11 @@ WITH r AS (
         next_attempt_at = CASE WHEN s.stopped THEN NULL ELSE s.next_at END,
         due_at = CASE WHEN s.stopped THEN NULL ELSE least(s.next_at, d.manual_requested_at) END,
         manual_requested_at = CASE WHEN s.stopped THEN NULL ELSE d.manual_requested_at END,
-        failure_reason = CASE WHEN s.stopped THEN s.stop_reason ELSE d.failure_reason END,
+        -- A success (the attempt in flight when the endpoint was stopped, or
+        -- a manual one later) leaves no failure reason behind.
+        failure_reason = CASE WHEN s.stopped THEN s.stop_reason
+                              WHEN s.status = 'succeeded' THEN NULL
+                              ELSE d.failure_reason END,
         completed_at = CASE WHEN s.stopped THEN s.started_at ELSE coalesce(s.done_at, d.completed_at) END
     FROM s
     WHERE d.id = s.id AND d.claim_token = s.token
