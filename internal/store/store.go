@@ -73,6 +73,9 @@ func New(pool *pgxpool.Pool, o Options) (*Store, error) {
 		s.now = time.Now
 	}
 	if o.EncryptionKey != nil {
+		if len(o.EncryptionKey) != 32 {
+			return nil, fmt.Errorf("store: encryption key: %d bytes, want 32 (AES-256)", len(o.EncryptionKey))
+		}
 		block, err := aes.NewCipher(o.EncryptionKey)
 		if err != nil {
 			return nil, fmt.Errorf("store: encryption key: %w", err)
@@ -114,6 +117,8 @@ func mapErr(err error) error {
 		switch {
 		case pg.Code == "23505":
 			return fmt.Errorf("%w: %s", ErrConflict, pg.ConstraintName)
+		case pg.Code == "23503": // every foreign key cascades, so this is a missing parent row
+			return fmt.Errorf("%w: %s", ErrNotFound, pg.ConstraintName)
 		case strings.HasPrefix(pg.Code, "57P"), strings.HasPrefix(pg.Code, "08"): // shutdown, connection
 			return fmt.Errorf("%w: %w", ErrUnavailable, err)
 		}
