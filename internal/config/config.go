@@ -99,12 +99,14 @@ func (c Config) RequireServe() error {
 }
 
 // ParseSchedule parses a comma-separated list of Go durations, each > 0.
+// An empty step is an error: silently dropping it (or the whole list, for
+// ",") would change how often deliveries are retried.
 func ParseSchedule(s string) ([]time.Duration, error) {
 	var out []time.Duration
 	for _, part := range strings.Split(s, ",") {
 		part = strings.TrimSpace(part)
 		if part == "" {
-			continue
+			return nil, errors.New("has an empty step: give durations separated by commas, such as 30s,1m,5m")
 		}
 		d, err := time.ParseDuration(part)
 		if err != nil || d <= 0 {
