@@ -1,7 +1,9 @@
 package dispatch_test
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -76,11 +78,6 @@ func (rc *receiver) waitHits(t testing.TB, n int, timeout time.Duration) []hit {
 	}
 }
 
-// status answers every request with code.
-func status(code int) func(http.ResponseWriter, *http.Request, int) {
-	return func(w http.ResponseWriter, _ *http.Request, _ int) { w.WriteHeader(code) }
-}
-
 // published is the publish API's answer.
 type published struct {
 	EventID    string `json:"eventId"`
@@ -94,16 +91,46 @@ type published struct {
 // returns the delivery ids, one per subscribed endpoint.
 func publishComment(t testing.TB, app *testapp.App, user string) []string {
 	t.Helper()
-	var out published
-	app.MustAPI(t, http.StatusAccepted, "POST", "/api/v1/events", map[string]any{
+	ids, err := tryPublishComment(app, user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ids
+}
+
+// tryPublishComment is publishComment for any goroutine.
+func tryPublishComment(app *testapp.App, user string) ([]string, error) {
+	raw, err := json.Marshal(map[string]any{
 		"event": webhook.EventCommentAdded, "userId": user,
 		"data": json.RawMessage(webhook.SampleData(webhook.EventCommentAdded, "")),
-	}, &out)
+	})
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequest("POST", app.URL+"/api/v1/events", bytes.NewReader(raw))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+testapp.Token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := app.Client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusAccepted {
+		return nil, fmt.Errorf("publish: %d %s", resp.StatusCode, body)
+	}
+	var out published
+	if err := json.Unmarshal(body, &out); err != nil {
+		return nil, fmt.Errorf("publish: %s: %w", body, err)
+	}
 	ids := make([]string, len(out.Deliveries))
 	for i, d := range out.Deliveries {
 		ids[i] = d.ID
 	}
-	return ids
+	return ids, nil
 }
 
 // publishOne publishes to a user with exactly one subscribed endpoint.

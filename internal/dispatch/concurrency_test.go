@@ -1,0 +1,239 @@
+package dispatch_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"slices"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/clipcabinet/webhooks/internal/dispatch"
+	"github.com/clipcabinet/webhooks/internal/netguard"
+	"github.com/clipcabinet/webhooks/internal/store"
+	"github.com/clipcabinet/webhooks/internal/testapp"
+)
+
+// TestTwoDispatchersOneDatabase: two dispatchers, each with its own pool,
+// share one database, as two instances of the service do. Every one of
+// 2,000 deliveries is sent exactly once, and both dispatchers take part.
+func TestTwoDispatchersOneDatabase(t *testing.T) {
+	t.Parallel()
+	const endpoints, events = 20, 100
+	rc := newReceiver(t, nil)
+	var byA, byB atomic.Int64
+	app := testapp.Start(t, testapp.Options{OnResult: func(store.Result) { byA.Add(1) }})
+
+	// The second instance: its own pool and store on the same database.
+	ctx := context.Background()
+	pool, err := store.Connect(ctx, app.DBURL, 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	st, err := store.New(pool, store.Options{EncryptionKey: app.Config.EncryptionKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	second := dispatch.New(dispatch.Options{
+		Store: st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Client:   netguard.NewClient(netguard.ClientOptions{Policy: netguard.Policy{AllowPrivate: true}}),
+		Schedule: app.Config.RetrySchedule, AttemptTimeout: app.Config.AttemptTimeout,
+		Workers: app.Config.Workers, Poll: 200 * time.Millisecond,
+		OnResult: func(store.Result) { byB.Add(1) },
+	})
+	second.Start(ctx)
+	t.Cleanup(func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		second.Stop(sctx)
+	})
+
+	user := app.NewUser(t, "owner@example.com")
+	for i := range endpoints {
+		app.NewEndpoint(t, user, fmt.Sprintf("%s/ep/%d", rc.URL, i), "comment.added")
+	}
+	ids := publishMany(t, app, user, events)
+	if len(ids) != endpoints*events {
+		t.Fatalf("published %d deliveries, want %d", len(ids), endpoints*events)
+	}
+	waitCount(t, app, 60*time.Second, endpoints*events, "SELECT count(*) FROM deliveries WHERE status = 'succeeded'")
+
+	got := map[string]int{}
+	for _, h := range rc.Hits() {
+		got[h.delivery]++
+	}
+	for _, id := range ids {
+		if got[id] != 1 {
+			t.Errorf("delivery %s was sent %d times, want once", id, got[id])
+		}
+	}
+	if len(got) != len(ids) {
+		t.Errorf("receiver saw %d delivery ids, want %d", len(got), len(ids))
+	}
+	var attemptRows, notFirst int
+	if err := app.Pool.QueryRow(ctx, "SELECT count(*), count(*) FILTER (WHERE number <> 1 OR outcome <> 'success') FROM attempts").Scan(&attemptRows, &notFirst); err != nil {
+		t.Fatal(err)
+	}
+	if attemptRows != len(ids) || notFirst != 0 {
+		t.Errorf("%d attempts recorded (%d not a first success), want %d first successes", attemptRows, notFirst, len(ids))
+	}
+	a, b := byA.Load(), byB.Load()
+	t.Logf("dispatcher A sent %d, dispatcher B sent %d", a, b)
+	if a == 0 || b == 0 || a+b != int64(len(ids)) {
+		t.Errorf("dispatchers recorded %d and %d results, want both to take part and %d in all", a, b, len(ids))
+	}
+}
+
+// TestFairness: an endpoint that times out with a backlog of 1,000 holds at
+// most its cap of attempts, and a healthy endpoint's deliveries stay prompt
+// while the backlog exists. The latency bound is generous on purpose: it
+// tells "flows" from "starved behind the backlog", nothing finer.
+func TestFairness(t *testing.T) {
+	t.Parallel()
+	const backlog, healthyEvents, epCap = 1000, 25, 8
+	dead := newReceiver(t, func(_ http.ResponseWriter, r *http.Request, _ int) {
+		select { // past the attempt timeout
+		case <-time.After(5 * time.Second):
+		case <-r.Context().Done():
+		}
+	})
+	healthy := newReceiver(t, nil)
+	app := testapp.Start(t, testapp.Options{Env: map[string]string{
+		"CLIPCABINET_WORKERS":              "32",
+		"CLIPCABINET_ENDPOINT_CONCURRENCY": fmt.Sprint(epCap),
+		"CLIPCABINET_ATTEMPT_TIMEOUT":      "1s",
+		"CLIPCABINET_RETRY_SCHEDULE":       "1h",
+	}})
+	deadUser, healthyUser := app.NewUser(t, "dead@example.com"), app.NewUser(t, "healthy@example.com")
+	deadEP := app.NewEndpoint(t, deadUser, dead.URL+"/hook")
+	app.NewEndpoint(t, healthyUser, healthy.URL+"/hook")
+	publishMany(t, app, deadUser, backlog)
+
+	published := map[string]time.Time{}
+	for range healthyEvents {
+		at := time.Now()
+		published[publishOne(t, app, healthyUser)] = at
+		time.Sleep(100 * time.Millisecond)
+	}
+	hits := healthy.waitHits(t, healthyEvents, 10*time.Second)
+
+	ctx := context.Background()
+	var waiting int
+	if err := app.Pool.QueryRow(ctx, "SELECT count(*) FROM deliveries WHERE endpoint_id = $1 AND status = 'pending'", deadEP.ID).Scan(&waiting); err != nil {
+		t.Fatal(err)
+	}
+	if waiting < backlog/2 {
+		t.Fatalf("only %d of the dead endpoint's deliveries still wait: the backlog is gone, the test proves nothing", waiting)
+	}
+	var worst time.Duration
+	var lat []time.Duration
+	for _, h := range hits {
+		at, ok := published[h.delivery]
+		if !ok {
+			t.Errorf("healthy receiver got an unknown delivery %s", h.delivery)
+			continue
+		}
+		d := h.at.Sub(at)
+		lat = append(lat, d)
+		worst = max(worst, d)
+		if d >= 2*time.Second {
+			t.Errorf("healthy delivery %s took %s from publish to receipt behind the backlog, want < 2s", h.delivery, d)
+		}
+	}
+	slices.Sort(lat)
+	t.Logf("healthy publish→receipt with %d dead deliveries waiting: median %s, worst %s", waiting, lat[len(lat)/2], worst)
+
+	// The dead endpoint's attempts, as the dispatcher recorded them, never
+	// overlap more than the cap, and do reach it.
+	rows, err := app.Pool.Query(ctx, `SELECT a.started_at, a.duration_ms FROM attempts a
+		JOIN deliveries d ON d.id = a.delivery_id WHERE d.endpoint_id = $1`, deadEP.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type edge struct {
+		at    time.Time
+		delta int
+	}
+	var edges []edge
+	for rows.Next() {
+		var start time.Time
+		var ms int
+		if err := rows.Scan(&start, &ms); err != nil {
+			t.Fatal(err)
+		}
+		edges = append(edges, edge{start, 1}, edge{start.Add(time.Duration(ms) * time.Millisecond), -1})
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	sort.Slice(edges, func(i, j int) bool {
+		if !edges[i].at.Equal(edges[j].at) {
+			return edges[i].at.Before(edges[j].at)
+		}
+		return edges[i].delta < edges[j].delta // an end before a start at the same instant
+	})
+	inflight, most := 0, 0
+	for _, e := range edges {
+		inflight += e.delta
+		most = max(most, inflight)
+	}
+	if most != epCap {
+		t.Errorf("the dead endpoint had at most %d attempts at once, want its cap of %d", most, epCap)
+	}
+}
+
+// publishMany publishes n comment.added events for user from a few
+// goroutines and returns every delivery id.
+func publishMany(t *testing.T, app *testapp.App, user string, n int) []string {
+	t.Helper()
+	var (
+		mu   sync.Mutex
+		ids  []string
+		errs []error
+		wg   sync.WaitGroup
+		next atomic.Int64
+	)
+	for range 8 {
+		wg.Go(func() {
+			for next.Add(1) <= int64(n) {
+				got, err := tryPublishComment(app, user)
+				mu.Lock()
+				ids = append(ids, got...)
+				if err != nil {
+					errs = append(errs, err)
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if len(errs) > 0 {
+		t.Fatalf("%d of %d publishes failed; first: %v", len(errs), n, errs[0])
+	}
+	return ids
+}
+
+// waitCount polls a count query until it reaches want.
+func waitCount(t *testing.T, app *testapp.App, timeout time.Duration, want int, query string, args ...any) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		var n int
+		if err := app.Pool.QueryRow(context.Background(), query, args...).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n >= want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: %d within %s, want %d", query, n, timeout, want)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
