@@ -7,13 +7,17 @@ import (
 	"fmt"
 	"io"
 	"net/mail"
-	"strings"
+	"regexp"
 
 	"github.com/clipcabinet/webhooks/internal/auth"
 	"github.com/clipcabinet/webhooks/internal/config"
 	"github.com/clipcabinet/webhooks/internal/store"
 	"github.com/clipcabinet/webhooks/internal/webhook"
 )
+
+// userIDPattern is the API's rule for a given user id (web/api_users.go):
+// an id outside it, such as user_a/b, could never be named in an API path.
+var userIDPattern = regexp.MustCompile(`^user_[A-Za-z0-9_-]{1,64}$`)
 
 func user(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "create" {
@@ -38,8 +42,8 @@ func user(ctx context.Context, args []string, getenv func(string) string, stdout
 	}
 	if *id == "" {
 		*id = webhook.NewID("user_")
-	} else if !strings.HasPrefix(*id, "user_") {
-		return errors.New("--id: must start with user_")
+	} else if !userIDPattern.MatchString(*id) {
+		return errors.New("--id: must be user_ followed by 1 to 64 letters, digits, _ or -")
 	}
 	cfg, err := config.Load(getenv)
 	if err != nil {
