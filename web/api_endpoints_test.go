@@ -30,8 +30,8 @@ func TestAPIEndpointCreate(t *testing.T) {
 			wantURL: "https://93.184.215.14/hook", wantEvents: []string{"comment.added"}, wantEnabled: true,
 		},
 		{
-			name: "every field",
-			body: map[string]any{"url": "https://93.184.215.14/all", "events": apiAllEvents, "description": "Ops alerts ✓", "enabled": true},
+			name:    "every field",
+			body:    map[string]any{"url": "https://93.184.215.14/all", "events": apiAllEvents, "description": "Ops alerts ✓", "enabled": true},
 			wantURL: "https://93.184.215.14/all", wantEvents: apiAllEvents, wantDescription: "Ops alerts ✓", wantEnabled: true,
 		},
 		{
