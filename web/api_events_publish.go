@@ -73,6 +73,9 @@ func (s *Server) apiEventPublish(w http.ResponseWriter, r *http.Request) error {
 	if len(data) > 0 {
 		_ = json.Unmarshal(data, &head) // validated above
 	}
+	if !storableText(head.RecordingID) {
+		head.RecordingID = "" // only the admin's search column; the payload keeps it
+	}
 	owner := head.UserID
 	switch {
 	case in.UserID != nil && *in.UserID == "":
@@ -86,6 +89,9 @@ func (s *Server) apiEventPublish(w http.ResponseWriter, r *http.Request) error {
 	}
 	if len(fields) > 0 {
 		return errValidation(fields)
+	}
+	if !storableText(owner) {
+		return &httpError{Status: http.StatusNotFound, Code: "not_found", Message: "no user " + quote(owner)}
 	}
 
 	hash := sha256.Sum256(raw)
