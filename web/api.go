@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 	"time"
 
@@ -59,6 +60,9 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) ([]byte, error) {
 	case err == nil:
 		if dec.More() {
 			return nil, errBadRequest("malformed JSON: unexpected data after the object")
+		}
+		if fields := checkKeys(raw, v); len(fields) > 0 {
+			return nil, errValidation(fields)
 		}
 		return raw, nil
 	case errors.As(err, &typeErr):
@@ -194,4 +198,47 @@ func remoteIP(r *http.Request) string {
 		host = host[:i]
 	}
 	return strings.Trim(host, "[]")
+}
+
+// checkKeys catches what encoding/json lets through: a key that matches a
+// field only case-insensitively ("URL" for "url") and a key given twice.
+// Both are refused, as api.md refuses unknown fields.
+func checkKeys(raw []byte, v any) map[string]string {
+	t := reflect.TypeOf(v)
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return nil
+	}
+	known := map[string]bool{}
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		known[name] = true
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil
+	}
+	seen := map[string]bool{}
+	fields := map[string]string{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil
+		}
+		key, _ := tok.(string)
+		switch {
+		case !known[key]:
+			fields[key] = "is not a known field"
+		case seen[key]:
+			fields[key] = "appears more than once"
+		}
+		seen[key] = true
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return nil
+		}
+	}
+	return fields
 }
