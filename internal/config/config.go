@@ -30,6 +30,20 @@ type Config struct {
 	AllowPrivateTargets bool
 	SignupOpen          bool
 	LogLevel            string
+	// Operations.
+	Retention          time.Duration // payload and response bodies kept this long
+	DisableAfter       time.Duration // no successful automatic attempt this long ...
+	DisableMinFailures int           // ... while this many deliveries failed: auto-disable
+	MetricsAddr        string        // non-empty: /metrics on its own listener, no token
+}
+
+// ScheduleSpan is the whole automatic retry schedule's length.
+func (c Config) ScheduleSpan() time.Duration {
+	var d time.Duration
+	for _, s := range c.RetrySchedule {
+		d += s
+	}
+	return d
 }
 
 // MaxAttempts is the number of automatic attempts: one per schedule step, plus the first.
@@ -78,6 +92,10 @@ func Load(getenv func(string) string) (Config, error) {
 	c.ClaimBatch = integer(getenv, "CLIPCABINET_CLAIM_BATCH", 100, 1, 1000, fail)
 	c.AllowPrivateTargets = boolean(getenv, "CLIPCABINET_ALLOW_PRIVATE_TARGETS", false, fail)
 	c.SignupOpen = boolean(getenv, "CLIPCABINET_SIGNUP_OPEN", true, fail)
+	c.Retention = duration(getenv, "CLIPCABINET_RETENTION", 30*24*time.Hour, fail)
+	c.DisableAfter = duration(getenv, "CLIPCABINET_DISABLE_AFTER", 72*time.Hour, fail)
+	c.DisableMinFailures = integer(getenv, "CLIPCABINET_DISABLE_MIN_FAILURES", 2, 1, 1000000, fail)
+	c.MetricsAddr = getenv("CLIPCABINET_METRICS_ADDR")
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:

@@ -43,6 +43,7 @@ var noTime = time.Unix(0, 0).UTC()
 // Result is one finished attempt and the delivery's next state.
 type Result struct {
 	DeliveryID    string
+	EndpointID    string // not written; for result hooks
 	Token         int64
 	Number        int32
 	Manual        bool

@@ -1,0 +1,197 @@
+// Package maintain runs the service's housekeeping in the background:
+// retention of payload and response bodies, endpoint health (auto-disable
+// after a long failure, at once on 410 Gone) and expired idempotency keys.
+// Every job works in small batches with pauses, so it never holds locks
+// the dispatcher waits on for more than a moment.
+package maintain
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/clipcabinet/webhooks/internal/store"
+)
+
+// Options configures a Maintainer.
+type Options struct {
+	Store  *store.Store
+	Logger *slog.Logger
+	// Retention is how long payload and response bodies are kept [720h].
+	Retention time.Duration
+	// DisableAfter is how long an endpoint may go without a successful
+	// automatic attempt before it is disabled [72h] ...
+	DisableAfter time.Duration
+	// ... provided at least DisableMinFailures deliveries exhausted their
+	// schedule in that time [2].
+	DisableMinFailures int
+	// ScheduleSpan is the retry schedule's total length.
+	ScheduleSpan time.Duration
+	// Interval is the pause between rounds [1m].
+	Interval time.Duration
+	// Batch is the most rows one prune statement touches [500].
+	Batch int
+}
+
+// Maintainer runs the jobs. Start once; Stop may be called more than once.
+type Maintainer struct {
+	o       Options
+	log     *slog.Logger
+	gone    chan string // endpoints that answered 410 Gone
+	kick    chan struct{}
+	stop    chan struct{}
+	done    sync.WaitGroup
+	once    sync.Once
+	started sync.Once
+}
+
+// New builds a Maintainer.
+func New(o Options) *Maintainer {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Retention <= 0 {
+		o.Retention = 30 * 24 * time.Hour
+	}
+	if o.DisableAfter <= 0 {
+		o.DisableAfter = 72 * time.Hour
+	}
+	if o.DisableMinFailures <= 0 {
+		o.DisableMinFailures = 2
+	}
+	if o.Interval <= 0 {
+		o.Interval = time.Minute
+	}
+	if o.Batch <= 0 {
+		o.Batch = 500
+	}
+	return &Maintainer{o: o, log: o.Logger.With("component", "maintain"),
+		gone: make(chan string, 1024), kick: make(chan struct{}, 1), stop: make(chan struct{})}
+}
+
+// Observe is the dispatcher's result hook: an automatic attempt answered
+// 410 Gone disables its endpoint at once. Manual attempts count neither way.
+func (m *Maintainer) Observe(r store.Result) {
+	if r.Manual || r.StatusCode != http.StatusGone || r.EndpointID == "" {
+		return
+	}
+	select {
+	case m.gone <- r.EndpointID:
+	default: // a burst of 410s from one endpoint: the first one is enough
+	}
+}
+
+// Start runs the loop until Stop.
+func (m *Maintainer) Start(ctx context.Context) {
+	m.started.Do(func() {
+		ctx = context.WithoutCancel(ctx)
+		m.done.Add(1)
+		go m.loop(ctx)
+	})
+}
+
+// Stop ends the loop after the statement in progress.
+func (m *Maintainer) Stop() {
+	m.once.Do(func() { close(m.stop) })
+	m.done.Wait()
+}
+
+// RunOnce runs every job once, now (tests and the loop).
+func (m *Maintainer) RunOnce(ctx context.Context) error {
+	return errors.Join(m.prune(ctx), m.checkHealth(ctx), m.pruneKeys(ctx))
+}
+
+func (m *Maintainer) loop(ctx context.Context) {
+	defer m.done.Done()
+	t := time.NewTicker(m.o.Interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-m.stop:
+			return
+		case id := <-m.gone:
+			m.disable(ctx, id, "automatically disabled: the endpoint answered 410 Gone")
+			continue
+		case <-t.C:
+		}
+		if err := m.RunOnce(ctx); err != nil {
+			m.log.Warn("maintenance round failed", "err", err)
+		}
+	}
+}
+
+// prune clears expired bodies in batches, pausing between them.
+func (m *Maintainer) prune(ctx context.Context) error {
+	cutoff := m.o.Store.Now().Add(-m.o.Retention)
+	for _, job := range []struct {
+		name string
+		fn   func(context.Context, time.Time, int) (int64, error)
+	}{{"payloads", m.o.Store.PrunePayloads}, {"responses", m.o.Store.PruneResponses}} {
+		var total int64
+		for {
+			n, err := job.fn(ctx, cutoff, m.o.Batch)
+			if err != nil {
+				return fmt.Errorf("maintain: prune %s: %w", job.name, err)
+			}
+			total += n
+			if n < int64(m.o.Batch) {
+				break
+			}
+			select {
+			case <-m.stop:
+				return nil
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+		if total > 0 {
+			m.log.Info("retention: bodies pruned", "kind", job.name, "count", total)
+		}
+	}
+	return nil
+}
+
+func (m *Maintainer) checkHealth(ctx context.Context) error {
+	since := m.o.Store.Now().Add(-m.o.DisableAfter)
+	ids, err := m.o.Store.UnhealthyEndpoints(ctx, since, m.o.DisableMinFailures, m.o.ScheduleSpan)
+	if err != nil {
+		return fmt.Errorf("maintain: health: %w", err)
+	}
+	for _, id := range ids {
+		m.disable(ctx, id, fmt.Sprintf("automatically disabled: no successful delivery for %s while %d or more deliveries failed",
+			human(m.o.DisableAfter), m.o.DisableMinFailures))
+	}
+	return nil
+}
+
+func (m *Maintainer) pruneKeys(ctx context.Context) error {
+	_, err := m.o.Store.PruneIdempotencyKeys(ctx)
+	return err
+}
+
+func (m *Maintainer) disable(ctx context.Context, id, reason string) {
+	off := false
+	ep, err := m.o.Store.EndpointGet(ctx, id)
+	if err != nil || !ep.Enabled {
+		return
+	}
+	if _, err := m.o.Store.EndpointUpdate(ctx, store.Actor{ID: "system"}, id, store.EndpointPatch{Enabled: &off, DisabledReason: reason}); err != nil {
+		m.log.Error("disabling endpoint failed", "endpoint_id", id, "err", err)
+		return
+	}
+	m.log.Warn("endpoint disabled", "endpoint_id", id, "reason", reason)
+}
+
+func human(d time.Duration) string {
+	if d >= 24*time.Hour && d%(24*time.Hour) == 0 {
+		n := int(d / (24 * time.Hour))
+		if n == 1 {
+			return "1 day"
+		}
+		return fmt.Sprintf("%d days", n)
+	}
+	return d.String()
+}

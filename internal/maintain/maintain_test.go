@@ -1,0 +1,224 @@
+package maintain_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/clipcabinet/webhooks/internal/dispatch"
+	"github.com/clipcabinet/webhooks/internal/maintain"
+	"github.com/clipcabinet/webhooks/internal/netguard"
+	"github.com/clipcabinet/webhooks/internal/store"
+	"github.com/clipcabinet/webhooks/internal/testdb"
+	"github.com/clipcabinet/webhooks/internal/webhook"
+)
+
+type bundle struct {
+	st   *store.Store
+	m    *maintain.Maintainer
+	user string
+}
+
+func setup(t *testing.T, o maintain.Options) *bundle {
+	t.Helper()
+	pool := testdb.New(t)
+	st, err := store.New(pool, store.Options{EncryptionKey: testdb.Key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := st.UserCreate(context.Background(), store.NewUser{ID: webhook.NewID("user_"), Email: "ops@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Store = st
+	o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	return &bundle{st: st, m: maintain.New(o), user: u.ID}
+}
+
+func (b *bundle) endpoint(t *testing.T, url string) string {
+	t.Helper()
+	ep, _, err := b.st.EndpointCreate(context.Background(), store.Actor{ID: "test"}, store.NewEndpoint{
+		UserID: b.user, URL: url, Events: webhook.EventTypes, Enabled: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ep.ID
+}
+
+func (b *bundle) publish(t *testing.T, ep string) string {
+	t.Helper()
+	out, err := b.st.Publish(context.Background(), store.Publish{
+		Event: webhook.EventCommentAdded, UserID: b.user, EndpointID: ep,
+		Data: webhook.SampleData(webhook.EventCommentAdded, b.user), OccurredAt: time.Now(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out.Deliveries[0].ID
+}
+
+func (b *bundle) exec(t *testing.T, sql string, args ...any) {
+	t.Helper()
+	if _, err := b.st.Pool.Exec(context.Background(), sql, args...); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+}
+
+// TestRetention: bodies of finished deliveries older than the retention are
+// pruned, newer ones and unfinished ones are kept, and the attempt records
+// themselves stay.
+func TestRetention(t *testing.T) {
+	t.Parallel()
+	b := setup(t, maintain.Options{Retention: 30 * 24 * time.Hour, Batch: 2})
+	ep := b.endpoint(t, "http://127.0.0.1:1/x")
+	var old, fresh, pendingOld []string
+	for range 5 {
+		old = append(old, b.publish(t, ep))
+	}
+	fresh = append(fresh, b.publish(t, ep))
+	pendingOld = append(pendingOld, b.publish(t, ep))
+	// Backdate: five finished 40 days ago with an attempt each, one finished
+	// yesterday, one still pending from 40 days ago.
+	b.exec(t, `UPDATE deliveries SET status = 'succeeded', due_at = NULL, next_attempt_at = NULL, completed_at = now()
+	           WHERE id = ANY($1)`, append(append([]string{}, old...), fresh...))
+	b.exec(t, `UPDATE payloads SET created_at = now() - interval '40 days' WHERE delivery_id = ANY($1)`, append(append([]string{}, old...), pendingOld...))
+	b.exec(t, `INSERT INTO attempts (delivery_id, number, trigger, started_at, duration_ms, status_code, outcome, response_body)
+	           SELECT id, 1, 'automatic', now() - interval '40 days', 12, 200, 'success', 'ok' FROM deliveries WHERE id = ANY($1)`, old)
+	b.exec(t, `INSERT INTO attempts (delivery_id, number, trigger, started_at, duration_ms, status_code, outcome, response_body)
+	           SELECT id, 1, 'automatic', now(), 12, 200, 'success', 'fresh' FROM deliveries WHERE id = ANY($1)`, fresh)
+
+	if err := b.m.RunOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name     string
+		ids      []string
+		wantBody bool
+	}{
+		{"old and finished: pruned", old, false},
+		{"recent: kept", fresh, true},
+		{"old but still pending: kept", pendingOld, true},
+	} {
+		for _, id := range tc.ids {
+			d, err := b.st.DeliveryDetail(context.Background(), id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (d.Body != nil) != tc.wantBody {
+				t.Errorf("%s: delivery %s body present = %v", tc.name, id, d.Body != nil)
+			}
+			for _, a := range d.Attempts {
+				if (a.ResponseBody != nil) != tc.wantBody {
+					t.Errorf("%s: attempt of %s response present = %v", tc.name, id, a.ResponseBody != nil)
+				}
+				if a.StatusCode == nil || *a.StatusCode != 200 || a.Outcome != "success" {
+					t.Errorf("%s: attempt metadata lost: %+v", tc.name, a)
+				}
+			}
+		}
+	}
+}
+
+// TestGoneDisablesAtOnce: an automatic attempt answered 410 Gone disables
+// the endpoint with a reason, and its other deliveries stop.
+func TestGoneDisablesAtOnce(t *testing.T) {
+	t.Parallel()
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusGone)
+	}))
+	defer recv.Close()
+	b := setup(t, maintain.Options{Interval: time.Hour})
+	ep := b.endpoint(t, recv.URL)
+	ctx := context.Background()
+	b.m.Start(ctx)
+	defer b.m.Stop()
+	d := dispatch.New(dispatch.Options{
+		Store: b.st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Client:   netguard.NewClient(netguard.ClientOptions{Policy: netguard.Policy{AllowPrivate: true}}),
+		Schedule: []time.Duration{time.Hour}, AttemptTimeout: 2 * time.Second, Workers: 1, Poll: 100 * time.Millisecond,
+		OnResult: b.m.Observe,
+	})
+	first := b.publish(t, ep)
+	d.Start(ctx)
+	defer d.Stop(ctx)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		e, err := b.st.EndpointGet(ctx, ep)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !e.Enabled {
+			if e.DisabledReason == nil || !strings.Contains(*e.DisabledReason, "410 Gone") {
+				t.Fatalf("disabled reason = %v", e.DisabledReason)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("endpoint still enabled after a 410")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	got, err := b.st.DeliveryGet(ctx, first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != "failed" || got.FailureReason == nil {
+		t.Fatalf("the 410'd delivery: status %s reason %v; want failed with a reason", got.Status, got.FailureReason)
+	}
+}
+
+// TestHealthAutoDisable: three days without a successful automatic attempt
+// while two deliveries exhausted their schedule disables the endpoint; one
+// failure, a recent success, or only a manual success do not count the same.
+func TestHealthAutoDisable(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name        string
+		failures    int
+		success     string // "", "automatic" or "manual": an attempt a day ago
+		wantEnabled bool
+	}{
+		{"two exhausted, no success: disabled", 2, "", false},
+		{"one exhausted: kept", 1, "", true},
+		{"two exhausted, automatic success yesterday: kept", 2, "automatic", true},
+		{"two exhausted, only a manual success: disabled", 2, "manual", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			b := setup(t, maintain.Options{DisableAfter: 72 * time.Hour, DisableMinFailures: 2, ScheduleSpan: 8 * time.Hour})
+			ep := b.endpoint(t, "http://127.0.0.1:1/x")
+			b.exec(t, `UPDATE endpoints SET created_at = now() - interval '10 days' WHERE id = $1`, ep)
+			for range tc.failures {
+				id := b.publish(t, ep)
+				b.exec(t, `UPDATE deliveries SET status = 'failed', due_at = NULL, next_attempt_at = NULL,
+				           created_at = now() - interval '2 days', completed_at = now() - interval '2 days' WHERE id = $1`, id)
+			}
+			if tc.success != "" {
+				id := b.publish(t, ep)
+				b.exec(t, `UPDATE deliveries SET status = 'succeeded', due_at = NULL, created_at = now() - interval '1 day' WHERE id = $1`, id)
+				b.exec(t, `INSERT INTO attempts (delivery_id, number, trigger, started_at, duration_ms, status_code, outcome)
+				           VALUES ($1, 1, $2, now() - interval '1 day', 5, 200, 'success')`, id, tc.success)
+			}
+			if err := b.m.RunOnce(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			e, err := b.st.EndpointGet(context.Background(), ep)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if e.Enabled != tc.wantEnabled {
+				t.Fatalf("enabled = %v, want %v (reason %v)", e.Enabled, tc.wantEnabled, e.DisabledReason)
+			}
+			if !e.Enabled && (e.DisabledReason == nil || !strings.Contains(*e.DisabledReason, "3 days")) {
+				t.Fatalf("reason = %v", e.DisabledReason)
+			}
+		})
+	}
+}
