@@ -1,0 +1,175 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/clipcabinet/webhooks/db"
+)
+
+// AdminFilter selects deliveries across every user for the admin screen.
+// Empty fields do not filter.
+type AdminFilter struct {
+	Status      string    // pending, retrying, succeeded, failed
+	User        string    // a user id, or part of an email address
+	Host        string    // part of the endpoint URL's host
+	Event       string    // an event type
+	Since       time.Time // created at or after
+	DeliveryID  string
+	RecordingID string // events.recording_id
+	Limit       int
+	Cursor      string
+}
+
+// AdminDelivery is a delivery with what the admin list shows beside it.
+type AdminDelivery struct {
+	db.Delivery
+	UserEmail       string
+	EndpointURL     string
+	EndpointEnabled bool
+	EndpointDeleted bool
+}
+
+// AdminPage is one newest-first page of the admin list.
+type AdminPage struct {
+	Deliveries []AdminDelivery
+	NextCursor string
+}
+
+// MaxBulkRetry is the most deliveries one bulk retry queues: the newest
+// ones of the filtered set. The admin is told before confirming.
+const MaxBulkRetry = 1000
+
+// where builds the filter's conditions over deliveries d, users u and
+// endpoints e, numbering parameters after those already in args. The list,
+// the count and the bulk retry share it, so "the filtered set" is the same
+// rows in all three.
+func (f AdminFilter) where(args []any) ([]string, []any) {
+	var conds []string
+	add := func(cond string, v any) {
+		args = append(args, v)
+		conds = append(conds, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args))))
+	}
+	if f.Status != "" {
+		add("d.status = ?", f.Status)
+	}
+	if f.User != "" {
+		add("(d.user_id = ? OR strpos(lower(u.email), lower(?)) > 0)", f.User)
+	}
+	if f.Host != "" {
+		add(`strpos(lower(substring(e.url from '^[A-Za-z][A-Za-z0-9+.-]*://([^/?#]+)')), lower(?)) > 0`, f.Host)
+	}
+	if f.Event != "" {
+		add("d.event_type = ?", f.Event)
+	}
+	if !f.Since.IsZero() {
+		add("d.created_at >= ?", f.Since)
+	}
+	if f.DeliveryID != "" {
+		add("d.id = ?", f.DeliveryID)
+	}
+	if f.RecordingID != "" {
+		add("d.event_id IN (SELECT ev.id FROM events ev WHERE ev.recording_id = ?)", f.RecordingID)
+	}
+	return conds, args
+}
+
+const adminFrom = `FROM deliveries d JOIN users u ON u.id = d.user_id JOIN endpoints e ON e.id = d.endpoint_id`
+
+// AdminDeliveryList returns deliveries of every user, newest first, paged
+// by keyset like DeliveryList.
+func (s *Store) AdminDeliveryList(ctx context.Context, f AdminFilter) (AdminPage, error) {
+	conds, args := f.where(nil)
+	if f.Cursor != "" {
+		at, id, err := decodeCursor(f.Cursor)
+		if err != nil {
+			return AdminPage{}, err
+		}
+		args = append(args, at, id)
+		conds = append(conds, fmt.Sprintf("(d.created_at, d.id) < ($%d, $%d)", len(args)-1, len(args)))
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > 100 {
+		limit = 50
+	}
+	sql := fmt.Sprintf(`SELECT d.*, u.email, e.url, e.enabled, e.deleted_at IS NOT NULL %s %s
+		ORDER BY d.created_at DESC, d.id DESC LIMIT %d`, adminFrom, whereClause(conds), limit+1)
+	rows, err := s.Pool.Query(ctx, sql, args...)
+	if err != nil {
+		return AdminPage{}, fmt.Errorf("store: admin delivery list: %w", mapErr(err))
+	}
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[AdminDelivery])
+	if err != nil {
+		return AdminPage{}, fmt.Errorf("store: admin delivery list: %w", mapErr(err))
+	}
+	page := AdminPage{Deliveries: list}
+	if len(list) > limit {
+		page.Deliveries = list[:limit]
+		last := list[limit-1]
+		page.NextCursor = encodeCursor(last.CreatedAt, last.ID)
+	}
+	return page, nil
+}
+
+// retryable narrows a filter to the failed deliveries a manual attempt can
+// be queued for now: none in flight or requested, endpoint enabled.
+var retryable = []string{
+	"d.status = 'failed'", "d.claim_token IS NULL", "d.manual_requested_at IS NULL",
+	"e.enabled", "e.deleted_at IS NULL",
+}
+
+// AdminRetryCount counts the failed deliveries of the filtered set that a
+// bulk retry would queue, up to MaxBulkRetry+1 (more than MaxBulkRetry
+// means "the newest MaxBulkRetry of more").
+func (s *Store) AdminRetryCount(ctx context.Context, f AdminFilter) (int, error) {
+	conds, args := f.where(nil)
+	conds = append(conds, retryable...)
+	sql := fmt.Sprintf("SELECT count(*) FROM (SELECT 1 %s %s LIMIT %d) x", adminFrom, whereClause(conds), MaxBulkRetry+1)
+	var n int
+	if err := s.Pool.QueryRow(ctx, sql, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: admin retry count: %w", mapErr(err))
+	}
+	return n, nil
+}
+
+// AdminRetryFailed queues one manual attempt for each failed delivery of
+// the filtered set (the newest MaxBulkRetry), like DeliveryRetry does for
+// one, and audits each. It returns how many it queued. Rows a worker holds
+// are skipped, not waited for.
+func (s *Store) AdminRetryFailed(ctx context.Context, a Actor, f AdminFilter) (int, error) {
+	now := s.Now()
+	args := []any{now, a.ID, nonEmpty(a.RemoteAddr)}
+	conds, args := f.where(args)
+	conds = append(conds, retryable...)
+	sql := fmt.Sprintf(`WITH picked AS (
+		SELECT d.id %s %s
+		ORDER BY d.created_at DESC, d.id DESC LIMIT %d
+		FOR UPDATE OF d SKIP LOCKED
+	), upd AS (
+		UPDATE deliveries d
+		SET manual_requested_at = $1, due_at = least(d.due_at, $1)
+		FROM picked
+		WHERE d.id = picked.id AND d.claim_token IS NULL AND d.manual_requested_at IS NULL
+		RETURNING d.id, d.user_id
+	)
+	INSERT INTO audit_log (user_id, actor, action, target_id, remote_addr, details)
+	SELECT upd.user_id, $2, 'delivery.retried', upd.id, $3, '{"bulk": true}'::jsonb FROM upd`,
+		adminFrom, whereClause(conds), MaxBulkRetry)
+	tag, err := s.Pool.Exec(ctx, sql, args...)
+	if err != nil {
+		return 0, fmt.Errorf("store: admin bulk retry: %w", mapErr(err))
+	}
+	return int(tag.RowsAffected()), nil
+}
+
+func whereClause(conds []string) string {
+	if len(conds) == 0 {
+		return ""
+	}
+	return "WHERE " + strings.Join(conds, " AND ")
+}
