@@ -7,6 +7,9 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/alexedwards/scs/v2"
+
+	"github.com/clipcabinet/webhooks/internal/auth"
 	"github.com/clipcabinet/webhooks/internal/config"
 	"github.com/clipcabinet/webhooks/internal/netguard"
 	"github.com/clipcabinet/webhooks/internal/store"
@@ -20,6 +23,14 @@ type Server struct {
 	guard netguard.Policy
 	wake  func()
 	mux   *http.ServeMux
+
+	// The dashboard's: cookie sessions, the login throttle, and the whole
+	// handler (security headers and cross-origin protection around mux).
+	sessions *scs.SessionManager
+	throttle *auth.Throttle
+	handler  http.Handler
+	// dashRoutes lists the dashboard's patterns, for tests that walk them.
+	dashRoutes []string
 }
 
 // Deps is what the server needs.
@@ -32,6 +43,9 @@ type Deps struct {
 	Wake func()
 	// Lookup overrides DNS for endpoint URL checks (tests). Nil: the system resolver.
 	Guard *netguard.Policy
+	// Sessions is the dashboard's session manager (NewSessions). Nil: one
+	// on Store's pool without a cleanup goroutine.
+	Sessions *scs.SessionManager
 }
 
 // New builds the server and its route table.
@@ -44,7 +58,13 @@ func New(d Deps) *Server {
 	if d.Guard != nil {
 		s.guard = *d.Guard
 	}
+	s.sessions = d.Sessions
+	if s.sessions == nil && d.Store != nil {
+		s.sessions, _ = NewSessions(d.Config, d.Store.Pool, 0)
+	}
+	s.throttle = auth.NewThrottle(auth.LoginWindow, nil)
 	s.routes()
+	s.handler = s.securityHeaders(s.crossOriginProtection(s.mux))
 	return s
 }
 
@@ -85,7 +105,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "internal error", http.StatusInternalServerError)
 		}
 	}()
-	s.mux.ServeHTTP(w, r)
+	s.handler.ServeHTTP(w, r)
 }
 
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {

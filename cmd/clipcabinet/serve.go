@@ -64,9 +64,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		Schedule: cfg.RetrySchedule, AttemptTimeout: cfg.AttemptTimeout, Workers: cfg.Workers,
 		EndpointConcurrency: cfg.EndpointConcurrency, ClaimBatch: cfg.ClaimBatch,
 	})
+	// Dashboard sessions live in the sessions table; expired rows are
+	// deleted every 5 minutes.
+	sessions, stopSessions := web.NewSessions(cfg, pool, 5*time.Minute)
+	defer stopSessions()
 	srv := &http.Server{
 		Addr:              cfg.Addr,
-		Handler:           web.New(web.Deps{Config: cfg, Store: st, Logger: log, Wake: d.Wake}),
+		Handler:           web.New(web.Deps{Config: cfg, Store: st, Logger: log, Wake: d.Wake, Sessions: sessions}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,

@@ -1,0 +1,200 @@
+package views
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/clipcabinet/webhooks/static"
+)
+
+// asset is the cache-busting URL of a static file.
+func asset(name string) string { return static.Path(name) }
+
+// htmxConfig configures htmx for the Content-Security-Policy (no eval, no
+// injected indicator styles) and for secrets: no history snapshots in
+// localStorage (a revealed secret must not be saved there); going back
+// reloads the page from the server instead. 4xx answers carry a fragment
+// worth showing (a form with its errors, a conflict message), so they swap;
+// 5xx do not, and app.js shows a toast.
+const htmxConfig = `{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,` +
+	`"historyCacheSize":0,"refreshOnHistoryMiss":true,"defaultSwapStyle":"innerHTML",` +
+	`"responseHandling":[{"code":"204","swap":false},{"code":"[23]..","swap":true},` +
+	`{"code":"4(00|04|09|22|29)","swap":true},{"code":"...","swap":false,"error":true}]}`
+
+// ago renders a time relative to now ("3 minutes ago", "in 5 minutes");
+// app.js keeps it current.
+func ago(t time.Time) string {
+	d := time.Until(t)
+	future := d > 0
+	if !future {
+		d = -d
+	}
+	if d < 5*time.Second {
+		if future {
+			return "now"
+		}
+		return "just now"
+	}
+	var n int64
+	var unit string
+	switch {
+	case d >= 24*time.Hour:
+		n, unit = int64(d/(24*time.Hour)), "day"
+	case d >= time.Hour:
+		n, unit = int64(d/time.Hour), "hour"
+	case d >= time.Minute:
+		n, unit = int64(d/time.Minute), "minute"
+	default:
+		n, unit = int64(d/time.Second), "second"
+	}
+	s := strconv.FormatInt(n, 10) + " " + unit
+	if n != 1 {
+		s += "s"
+	}
+	if future {
+		return "in " + s
+	}
+	return s + " ago"
+}
+
+// stamp is a time in full, UTC, for titles and details.
+func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }
+
+// iso is the datetime attribute's value.
+func iso(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+func code(c *int32) string {
+	if c == nil {
+		return "—"
+	}
+	return strconv.Itoa(int(*c))
+}
+
+func codeClass(c *int32) string {
+	switch {
+	case c == nil:
+		return "muted"
+	case *c >= 200 && *c < 300:
+		return "code-2xx"
+	}
+	return "code-bad"
+}
+
+func attemptsText(n int32, max int) string {
+	return fmt.Sprintf("%d of %d", n, max)
+}
+
+func ratePercent(r Rate) int {
+	if r.Total == 0 {
+		return 0
+	}
+	return r.Succeeded * 100 / r.Total
+}
+
+// rateBarClass rounds the rate down to a tenth: the bar's width comes from
+// a class, since the CSP forbids inline styles.
+func rateBarClass(r Rate) string {
+	return "w" + strconv.Itoa(ratePercent(r)/10*10)
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func durationText(ms int32) string {
+	if ms < 1000 {
+		return strconv.Itoa(int(ms)) + " ms"
+	}
+	return strconv.FormatFloat(float64(ms)/1000, 'f', 2, 64) + " s"
+}
+
+func outcomeClass(o string) string {
+	if o == "success" {
+		return "outcome-success"
+	}
+	return "outcome-bad"
+}
+
+// outcomeText says an attempt's outcome in words.
+func outcomeText(o string) string {
+	switch o {
+	case "success":
+		return "Succeeded"
+	case "http_error":
+		return "HTTP error"
+	case "redirect":
+		return "Redirect (not followed)"
+	case "timeout":
+		return "Timed out"
+	case "connection_error":
+		return "Connection error"
+	case "tls_error":
+		return "TLS error"
+	case "dns_error":
+		return "DNS error"
+	case "blocked":
+		return "Blocked address"
+	case "interrupted":
+		return "Interrupted"
+	}
+	return o
+}
+
+func statusText(s string) string {
+	switch s {
+	case "pending":
+		return "Pending"
+	case "retrying":
+		return "Retrying"
+	case "succeeded":
+		return "Succeeded"
+	case "failed":
+		return "Failed"
+	}
+	return s
+}
+
+// live reports whether a delivery may still change by itself, so its row
+// or detail keeps polling.
+func live(status string, inFlight, requested bool) bool {
+	return status == "pending" || status == "retrying" || inFlight || requested
+}
+
+func sinceLabel(v string) string {
+	switch v {
+	case "1h":
+		return "Last hour"
+	case "24h":
+		return "Last 24 hours"
+	case "7d":
+		return "Last 7 days"
+	case "30d":
+		return "Last 30 days"
+	}
+	return "Any time"
+}
+
+// SinceOptions are the admin filter's time ranges.
+var SinceOptions = []string{"", "1h", "24h", "7d", "30d"}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
+
+// errID is the id of a field's error message, for aria-describedby.
+func errID(id, err string) string {
+	if err == "" {
+		return ""
+	}
+	return id + "-error"
+}
+
+// invalid is aria-invalid's value for a field with this error.
+func invalid(err string) string {
+	if err == "" {
+		return "false"
+	}
+	return "true"
+}
