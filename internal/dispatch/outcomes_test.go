@@ -2,8 +2,11 @@ package dispatch_test
 
 import (
 	"fmt"
+	"io"
+	"log"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -106,6 +109,19 @@ func TestOutcomes(t *testing.T) {
 				return "http://" + addr
 			},
 			wantOutcome: "connection_error", wantErr: "refused", wantStatus: "retrying",
+		},
+		{
+			name: "TLS with an untrusted certificate",
+			url: func(t *testing.T) string {
+				srv := httptest.NewUnstartedServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+					t.Error("the request went through an untrusted TLS connection")
+				}))
+				srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshake is expected
+				srv.StartTLS()
+				t.Cleanup(srv.Close)
+				return srv.URL
+			},
+			wantOutcome: "tls_error", wantErr: "TLS", wantStatus: "retrying",
 		},
 		{
 			name: "dropped before answering", url: hijack(""),
