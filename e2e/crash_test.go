@@ -150,6 +150,17 @@ func TestCrashMidFlight(t *testing.T) {
 	if !slices.Equal(interrupted, inflight) {
 		t.Errorf("deliveries with an interrupted attempt %v, want exactly those in flight at the kill %v", interrupted, inflight)
 	}
+	// Each interrupted attempt is followed by the one that delivered, and
+	// does not count toward the retry schedule.
+	var badSeq int
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM deliveries d WHERE d.id = ANY($1) AND (
+		(SELECT array_agg(outcome ORDER BY number) FROM attempts a WHERE a.delivery_id = d.id) <> ARRAY['interrupted', 'success']
+		OR d.auto_attempts <> 1 OR d.attempt_count <> 2)`, inflight).Scan(&badSeq); err != nil {
+		t.Fatal(err)
+	}
+	if badSeq != 0 {
+		t.Errorf("%d deliveries in flight at the kill do not have exactly [interrupted, success] attempts with one counted toward the schedule", badSeq)
+	}
 	var badLast int
 	if err := conn.QueryRow(ctx, `SELECT count(*) FROM deliveries d WHERE (SELECT outcome FROM attempts a
 		WHERE a.delivery_id = d.id ORDER BY number DESC LIMIT 1) IS DISTINCT FROM 'success'`).Scan(&badLast); err != nil {
