@@ -124,12 +124,28 @@ func mapErr(err error) error {
 		}
 		return err
 	}
-	var ce *pgconn.ConnectError
-	var ne net.Error
-	if errors.As(err, &ce) || errors.As(err, &ne) || pgconn.SafeToRetry(err) {
+	if unavailable(err) {
 		return fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	return err
+}
+
+// unavailable reports whether err says the database could not be reached
+// (refused, reset, closed or timed-out connections).
+func unavailable(err error) bool {
+	var ce *pgconn.ConnectError
+	var ne net.Error
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) { // shutting down, or a connection exception
+		return strings.HasPrefix(pg.Code, "57P") || strings.HasPrefix(pg.Code, "08")
+	}
+	return errors.As(err, &ce) || errors.As(err, &ne) || pgconn.SafeToRetry(err) || pgconn.Timeout(err)
+}
+
+// IsUnavailable reports whether err, from any store call, means the
+// database is unreachable right now (a 503, not a 500).
+func IsUnavailable(err error) bool {
+	return errors.Is(err, ErrUnavailable) || unavailable(err)
 }
 
 // ErrUnavailable: the database cannot be reached right now.
