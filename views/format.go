@@ -81,8 +81,22 @@ func codeClass(c *int32) string {
 	return "code-bad"
 }
 
-func attemptsText(n int32, max int) string {
-	return fmt.Sprintf("%d of %d", n, max)
+// attemptsText is "3 of 8": automatic attempts against the schedule's
+// length, plus the extra ones (manual, or interrupted by a crash), which do
+// not use up the schedule.
+func attemptsText(all, auto int32, max int) string {
+	s := fmt.Sprintf("%d of %d", auto, max)
+	if extra := all - auto; extra > 0 {
+		s += fmt.Sprintf(" +%d", extra)
+	}
+	return s
+}
+
+func attemptsTitle(all, auto int32) string {
+	if extra := all - auto; extra > 0 {
+		return fmt.Sprintf("%d automatic attempts, and %d manual or interrupted ones that do not count toward the schedule", auto, extra)
+	}
+	return "automatic attempts made, of the schedule's total"
 }
 
 func ratePercent(r Rate) int {

@@ -157,7 +157,8 @@ type DeliveryRow struct {
 	Event         string
 	Status        string
 	CreatedAt     time.Time
-	Attempts      int32
+	Attempts      int32 // every attempt recorded
+	AutoAttempts  int32 // the automatic ones, which count toward MaxAttempts
 	MaxAttempts   int
 	LastCode      *int32
 	NextAttemptAt *time.Time
@@ -202,6 +203,7 @@ type DeliveryLiveView struct {
 	ID            string
 	Status        string
 	AttemptCount  int32
+	AutoAttempts  int32
 	MaxAttempts   int
 	NextAttemptAt *time.Time
 	CompletedAt   *time.Time

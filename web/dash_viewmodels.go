@@ -71,7 +71,7 @@ func (s *Server) endpointView(ep db.Endpoint) views.EndpointView {
 func (s *Server) rowView(d db.Delivery, detail, poll string) views.DeliveryRow {
 	return views.DeliveryRow{
 		ID: d.ID, Event: d.EventType, Status: d.Status, CreatedAt: d.CreatedAt, Attempts: d.AttemptCount,
-		MaxAttempts: s.cfg.MaxAttempts(), LastCode: d.LastStatusCode, NextAttemptAt: d.NextAttemptAt,
+		AutoAttempts: d.AutoAttempts, MaxAttempts: s.cfg.MaxAttempts(), LastCode: d.LastStatusCode, NextAttemptAt: d.NextAttemptAt,
 		InFlight: d.ClaimToken != nil, Requested: d.ManualRequestedAt != nil,
 		DetailURL: detail, PollURL: poll,
 	}
@@ -95,7 +95,7 @@ func retryBlocked(d db.Delivery, enabled, deleted bool) string {
 // liveView is the changing part of a delivery's detail.
 func (s *Server) liveView(d store.DeliveryDetail, ep db.Endpoint, base string) views.DeliveryLiveView {
 	v := views.DeliveryLiveView{
-		ID: d.ID, Status: d.Status, AttemptCount: d.AttemptCount, MaxAttempts: s.cfg.MaxAttempts(),
+		ID: d.ID, Status: d.Status, AttemptCount: d.AttemptCount, AutoAttempts: d.AutoAttempts, MaxAttempts: s.cfg.MaxAttempts(),
 		NextAttemptAt: d.NextAttemptAt, CompletedAt: d.CompletedAt, LastCode: d.LastStatusCode,
 		InFlight: d.ClaimToken != nil, Requested: d.ManualRequestedAt != nil,
 		RetryURL: base + "/retry", PollURL: base + "?part=live", RetryDisabled: retryBlocked(d.Delivery, ep.Enabled, ep.DeletedAt != nil),

@@ -1,0 +1,474 @@
+package web_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+
+	"github.com/clipcabinet/webhooks/internal/testapp"
+	"github.com/clipcabinet/webhooks/internal/webhook"
+)
+
+// The browser journeys run in real headless Chromium (Debian's package,
+// installed by `make browser`). One browser serves every journey; each
+// journey gets its own browser context, so cookies never leak between them.
+// They save screenshots of the main screens in screenshots/ (git-ignored)
+// for a person to look at.
+
+const chromiumPath = "/usr/bin/chromium"
+
+// screenshotDir is the repository's screenshots/ folder (tests run in web/).
+var screenshotDir = filepath.Join("..", "screenshots")
+
+func TestBrowser(t *testing.T) {
+	t.Parallel()
+	if _, err := os.Stat(chromiumPath); err != nil {
+		t.Fatalf("Chromium is not installed at %s: run `make browser` (scripts/chromium.sh installs Debian's chromium)", chromiumPath)
+	}
+	if err := os.MkdirAll(screenshotDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	alloc, cancel := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(chromiumPath),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("disable-extensions", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	)
+	t.Cleanup(cancel)
+	browser, cancelBrowser := chromedp.NewContext(alloc)
+	t.Cleanup(cancelBrowser)
+	if err := chromedp.Do(browser); err != nil { // starts Chromium
+		t.Fatalf("start Chromium: %v (run `make browser`)", err)
+	}
+
+	for _, j := range []struct {
+		name string
+		run  func(*testing.T, *tab)
+	}{
+		{"signup_endpoint_reveal_test_event", journeySignupToDelivery},
+		{"failing_receiver_then_manual_retry", journeyManualRetry},
+		{"admin_retries_another_users_delivery", journeyAdminRetry},
+		{"other_users_endpoint_is_404", journeyOtherUser404},
+	} {
+		t.Run(j.name, func(t *testing.T) {
+			t.Parallel()
+			j.run(t, newTab(t, browser))
+		})
+	}
+}
+
+// tab is one journey's browser context, with the page errors it collected.
+type tab struct {
+	t   *testing.T
+	ctx context.Context
+
+	mu       sync.Mutex
+	problems []string
+}
+
+func newTab(t *testing.T, browser context.Context) *tab {
+	ctx, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
+	t.Cleanup(cancel)
+	tb := &tab{t: t, ctx: ctx}
+	// Any script error or CSP violation fails the journey: the page must
+	// work under the Content-Security-Policy as it is.
+	if err := chromedp.Listen(ctx, func(ev any) {
+		switch e := ev.(type) {
+		case *runtime.EventExceptionThrown:
+			msg := e.ExceptionDetails.Text
+			if e.ExceptionDetails.Exception != nil {
+				msg += " " + e.ExceptionDetails.Exception.Description
+			}
+			tb.problem("exception: " + msg)
+		case *runtime.EventConsoleAPICalled:
+			if e.Type == runtime.ConsoleAPICalledTypeError {
+				var parts []string
+				for _, a := range e.Args {
+					parts = append(parts, string(a.Value))
+				}
+				tb.problem("console.error: " + strings.Join(parts, " "))
+			}
+		case *log.EventEntryAdded:
+			if e.Entry.Level == log.EntryLevelError && !strings.Contains(e.Entry.Text, "status of 4") &&
+				!strings.Contains(e.Entry.Text, "favicon") {
+				tb.problem("log: " + e.Entry.Text)
+			}
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		tb.mu.Lock()
+		defer tb.mu.Unlock()
+		for _, p := range tb.problems {
+			t.Errorf("page problem: %s", p)
+		}
+	})
+	return tb
+}
+
+func (b *tab) problem(p string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.problems = append(b.problems, p)
+}
+
+// do runs steps with a deadline, failing the test with what was attempted.
+func (b *tab) do(what string, steps ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		b.shot("FAILED-" + b.t.Name())
+		b.t.Fatalf("%s: %v", what, err)
+	}
+}
+
+func run[T any](b *tab, what string, a chromedp.Action[T]) T {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, a)
+	if err != nil {
+		b.t.Fatalf("%s: %v", what, err)
+	}
+	return v
+}
+
+func (b *tab) text(sel string) string {
+	b.t.Helper()
+	return strings.TrimSpace(run(b, "text of "+sel, chromedp.Text(chromedp.CSS(sel))))
+}
+
+func (b *tab) location() string {
+	b.t.Helper()
+	return run(b, "location", chromedp.Location())
+}
+
+// shot saves a screenshot of the viewport as screenshots/<name>.png.
+func (b *tab) shot(name string) {
+	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		b.t.Logf("screenshot %s: %v", name, err)
+		return
+	}
+	name = strings.NewReplacer("/", "_", " ", "_").Replace(name)
+	if err := os.WriteFile(filepath.Join(screenshotDir, name+".png"), png, 0o644); err != nil {
+		b.t.Logf("screenshot %s: %v", name, err)
+	}
+}
+
+func css(sel string) chromedp.CSS { return chromedp.CSS(sel) }
+
+// signUp creates an account through the sign-up page.
+func (b *tab) signUp(app *testapp.App, email string) {
+	b.t.Helper()
+	b.do("sign up",
+		chromedp.Navigate(app.URL+"/signup"),
+		chromedp.WaitVisible(css(`[data-testid="signup-email"]`)),
+		chromedp.SendKeys(css(`[data-testid="signup-email"]`), email),
+		chromedp.SendKeys(css(`[data-testid="signup-password"]`), testPassword),
+		chromedp.Click(css(`[data-testid="signup-submit"]`)),
+		chromedp.WaitVisible(css(`[data-testid="new-endpoint"]`)),
+	)
+}
+
+func (b *tab) logIn(app *testapp.App, email string) {
+	b.t.Helper()
+	b.do("log in",
+		chromedp.Navigate(app.URL+"/login"),
+		chromedp.WaitVisible(css(`[data-testid="login-email"]`)),
+		chromedp.SendKeys(css(`[data-testid="login-email"]`), email),
+		chromedp.SendKeys(css(`[data-testid="login-password"]`), testPassword),
+		chromedp.Click(css(`[data-testid="login-submit"]`)),
+		chromedp.WaitVisible(css(`[data-testid="account-email"]`)),
+	)
+}
+
+// createEndpoint fills the new endpoint form and returns the endpoint id.
+func (b *tab) createEndpoint(target, description string) string {
+	b.t.Helper()
+	b.do("create endpoint",
+		chromedp.Click(css(`[data-testid="new-endpoint"]`)),
+		chromedp.WaitVisible(css(`[data-testid="endpoint-url"]`)),
+		chromedp.SendKeys(css(`[data-testid="endpoint-url"]`), target),
+		chromedp.SendKeys(css(`textarea[data-testid="endpoint-description"]`), description),
+		chromedp.Click(css(`[data-testid="endpoint-save"]`)),
+		chromedp.WaitVisible(css(`[data-testid="endpoint-summary"]`)),
+	)
+	loc := b.location()
+	i := strings.LastIndex(loc, "/endpoints/")
+	if i < 0 {
+		b.t.Fatalf("after create, location %s", loc)
+	}
+	return loc[i+len("/endpoints/"):]
+}
+
+// receiver is a local webhook receiver whose answer the test controls.
+type receiver struct {
+	*httptest.Server
+	status   atomic.Int32
+	secret   atomic.Value // string: verify signatures once set
+	verified atomic.Int32
+	got      atomic.Int32
+}
+
+func newReceiver(t *testing.T, status int) *receiver {
+	rc := &receiver{}
+	rc.status.Store(int32(status))
+	rc.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		rc.got.Add(1)
+		if s, ok := rc.secret.Load().(string); ok && webhook.Verify(s, body, r.Header.Get(webhook.HeaderSignature)) {
+			rc.verified.Add(1)
+		}
+		code := int(rc.status.Load())
+		w.WriteHeader(code)
+		if code >= 300 {
+			_, _ = io.WriteString(w, `{"error":"<script>alert('receiver')</script> database is down"}`)
+		} else {
+			_, _ = io.WriteString(w, "ok")
+		}
+	}))
+	t.Cleanup(rc.Close)
+	return rc
+}
+
+// journeySignupToDelivery: sign up, add an endpoint pointing at a local
+// receiver, reveal its secret, send a test event, and see the attempt's 200
+// in the drawer; the drawer's URL survives a reload.
+func journeySignupToDelivery(t *testing.T, b *tab) {
+	app := testapp.Start(t, testapp.Options{})
+	rc := newReceiver(t, http.StatusOK)
+
+	b.signUp(app, "journey-a@example.com")
+	b.shot("01-endpoints-empty")
+	epID := b.createEndpoint(rc.URL+"/hooks/clipcabinet", "Production <b>receiver</b>")
+	b.shot("02-endpoint-page")
+
+	b.do("reveal the secret",
+		chromedp.Click(css(`[data-testid="reveal-secret"]`)),
+		chromedp.WaitVisible(css(`[data-testid="secret-value"]`)),
+	)
+	secret := b.text(`[data-testid="secret-value"]`)
+	if !strings.HasPrefix(secret, "whsec_") {
+		t.Fatalf("revealed secret %q", secret)
+	}
+	rc.secret.Store(secret)
+	b.shot("03-secret-revealed")
+
+	b.do("send a test event",
+		chromedp.SetValue(css(`[data-testid="test-event-type"]`), "comment.added"),
+		chromedp.Click(css(`[data-testid="send-test-event"]`)),
+		chromedp.WaitVisible(css(`[data-testid="drawer"]`)),
+		chromedp.WaitVisible(css(`[data-testid="drawer-notice"]`)),
+		// The new row refreshes itself until its attempt is recorded.
+		chromedp.WaitVisible(css(`[data-testid="delivery-row"][data-status="succeeded"]`)),
+	)
+	if got := b.text(`[data-testid="delivery-row"] [data-testid="delivery-code"]`); got != "200" {
+		t.Fatalf("row response code %q", got)
+	}
+	if got := b.text(`[data-testid="delivery-row"] [data-testid="delivery-attempts"]`); got != "1 of 3" {
+		t.Fatalf("row attempts %q", got)
+	}
+	if !strings.HasSuffix(b.location(), "/endpoints/"+epID+"/deliveries") {
+		t.Fatalf("drawer URL %s", b.location())
+	}
+	b.shot("04-drawer-list")
+
+	b.do("open the delivery",
+		chromedp.Click(css(`[data-testid="delivery-link"]`)),
+		chromedp.WaitVisible(css(`[data-testid="delivery-detail"]`)),
+		chromedp.WaitVisible(css(`[data-testid="attempt"][data-outcome="success"]`)),
+	)
+	if got := b.text(`[data-testid="attempt"] [data-testid="attempt-code"]`); got != "200" {
+		t.Fatalf("attempt code %q", got)
+	}
+	if got := b.text(`[data-testid="header-X-ClipCabinet-Event"]`); got != "comment.added" {
+		t.Fatalf("event header %q", got)
+	}
+	b.shot("05-delivery-detail")
+	if rc.verified.Load() != 1 {
+		t.Fatalf("receiver verified %d of %d deliveries with the revealed secret", rc.verified.Load(), rc.got.Load())
+	}
+
+	// The detail has its own URL: a reload opens it again.
+	detailURL := b.location()
+	b.do("reload the detail", chromedp.Reload(), chromedp.WaitVisible(css(`[data-testid="delivery-detail"]`)))
+	if b.location() != detailURL {
+		t.Fatalf("after reload %s, want %s", b.location(), detailURL)
+	}
+
+	// Escape closes the drawer and goes back to the endpoint's URL.
+	b.do("close the drawer",
+		chromedp.KeyEvent("\x1b"),
+		chromedp.WaitNotPresent(css(`[data-testid="drawer"]`)),
+	)
+	if !strings.HasSuffix(b.location(), "/endpoints/"+epID) {
+		t.Fatalf("after closing the drawer: %s", b.location())
+	}
+
+	// Rotating asks first, in the page's dialog, then shows the new secret.
+	b.do("rotate the secret",
+		chromedp.Click(css(`[data-testid="rotate-secret"]`)),
+		chromedp.WaitVisible(css(`[data-testid="confirm-dialog"]`)),
+	)
+	if msg := b.text(`[data-testid="confirm-dialog"] [data-confirm-message]`); !strings.Contains(msg, "retries") {
+		t.Fatalf("rotation warning %q does not mention retries", msg)
+	}
+	b.shot("06-rotate-confirm")
+	b.do("confirm rotation",
+		chromedp.Click(css(`[data-testid="confirm-ok"]`)),
+		chromedp.WaitVisible(css(`[data-testid="secret-rotated"]`)),
+	)
+	if rotated := b.text(`[data-testid="secret-value"]`); rotated == secret || !strings.HasPrefix(rotated, "whsec_") {
+		t.Fatalf("rotated secret %q (old %q)", rotated, secret)
+	}
+
+	b.do("endpoint list",
+		chromedp.Click(css(`[data-testid="nav-endpoints"]`)),
+		chromedp.WaitVisible(css(`[data-testid="endpoint-row"]`)),
+	)
+	if got := b.text(`[data-testid="endpoint-rate"]`); !strings.HasPrefix(got, "100%") {
+		t.Fatalf("success rate %q", got)
+	}
+	b.shot("07-endpoints-list")
+	b.do("narrow screen", chromedp.EmulateViewport(390, 844))
+	b.shot("08-endpoints-list-narrow")
+	b.do("narrow drawer",
+		chromedp.Navigate(detailURL),
+		chromedp.WaitVisible(css(`[data-testid="delivery-detail"]`)),
+	)
+	b.shot("09-delivery-detail-narrow")
+}
+
+// journeyManualRetry: a receiver that fails shows 500 and the next attempt
+// time; once it is fixed, a manual retry succeeds and the page updates by
+// itself, without a reload.
+func journeyManualRetry(t *testing.T, b *tab) {
+	app := testapp.Start(t, testapp.Options{Env: map[string]string{"CLIPCABINET_RETRY_SCHEDULE": "1h,2h"}})
+	rc := newReceiver(t, http.StatusInternalServerError)
+
+	b.signUp(app, "journey-b@example.com")
+	b.createEndpoint(rc.URL+"/hook", "")
+	b.do("send a test event to the failing receiver",
+		chromedp.Click(css(`[data-testid="send-test-event"]`)),
+		chromedp.WaitVisible(css(`[data-testid="delivery-row"][data-status="retrying"]`)),
+	)
+	if got := b.text(`[data-testid="delivery-row"] [data-testid="delivery-code"]`); got != "500" {
+		t.Fatalf("row code %q", got)
+	}
+	if got := b.text(`[data-testid="delivery-row"] [data-testid="delivery-next"]`); !strings.HasPrefix(got, "in ") {
+		t.Fatalf("next attempt %q", got)
+	}
+	b.shot("10-drawer-retrying")
+	b.do("open the failed delivery",
+		chromedp.Click(css(`[data-testid="delivery-link"]`)),
+		chromedp.WaitVisible(css(`[data-testid="detail-next-attempt"]`)),
+	)
+	if got := b.text(`[data-testid="detail-last-code"]`); got != "500" {
+		t.Fatalf("detail code %q", got)
+	}
+	if got := b.text(`[data-testid="attempt-response"]`); !strings.Contains(got, "<script>") {
+		t.Fatalf("response body not shown as text: %q", got)
+	}
+	b.shot("11-delivery-failed-detail")
+
+	// Mark the document: a reload would lose the mark.
+	run(b, "mark the page", chromedp.Evaluate[bool](`window.__noReload = true`))
+	rc.status.Store(http.StatusOK)
+	b.do("retry",
+		chromedp.Click(css(`[data-testid="retry"]`)),
+		chromedp.WaitVisible(css(`[data-testid="delivery-live"][data-status="succeeded"]`)),
+		chromedp.WaitVisible(css(`[data-testid="attempt"][data-number="2"][data-outcome="success"]`)),
+	)
+	if !run(b, "check the mark", chromedp.Evaluate[bool](`window.__noReload === true`)) {
+		t.Fatal("the page was reloaded")
+	}
+	if got := b.text(`[data-testid="detail-last-code"]`); got != "200" {
+		t.Fatalf("after retry, code %q", got)
+	}
+	b.shot("12-delivery-retried")
+}
+
+// journeyAdminRetry: an admin sees another user's failed delivery and
+// retries it from the list.
+func journeyAdminRetry(t *testing.T, b *tab) {
+	app := testapp.Start(t, testapp.Options{})
+	rc := newReceiver(t, http.StatusBadGateway)
+	owner := app.NewUser(t, "customer@example.com")
+	ep := app.NewEndpoint(t, owner, rc.URL+"/hook")
+	var out struct{ DeliveryID string }
+	app.MustAPI(t, http.StatusAccepted, "POST", "/api/v1/endpoints/"+ep.ID+"/test", map[string]string{"event": "recording.failed"}, &out)
+	app.WaitDelivery(t, out.DeliveryID, 10*time.Second, func(d testapp.Delivery) bool { return d.Status == "failed" })
+
+	newAdmin(t, app, "ops@example.com")
+	b.logIn(app, "ops@example.com")
+	row := `[data-testid="delivery-row"][data-delivery-id="` + out.DeliveryID + `"]`
+	b.do("admin list",
+		chromedp.Click(css(`[data-testid="nav-admin"]`)),
+		chromedp.WaitVisible(css(row)),
+	)
+	if got := b.text(row + ` [data-testid="delivery-user"]`); got != "customer@example.com" {
+		t.Fatalf("owner %q", got)
+	}
+	b.shot("13-admin-failed")
+	rc.status.Store(http.StatusOK)
+	b.do("retry from the list",
+		chromedp.Click(css(row+` [data-testid="row-retry"]`)),
+		chromedp.WaitVisible(css(row+`[data-status="succeeded"]`)),
+	)
+	b.shot("14-admin-retried")
+	b.do("open it",
+		chromedp.Click(css(row+` [data-testid="delivery-link"]`)),
+		chromedp.WaitVisible(css(`[data-testid="attempt"][data-outcome="success"]`)),
+	)
+	b.shot("15-admin-delivery")
+}
+
+// journeyOtherUser404: a user who opens another user's endpoint (or one of
+// its deliveries) gets the 404 page.
+func journeyOtherUser404(t *testing.T, b *tab) {
+	app := testapp.Start(t, testapp.Options{NoDispatcher: true})
+	other := app.NewUser(t, "someone-else@example.com")
+	ep := app.NewEndpoint(t, other, "http://127.0.0.1:9/hook")
+	var out struct{ DeliveryID string }
+	app.MustAPI(t, http.StatusAccepted, "POST", "/api/v1/endpoints/"+ep.ID+"/test", map[string]string{"event": "comment.added"}, &out)
+
+	b.signUp(app, "journey-d@example.com")
+	for _, path := range []string{"/endpoints/" + ep.ID, "/endpoints/" + ep.ID + "/deliveries/" + out.DeliveryID} {
+		b.do("open "+path,
+			chromedp.Navigate(app.URL+path),
+			chromedp.WaitVisible(css(`[data-testid="error-page"][data-status="404"]`)),
+		)
+		if strings.Contains(b.text("main"), ep.URL) {
+			t.Fatal("the 404 page shows the other user's endpoint")
+		}
+	}
+	b.shot("16-not-found")
+	b.do("the admin area is 404 too",
+		chromedp.Navigate(app.URL+"/admin/deliveries"),
+		chromedp.WaitVisible(css(`[data-testid="error-page"][data-status="404"]`)),
+	)
+}
