@@ -249,14 +249,7 @@ func (c *client) createEndpoint(target, description string, events ...string) st
 	return strings.TrimPrefix(loc, "/endpoints/")
 }
 
-// waitFor polls fn until it returns true or the timeout passes.
-func waitFor(t *testing.T, timeout time.Duration, what string, fn func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !fn() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", timeout, what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+// cascadiaOne is the first node under n matching sel.
+func cascadiaOne(n *html.Node, sel string) *html.Node {
+	return cascadia.Query(n, cascadia.MustCompile(sel))
 }

@@ -1,0 +1,144 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/clipcabinet/webhooks/internal/testapp"
+	"github.com/clipcabinet/webhooks/internal/webhook"
+)
+
+// publish sends one event through the API and returns its delivery ids.
+func publish(t *testing.T, app *testapp.App, userID, event, recordingID string) []string {
+	t.Helper()
+	var data map[string]any
+	_ = json.Unmarshal(webhook.SampleData(event, userID), &data)
+	if recordingID != "" {
+		data["recordingId"] = recordingID
+	}
+	var out struct {
+		Deliveries []struct{ ID string } `json:"deliveries"`
+	}
+	app.MustAPI(t, http.StatusAccepted, "POST", "/api/v1/events", map[string]any{"event": event, "userId": userID, "data": data}, &out)
+	var ids []string
+	for _, d := range out.Deliveries {
+		ids = append(ids, d.ID)
+	}
+	return ids
+}
+
+func rowIDs(p *page) map[string]bool {
+	out := map[string]bool{}
+	for _, r := range p.all(`[data-testid="delivery-row"]`) {
+		out[attr(r, "data-delivery-id")] = true
+	}
+	return out
+}
+
+func TestAdminFailedDeliveries(t *testing.T) {
+	t.Parallel()
+	failing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	defer failing.Close()
+	app := testapp.Start(t, testapp.Options{Env: map[string]string{"CLIPCABINET_RETRY_SCHEDULE": "10ms"}})
+	alice := app.NewUser(t, "alice@shop.example")
+	bob := app.NewUser(t, "bob@studio.example")
+	app.NewEndpoint(t, alice, failing.URL+"/alice")
+	app.NewEndpoint(t, bob, strings.Replace(failing.URL, "127.0.0.1", "localhost", 1)+"/bob")
+	a1 := publish(t, app, alice, "comment.added", "")[0]
+	a2 := publish(t, app, alice, "recording.failed", "rec_alice_1")[0]
+	b1 := publish(t, app, bob, "recording.completed", "rec_bob_1")[0]
+	for _, id := range []string{a1, a2, b1} {
+		app.WaitDelivery(t, id, 10*time.Second, func(d testapp.Delivery) bool { return d.Status == "failed" })
+	}
+
+	newAdmin(t, app, "root@example.com")
+	c := newClient(t, app)
+	c.logIn("root@example.com", testPassword).status(http.StatusSeeOther)
+	home := c.get("/admin/deliveries").status(http.StatusOK)
+	home.one(`[data-testid="nav-admin"]`)
+	if got := rowIDs(home); len(got) != 3 || !got[a1] || !got[a2] || !got[b1] {
+		t.Fatalf("admin list %v", got)
+	}
+
+	for _, tc := range []struct {
+		name  string
+		query string
+		want  []string
+	}{
+		{"user by email", "user=alice%40shop", []string{a1, a2}},
+		{"user by id", "user=" + bob, []string{b1}},
+		{"endpoint host", "host=localhost", []string{b1}},
+		{"event type", "event=recording.failed", []string{a2}},
+		{"time", "since=1h", []string{a1, a2, b1}},
+		{"delivery id", "q=" + a1, []string{a1}},
+		{"recording id", "q=rec_bob_1", []string{b1}},
+		{"no match", "host=nowhere.example", nil},
+		{"succeeded only", "status=succeeded", nil},
+		{"any status", "status=any&user=bob", []string{b1}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := c.get("/admin/deliveries?"+tc.query, htmx("admin-results")).status(http.StatusOK)
+			got := rowIDs(p)
+			if len(got) != len(tc.want) {
+				t.Fatalf("rows %v, want %v", got, tc.want)
+			}
+			for _, id := range tc.want {
+				if !got[id] {
+					t.Fatalf("rows %v, want %v", got, tc.want)
+				}
+			}
+			if len(tc.want) == 0 {
+				p.one(`[data-testid="admin-empty"]`)
+			}
+		})
+	}
+
+	// Bulk retry says how many first, then queues exactly those.
+	preview := c.get("/admin/deliveries/retry?user=alice%40shop", htmx("bulk-panel")).status(http.StatusOK)
+	if n := attr(preview.one(`[data-testid="bulk-count"]`), "data-count"); n != "2" {
+		t.Fatalf("bulk preview count %s, want 2", n)
+	}
+	if got := preview.text(`[data-testid="bulk-confirm"]`); got != "Retry 2 deliveries" {
+		t.Fatalf("confirm button %q", got)
+	}
+	form := url.Values{}
+	for _, in := range preview.all(`[data-testid="bulk-confirm-form"] input[type=hidden]`) {
+		form.Set(attr(in, "name"), attr(in, "value"))
+	}
+	done := c.post("/admin/deliveries/retry", form, htmx("admin-results")).status(http.StatusOK)
+	if msg := done.text(`[data-testid="bulk-done"]`); !strings.Contains(msg, "2 failed deliveries") {
+		t.Fatalf("bulk result %q", msg)
+	}
+	for id, want := range map[string]int{a1: 3, a2: 3, b1: 2} {
+		app.WaitDelivery(t, id, 10*time.Second, func(d testapp.Delivery) bool { return d.AttemptCount == want && d.Status == "failed" })
+	}
+
+	// A single retry from the list answers the row.
+	row := c.post("/admin/deliveries/"+b1+"/retry?view=row", nil, htmx("row-"+b1)).status(http.StatusOK)
+	if got := row.text(`[data-testid="row-message"]`); got != "Retry requested." {
+		t.Fatalf("row message %q", got)
+	}
+	app.WaitDelivery(t, b1, 10*time.Second, func(d testapp.Delivery) bool { return d.AttemptCount == 3 })
+	// The admin's page for one delivery names its owner.
+	if got := c.get("/admin/deliveries/" + b1).text(`[data-testid="detail-owner"]`); got != "bob@studio.example" {
+		t.Fatalf("owner %q", got)
+	}
+	audit, _ := app.Store.AuditList(context.Background(), alice, 50)
+	retried := 0
+	for _, a := range audit {
+		if a.Action == "delivery.retried" {
+			retried++
+		}
+	}
+	if retried != 2 {
+		t.Fatalf("%d retry audit entries for alice, want 2", retried)
+	}
+}
