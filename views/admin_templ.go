@@ -40,7 +40,7 @@ func AdminPage(c Chrome, v AdminView) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div class=\"page-head\"><div><h1>Failed deliveries <span class=\"badge badge-admin\">Admin</span></h1><p>Deliveries of every user. Filter, then retry one, or all that match.</p></div></div><form class=\"card filters\" role=\"search\" action=\"/admin/deliveries\" method=\"get\" hx-get=\"/admin/deliveries\" hx-target=\"#admin-results\" hx-swap=\"outerHTML\" hx-push-url=\"true\" hx-trigger=\"change from:select, submit\" data-testid=\"admin-filters\"><div class=\"field wide\"><label for=\"admin-q\">Delivery id or recording id</label> <input id=\"admin-q\" type=\"search\" name=\"q\" value=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div class=\"page-head\"><div><h1>Failed deliveries <span class=\"badge badge-admin\">Admin</span></h1><p>Deliveries of every user. Filter, then retry one, or all that match.</p></div></div><form class=\"card filters\" role=\"search\" action=\"/admin/deliveries\" method=\"get\" hx-get=\"/admin/deliveries\" hx-target=\"#admin-results\" hx-swap=\"outerHTML\" hx-push-url=\"true\" hx-trigger=\"change, submit\" data-testid=\"admin-filters\"><div class=\"field wide\"><label for=\"admin-q\">Delivery id or recording id</label> <input id=\"admin-q\" type=\"search\" name=\"q\" value=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -527,7 +527,7 @@ func BulkPanel(v BulkView) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 51, " that match these filters, one manual attempt each.")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 51, " matching these filters, one manual attempt each.")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -181,6 +181,15 @@ func (b *tab) shot(name string) {
 
 func css(sel string) chromedp.CSS { return chromedp.CSS(sel) }
 
+// eval runs a script in the page for its effect (DevTools' evaluation is
+// not bound by the page's CSP; the page's own code is).
+func eval(js string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := chromedp.Evaluate[any](js)(ctx, t)
+		return err
+	})
+}
+
 // signUp creates an account through the sign-up page.
 func (b *tab) signUp(app *testapp.App, email string) {
 	b.t.Helper()
@@ -296,6 +305,21 @@ func journeySignupToDelivery(t *testing.T, b *tab) {
 		t.Fatalf("drawer URL %s", b.location())
 	}
 	b.shot("04-drawer-list")
+
+	// Filters swap the list in place and go into the URL.
+	b.do("filter on failed",
+		chromedp.SetValue(css(`[data-testid="filter-status"]`), "failed"),
+		eval(`document.querySelector('[data-testid="filter-status"]').dispatchEvent(new Event('change', {bubbles: true}))`),
+		chromedp.WaitVisible(css(`[data-testid="deliveries-empty"]`)),
+	)
+	if !strings.Contains(b.location(), "status=failed") {
+		t.Fatalf("filter not in the URL: %s", b.location())
+	}
+	b.do("filter on all",
+		chromedp.SetValue(css(`[data-testid="filter-status"]`), ""),
+		eval(`document.querySelector('[data-testid="filter-status"]').dispatchEvent(new Event('change', {bubbles: true}))`),
+		chromedp.WaitVisible(css(`[data-testid="delivery-row"]`)),
+	)
 
 	b.do("open the delivery",
 		chromedp.Click(css(`[data-testid="delivery-link"]`)),
@@ -424,6 +448,8 @@ func journeyAdminRetry(t *testing.T, b *tab) {
 	app.WaitDelivery(t, out.DeliveryID, 10*time.Second, func(d testapp.Delivery) bool { return d.Status == "failed" })
 
 	newAdmin(t, app, "ops@example.com")
+	b.do("login page", chromedp.Navigate(app.URL+"/login"), chromedp.WaitVisible(css(`[data-testid="login-form"]`)))
+	b.shot("00-login")
 	b.logIn(app, "ops@example.com")
 	row := `[data-testid="delivery-row"][data-delivery-id="` + out.DeliveryID + `"]`
 	b.do("admin list",
@@ -434,6 +460,15 @@ func journeyAdminRetry(t *testing.T, b *tab) {
 		t.Fatalf("owner %q", got)
 	}
 	b.shot("13-admin-failed")
+	b.do("bulk retry preview",
+		chromedp.Click(css(`[data-testid="bulk-preview"]`)),
+		chromedp.WaitVisible(css(`[data-testid="bulk-count"][data-count="1"]`)),
+	)
+	b.shot("13b-admin-bulk-confirm")
+	b.do("cancel the bulk retry",
+		chromedp.Click(css(`[data-testid="bulk-cancel"]`)),
+		chromedp.WaitNotPresent(css(`[data-testid="bulk-count"]`)),
+	)
 	rc.status.Store(http.StatusOK)
 	b.do("retry from the list",
 		chromedp.Click(css(row+` [data-testid="row-retry"]`)),
@@ -457,6 +492,15 @@ func journeyOtherUser404(t *testing.T, b *tab) {
 	app.MustAPI(t, http.StatusAccepted, "POST", "/api/v1/endpoints/"+ep.ID+"/test", map[string]string{"event": "comment.added"}, &out)
 
 	b.signUp(app, "journey-d@example.com")
+	b.do("submit an empty endpoint form",
+		chromedp.Click(css(`[data-testid="new-endpoint"]`)),
+		chromedp.WaitVisible(css(`[data-testid="endpoint-url"]`)),
+		eval(`document.querySelectorAll('input[name=events]').forEach(e => e.checked = false) || true`),
+		chromedp.Click(css(`[data-testid="endpoint-save"]`)),
+		chromedp.WaitVisible(css(`[data-testid="endpoint-url-error"]`)),
+		chromedp.WaitVisible(css(`[data-testid="endpoint-events-error"]`)),
+	)
+	b.shot("17-endpoint-form-errors")
 	for _, path := range []string{"/endpoints/" + ep.ID, "/endpoints/" + ep.ID + "/deliveries/" + out.DeliveryID} {
 		b.do("open "+path,
 			chromedp.Navigate(app.URL+path),
