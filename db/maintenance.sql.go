@@ -121,7 +121,7 @@ func (q *Queries) PayloadPrune(ctx context.Context, arg PayloadPruneParams) (int
 const queueStats = `-- name: QueueStats :one
 SELECT count(*) AS due,
        count(*) FILTER (WHERE due_at <= $1::timestamptz) AS overdue,
-       coalesce(min(due_at), $2::timestamptz)::timestamptz AS oldest_due
+       coalesce(extract(epoch FROM $2::timestamptz - min(due_at)), 0)::float8 AS oldest_age_seconds
 FROM deliveries
 WHERE due_at <= $2::timestamptz AND claim_token IS NULL
 `
@@ -132,16 +132,16 @@ type QueueStatsParams struct {
 }
 
 type QueueStatsRow struct {
-	Due       int64
-	Overdue   int64
-	OldestDue time.Time
+	Due              int64
+	Overdue          int64
+	OldestAgeSeconds float64
 }
 
 // For metrics: deliveries waiting for a worker (due now, not held), those
-// due for over a minute, and the oldest one's due time.
+// due for over a minute, and how long the oldest has been due (0: none).
 func (q *Queries) QueueStats(ctx context.Context, arg QueueStatsParams) (QueueStatsRow, error) {
 	row := q.db.QueryRow(ctx, queueStats, arg.OverdueBefore, arg.Now)
 	var i QueueStatsRow
-	err := row.Scan(&i.Due, &i.Overdue, &i.OldestDue)
+	err := row.Scan(&i.Due, &i.Overdue, &i.OldestAgeSeconds)
 	return i, err
 }

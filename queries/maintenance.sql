@@ -42,10 +42,10 @@ WHERE e.enabled AND e.deleted_at IS NULL AND e.created_at < @since::timestamptz
 
 -- name: QueueStats :one
 -- For metrics: deliveries waiting for a worker (due now, not held), those
--- due for over a minute, and the oldest one's due time.
+-- due for over a minute, and how long the oldest has been due (0: none).
 SELECT count(*) AS due,
        count(*) FILTER (WHERE due_at <= sqlc.arg(overdue_before)::timestamptz) AS overdue,
-       coalesce(min(due_at), sqlc.arg(now)::timestamptz)::timestamptz AS oldest_due
+       coalesce(extract(epoch FROM sqlc.arg(now)::timestamptz - min(due_at)), 0)::float8 AS oldest_age_seconds
 FROM deliveries
 WHERE due_at <= sqlc.arg(now)::timestamptz AND claim_token IS NULL;
 

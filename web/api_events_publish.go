@@ -20,6 +20,9 @@ func (s *Server) publish(ctx context.Context, p store.Publish) (store.Published,
 	if err != nil {
 		return out, err
 	}
+	if !out.Replayed && s.mx != nil {
+		s.mx.Published(1)
+	}
 	if len(out.Deliveries) > 0 && !out.Replayed {
 		s.wake()
 	}

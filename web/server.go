@@ -11,6 +11,7 @@ import (
 
 	"github.com/clipcabinet/webhooks/internal/auth"
 	"github.com/clipcabinet/webhooks/internal/config"
+	"github.com/clipcabinet/webhooks/internal/metrics"
 	"github.com/clipcabinet/webhooks/internal/netguard"
 	"github.com/clipcabinet/webhooks/internal/store"
 )
@@ -23,6 +24,7 @@ type Server struct {
 	guard netguard.Policy
 	wake  func()
 	mux   *http.ServeMux
+	mx    *metrics.Metrics
 
 	// The dashboard's: cookie sessions, the login throttle, and the whole
 	// handler (security headers and cross-origin protection around mux).
@@ -46,6 +48,9 @@ type Deps struct {
 	// Sessions is the dashboard's session manager (NewSessions). Nil: one
 	// on Store's pool without a cleanup goroutine.
 	Sessions *scs.SessionManager
+	// Metrics, when set, counts publishes; its /metrics is served here
+	// behind the API token unless Config.MetricsAddr serves it apart.
+	Metrics *metrics.Metrics
 }
 
 // New builds the server and its route table.
@@ -58,6 +63,7 @@ func New(d Deps) *Server {
 	if d.Guard != nil {
 		s.guard = *d.Guard
 	}
+	s.mx = d.Metrics
 	s.sessions = d.Sessions
 	if s.sessions == nil && d.Store != nil {
 		s.sessions, _ = NewSessions(d.Config, d.Store.Pool, 0)
@@ -74,6 +80,9 @@ func (s *Server) routes() {
 
 	m.HandleFunc("GET /healthz", s.healthz)
 	m.HandleFunc("GET /readyz", s.readyz)
+	if s.mx != nil && s.cfg.MetricsAddr == "" {
+		m.Handle("GET /metrics", s.requireToken(s.mx.Handler()))
+	}
 
 	api("POST /api/v1/users", s.apiUserCreate)
 	api("GET /api/v1/users/{userId}", s.apiUserGet)

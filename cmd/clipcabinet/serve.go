@@ -13,6 +13,8 @@ import (
 
 	"github.com/clipcabinet/webhooks/internal/config"
 	"github.com/clipcabinet/webhooks/internal/dispatch"
+	"github.com/clipcabinet/webhooks/internal/maintain"
+	"github.com/clipcabinet/webhooks/internal/metrics"
 	"github.com/clipcabinet/webhooks/internal/netguard"
 	"github.com/clipcabinet/webhooks/internal/store"
 	"github.com/clipcabinet/webhooks/web"
@@ -55,8 +57,18 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		return err
 	}
 
-	d := dispatch.New(dispatch.Options{
+	mt := maintain.New(maintain.Options{
+		Store: st, Logger: log, Retention: cfg.Retention, DisableAfter: cfg.DisableAfter,
+		DisableMinFailures: cfg.DisableMinFailures, ScheduleSpan: cfg.ScheduleSpan(),
+	})
+	var d *dispatch.Dispatcher
+	mx := metrics.New(st, func() int { return d.InFlight() })
+	d = dispatch.New(dispatch.Options{
 		Store: st, Logger: log,
+		OnResult: func(r store.Result) {
+			mx.ObserveResult(r)
+			mt.Observe(r)
+		},
 		Client: netguard.NewClient(netguard.ClientOptions{
 			Policy:              netguard.Policy{AllowPrivate: cfg.AllowPrivateTargets},
 			MaxIdleConnsPerHost: cfg.EndpointConcurrency,
@@ -70,7 +82,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	defer stopSessions()
 	srv := &http.Server{
 		Addr:              cfg.Addr,
-		Handler:           web.New(web.Deps{Config: cfg, Store: st, Logger: log, Wake: d.Wake, Sessions: sessions}),
+		Handler:           web.New(web.Deps{Config: cfg, Store: st, Logger: log, Wake: d.Wake, Sessions: sessions, Metrics: mx}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -82,6 +94,19 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		return fmt.Errorf("CLIPCABINET_ADDR: %w", err)
 	}
 	d.Start(ctx)
+	mt.Start(ctx)
+	defer mt.Stop()
+	if cfg.MetricsAddr != "" {
+		msrv := &http.Server{Addr: cfg.MetricsAddr, Handler: mx.Handler(), ReadHeaderTimeout: 10 * time.Second}
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			d.Stop(context.Background())
+			return fmt.Errorf("CLIPCABINET_METRICS_ADDR: %w", err)
+		}
+		go func() { _ = msrv.Serve(mln) }()
+		defer msrv.Close()
+		log.Info("metrics", "addr", mln.Addr().String())
+	}
 	log.Info("serving", "addr", ln.Addr().String(), "base_url", cfg.BaseURL.String(),
 		"api", cfg.APIToken != "", "private_targets", cfg.AllowPrivateTargets, "workers", cfg.Workers)
 

@@ -106,6 +106,6 @@ func (c *queueCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descUp, prometheus.GaugeValue, 1)
 	ch <- prometheus.MustNewConstMetric(descDue, prometheus.GaugeValue, float64(qs.Due))
 	ch <- prometheus.MustNewConstMetric(descOverdue, prometheus.GaugeValue, float64(qs.Overdue))
-	ch <- prometheus.MustNewConstMetric(descOldest, prometheus.GaugeValue, max(0, c.st.Now().Sub(qs.OldestDue).Seconds()))
+	ch <- prometheus.MustNewConstMetric(descOldest, prometheus.GaugeValue, max(0, qs.OldestAgeSeconds))
 	ch <- prometheus.MustNewConstMetric(descDisabled, prometheus.GaugeValue, float64(disabled))
 }

@@ -20,6 +20,8 @@ import (
 
 	"github.com/clipcabinet/webhooks/internal/config"
 	"github.com/clipcabinet/webhooks/internal/dispatch"
+	"github.com/clipcabinet/webhooks/internal/maintain"
+	"github.com/clipcabinet/webhooks/internal/metrics"
 	"github.com/clipcabinet/webhooks/internal/netguard"
 	"github.com/clipcabinet/webhooks/internal/store"
 	"github.com/clipcabinet/webhooks/internal/testdb"
@@ -37,6 +39,7 @@ type App struct {
 	Pool       *pgxpool.Pool
 	Store      *store.Store
 	Dispatcher *dispatch.Dispatcher
+	Maintainer *maintain.Maintainer
 	Server     *httptest.Server
 	Client     *http.Client
 }
@@ -86,26 +89,43 @@ func Start(t testing.TB, o Options) *App {
 	if os.Getenv("TESTAPP_QUIET") != "" {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	d := dispatch.New(dispatch.Options{
+	mt := maintain.New(maintain.Options{
+		Store: st, Logger: log, Retention: cfg.Retention, DisableAfter: cfg.DisableAfter,
+		DisableMinFailures: cfg.DisableMinFailures, ScheduleSpan: cfg.ScheduleSpan(), Interval: time.Hour,
+	})
+	var d *dispatch.Dispatcher
+	mx := metrics.New(st, func() int { return d.InFlight() })
+	onResult := func(r store.Result) {
+		mx.ObserveResult(r)
+		mt.Observe(r)
+		if o.OnResult != nil {
+			o.OnResult(r)
+		}
+	}
+	d = dispatch.New(dispatch.Options{
 		Store: st, Logger: log,
 		Client: netguard.NewClient(netguard.ClientOptions{
 			Policy: netguard.Policy{AllowPrivate: cfg.AllowPrivateTargets}, MaxIdleConnsPerHost: cfg.EndpointConcurrency,
 		}),
 		Schedule: cfg.RetrySchedule, AttemptTimeout: cfg.AttemptTimeout, Workers: cfg.Workers,
 		EndpointConcurrency: cfg.EndpointConcurrency, ClaimBatch: cfg.ClaimBatch,
-		LeaseMargin: 2 * time.Second, Poll: 200 * time.Millisecond, Now: o.Now, OnResult: o.OnResult,
+		LeaseMargin: 2 * time.Second, Poll: 200 * time.Millisecond, Now: o.Now, OnResult: onResult,
 	})
-	srv := httptest.NewServer(web.New(web.Deps{Config: cfg, Store: st, Logger: log, Wake: d.Wake}))
+	srv := httptest.NewServer(web.New(web.Deps{Config: cfg, Store: st, Logger: log, Wake: d.Wake, Metrics: mx}))
 	if !o.NoDispatcher {
 		d.Start(ctx)
 	}
+	// The maintainer's rounds are run by tests (Maintainer.RunOnce); its
+	// loop reacts to 410s at once.
+	mt.Start(ctx)
 	t.Cleanup(func() {
 		srv.Close()
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		d.Stop(sctx)
+		mt.Stop()
 	})
-	return &App{URL: srv.URL, DBURL: cfg.DatabaseURL, Config: cfg, Pool: pool, Store: st, Dispatcher: d, Server: srv, Client: srv.Client()}
+	return &App{URL: srv.URL, DBURL: cfg.DatabaseURL, Config: cfg, Pool: pool, Store: st, Dispatcher: d, Maintainer: mt, Server: srv, Client: srv.Client()}
 }
 
 type testWriter struct{ t testing.TB }
