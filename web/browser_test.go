@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	goruntime "runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -29,8 +30,15 @@ import (
 
 const chromiumPath = "/usr/bin/chromium"
 
-// screenshotDir is the repository's screenshots/ folder (tests run in web/).
-var screenshotDir = filepath.Join("..", "screenshots")
+// screenshotDir is the repository's screenshots/ folder, found from this
+// file's path so it does not depend on the working directory.
+var screenshotDir = func() string {
+	_, file, _, ok := goruntime.Caller(0)
+	if !ok {
+		return filepath.Join("..", "screenshots")
+	}
+	return filepath.Join(filepath.Dir(file), "..", "screenshots")
+}()
 
 func TestBrowser(t *testing.T) {
 	t.Parallel()
@@ -38,7 +46,7 @@ func TestBrowser(t *testing.T) {
 		t.Fatalf("Chromium is not installed at %s: run `make browser` (scripts/chromium.sh installs Debian's chromium)", chromiumPath)
 	}
 	if err := os.MkdirAll(screenshotDir, 0o755); err != nil {
-		t.Fatal(err)
+		t.Fatalf("screenshots folder: %v", err)
 	}
 	alloc, cancel := chromedp.NewExecAllocator(context.Background(),
 		chromedp.ExecPath(chromiumPath),
