@@ -5,7 +5,7 @@
 //   - confirmation dialogs for [data-confirm] forms and htmx elements
 //   - copy buttons ([data-copy] names the element whose text is copied)
 //   - relative times (<time data-relative datetime="...">) kept current
-//   - the deliveries drawer: focus on open, Escape closes it
+//   - the deliveries drawer: focus on open, Escape or a click beside it closes it
 //   - a toast when a request fails (server error or no network)
 (function () {
   "use strict";
@@ -142,6 +142,12 @@
       var focus = t.querySelector("[data-autofocus]");
       if (focus) focus.focus();
     }
+  });
+  // A click beside the drawer closes it, like Escape.
+  document.addEventListener("click", function (e) {
+    if (!e.target.classList || !e.target.classList.contains("drawer-backdrop")) return;
+    var close = document.querySelector("#drawer [data-drawer-close]");
+    if (close) close.click();
   });
   document.addEventListener("keydown", function (e) {
     if (e.key !== "Escape") return;
