@@ -6,19 +6,14 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/clipcabinet/webhooks/internal/config"
 	"github.com/clipcabinet/webhooks/internal/store"
 )
 
 func migrate(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
-	cfg, err := config.Load(getenv)
-	if err != nil {
-		return fmt.Errorf("configuration:\n%w", err)
-	}
-	if cfg.DatabaseURL == "" {
-		return errors.New("DATABASE_URL: is required")
-	}
-	pool, err := store.Connect(ctx, cfg.DatabaseURL, 2)
+	pool, err := connectDB(ctx, getenv)
 	if err != nil {
 		return err
 	}
@@ -39,4 +34,16 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 		return store.MigrateStatus(ctx, pool, stdout)
 	}
 	return fmt.Errorf("migrate: unknown subcommand %q (up, down or status)", cmd)
+}
+
+// connectDB opens a small pool on DATABASE_URL for the one-shot commands.
+func connectDB(ctx context.Context, getenv func(string) string) (*pgxpool.Pool, error) {
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return nil, fmt.Errorf("configuration:\n%w", err)
+	}
+	if cfg.DatabaseURL == "" {
+		return nil, errors.New("DATABASE_URL: is required")
+	}
+	return store.Connect(ctx, cfg.DatabaseURL, 2)
 }

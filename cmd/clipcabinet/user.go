@@ -10,7 +10,6 @@ import (
 	"regexp"
 
 	"github.com/clipcabinet/webhooks/internal/auth"
-	"github.com/clipcabinet/webhooks/internal/config"
 	"github.com/clipcabinet/webhooks/internal/store"
 	"github.com/clipcabinet/webhooks/internal/webhook"
 )
@@ -45,14 +44,7 @@ func user(ctx context.Context, args []string, getenv func(string) string, stdout
 	} else if !userIDPattern.MatchString(*id) {
 		return errors.New("--id: must be user_ followed by 1 to 64 letters, digits, _ or -")
 	}
-	cfg, err := config.Load(getenv)
-	if err != nil {
-		return fmt.Errorf("configuration:\n%w", err)
-	}
-	if cfg.DatabaseURL == "" {
-		return errors.New("DATABASE_URL: is required")
-	}
-	pool, err := store.Connect(ctx, cfg.DatabaseURL, 2)
+	pool, err := connectDB(ctx, getenv)
 	if err != nil {
 		return err
 	}
