@@ -14,6 +14,12 @@
 // Fairness: each process caps the attempts in flight per endpoint; the claim
 // skips endpoints at their cap, so a slow or dead endpoint with a large
 // backlog holds at most its cap of workers and the others keep flowing.
+// The caps of a few slow endpoints can still add up to every worker, and
+// then each slot one of them frees goes back to its own older backlog
+// (the claim is oldest first), never to the endpoints waiting behind. So an
+// endpoint whose last attempt here ran long (a quarter of the attempt
+// timeout or more) is slow, and slow endpoints together hold at most
+// three quarters of the workers: the rest stay for the others.
 package dispatch
 
 import (
@@ -73,6 +79,9 @@ type Dispatcher struct {
 	mu       sync.Mutex
 	inflight int
 	perEP    map[string]int
+	slowEP   map[string]time.Time // slow endpoints: their last attempt here ran long, at that time
+	slowCap  int                  // most attempts slow endpoints hold at once
+	slowTime time.Duration        // an attempt this long makes its endpoint slow
 
 	stopClaim  chan struct{} // closed: claim no more
 	hardCtx    context.Context
@@ -119,7 +128,8 @@ func New(o Options) *Dispatcher {
 	d := &Dispatcher{
 		o: o, log: o.Logger.With("component", "dispatch"),
 		wake: make(chan struct{}, 1), freed: make(chan struct{}, 1), notify: make(chan struct{}, 1),
-		results: make(chan outcome, 4*o.Workers), perEP: map[string]int{},
+		results: make(chan outcome, 4*o.Workers), perEP: map[string]int{}, slowEP: map[string]time.Time{},
+		slowCap: max(1, o.Workers-max(1, o.Workers/4)), slowTime: o.AttemptTimeout / 4,
 		stopClaim: make(chan struct{}),
 	}
 	d.hardCtx, d.hardCancel = context.WithCancel(context.Background())
@@ -222,12 +232,7 @@ func (d *Dispatcher) claim(ctx context.Context) {
 		}
 		d.mu.Lock()
 		capacity := d.o.Workers - d.inflight
-		var skip []string
-		for ep, n := range d.perEP {
-			if n >= d.o.EndpointConcurrency {
-				skip = append(skip, ep)
-			}
-		}
+		skip := d.skipLocked()
 		d.mu.Unlock()
 		if capacity <= 0 {
 			if !d.sleep(d.o.Poll, d.freed) {
@@ -263,7 +268,8 @@ func (d *Dispatcher) claim(ctx context.Context) {
 
 // untilNextDue is how long the claimer may sleep: until the earliest due
 // row, at most Poll. A due row this process skipped (its endpoint is at its
-// cap) waits for a freed slot, not for a busy loop.
+// cap, or slow while slow endpoints hold their share) waits for a freed
+// slot, not for a busy loop.
 func (d *Dispatcher) untilNextDue(ctx context.Context, now time.Time) time.Duration {
 	next, err := d.o.Store.QueueNextDue(ctx)
 	if err != nil || next == nil {
@@ -281,13 +287,56 @@ func backoff(failures int) time.Duration {
 	return min(d, 3*time.Second)
 }
 
+// slowMemory is how long an endpoint stays slow without a new slow attempt.
+const slowMemory = time.Minute
+
+// skipLocked lists the endpoints that may take no attempt now: those at
+// their cap and, while slow endpoints hold their share of the workers, the
+// slow ones. It forgets slow endpoints not seen slow for slowMemory.
+func (d *Dispatcher) skipLocked() []string {
+	var skip []string
+	for ep, n := range d.perEP {
+		if n >= d.o.EndpointConcurrency {
+			skip = append(skip, ep)
+		}
+	}
+	slowFull := d.slowInflightLocked() >= d.slowCap
+	for ep, at := range d.slowEP {
+		switch {
+		case d.perEP[ep] == 0 && d.o.Now().Sub(at) > slowMemory:
+			delete(d.slowEP, ep)
+		case slowFull && d.perEP[ep] < d.o.EndpointConcurrency:
+			skip = append(skip, ep)
+		}
+	}
+	return skip
+}
+
+// slowInflightLocked counts the attempts in flight of slow endpoints.
+func (d *Dispatcher) slowInflightLocked() int {
+	n := 0
+	for ep := range d.slowEP {
+		n += d.perEP[ep]
+	}
+	return n
+}
+
+// fullLocked reports whether the endpoint may take no attempt now.
+func (d *Dispatcher) fullLocked(ep string) bool {
+	if d.perEP[ep] >= d.o.EndpointConcurrency {
+		return true
+	}
+	_, slow := d.slowEP[ep]
+	return slow && d.slowInflightLocked() >= d.slowCap
+}
+
 // startAll starts an attempt for each claimed row, or gives it back when
-// its endpoint is at its cap or there is nothing to send.
+// its endpoint may take no more (see fullLocked) or there is nothing to send.
 func (d *Dispatcher) startAll(ctx context.Context, rows []store.Claimed, token int64, now time.Time) {
 	var backIDs []string
 	for _, c := range rows {
 		d.mu.Lock()
-		full := d.perEP[c.EndpointID] >= d.o.EndpointConcurrency
+		full := d.fullLocked(c.EndpointID)
 		if !full && hasWork(c, now) {
 			d.inflight++
 			d.perEP[c.EndpointID]++
@@ -329,6 +378,13 @@ func (d *Dispatcher) run(ctx context.Context, c store.Claimed, token int64) {
 	d.inflight--
 	if d.perEP[c.EndpointID]--; d.perEP[c.EndpointID] <= 0 {
 		delete(d.perEP, c.EndpointID)
+	}
+	switch {
+	case cancelled:
+	case time.Duration(res.DurationMs)*time.Millisecond >= d.slowTime:
+		d.slowEP[c.EndpointID] = d.o.Now()
+	default:
+		delete(d.slowEP, c.EndpointID)
 	}
 	d.mu.Unlock()
 	signal(d.freed)
