@@ -7,6 +7,7 @@ package db
 
 import (
 	"context"
+	"time"
 )
 
 const auditInsert = `-- name: AuditInsert :exec
@@ -29,6 +30,35 @@ func (q *Queries) AuditInsert(ctx context.Context, arg AuditInsertParams) error 
 		arg.Actor,
 		arg.Action,
 		arg.TargetID,
+		arg.RemoteAddr,
+		arg.Details,
+	)
+	return err
+}
+
+const auditInsertRecoveryPerUser = `-- name: AuditInsertRecoveryPerUser :exec
+INSERT INTO audit_log (user_id, actor, action, target_id, remote_addr, details)
+SELECT d.user_id, $1::text, 'recovery.started', $2::text,
+       $3::text, $4::jsonb || jsonb_build_object('count', count(*))
+FROM recovery_deliveries rd
+JOIN deliveries d ON d.id = rd.delivery_id
+WHERE rd.recovery_id = $2::text
+GROUP BY d.user_id
+`
+
+type AuditInsertRecoveryPerUserParams struct {
+	Actor      string
+	RecoveryID string
+	RemoteAddr *string
+	Details    []byte
+}
+
+// An admin's recovery spans users: each owner gets one entry, with the
+// count of their deliveries it retried.
+func (q *Queries) AuditInsertRecoveryPerUser(ctx context.Context, arg AuditInsertRecoveryPerUserParams) error {
+	_, err := q.db.Exec(ctx, auditInsertRecoveryPerUser,
+		arg.Actor,
+		arg.RecoveryID,
 		arg.RemoteAddr,
 		arg.Details,
 	)
@@ -62,6 +92,187 @@ func (q *Queries) AuditListByUser(ctx context.Context, arg AuditListByUserParams
 			&i.RemoteAddr,
 			&i.Details,
 			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const auditPageAll = `-- name: AuditPageAll :many
+SELECT a.id, a.user_id, a.actor, a.action, a.target_id, a.remote_addr, a.details, a.created_at,
+       coalesce(actor_u.email, '')::text AS actor_email,
+       coalesce(owner_u.email, '')::text AS owner_email,
+       coalesce(te.id, de.id, re.id, '')::text AS endpoint_id,
+       coalesce(te.url, de.url, re.url, '')::text AS endpoint_url,
+       (coalesce(te.deleted_at, de.deleted_at, re.deleted_at) IS NOT NULL)::boolean AS endpoint_deleted
+FROM audit_log a
+LEFT JOIN users actor_u ON actor_u.id = a.actor
+LEFT JOIN users owner_u ON owner_u.id = a.user_id
+LEFT JOIN endpoints te ON te.id = a.target_id
+LEFT JOIN deliveries d ON d.id = a.target_id
+LEFT JOIN endpoints de ON de.id = d.endpoint_id
+LEFT JOIN recoveries r ON r.id = a.target_id
+LEFT JOIN endpoints re ON re.id = r.endpoint_id
+WHERE ($1::text = ''
+       OR a.user_id = $1::text OR a.actor = $1::text
+       OR strpos(lower(owner_u.email), lower($1::text)) > 0
+       OR strpos(lower(actor_u.email), lower($1::text)) > 0)
+  AND ($2::text = '' OR a.action = $2::text)
+  AND ($3::timestamptz IS NULL
+       OR (a.created_at, a.id) < ($3::timestamptz, $4::bigint))
+ORDER BY a.created_at DESC, a.id DESC
+LIMIT $5::integer
+`
+
+type AuditPageAllParams struct {
+	Who      string
+	Action   string
+	BeforeAt *time.Time
+	BeforeID int64
+	MaxRows  int32
+}
+
+type AuditPageAllRow struct {
+	ID              int64
+	UserID          *string
+	Actor           string
+	Action          string
+	TargetID        *string
+	RemoteAddr      *string
+	Details         []byte
+	CreatedAt       time.Time
+	ActorEmail      string
+	OwnerEmail      string
+	EndpointID      string
+	EndpointUrl     string
+	EndpointDeleted bool
+}
+
+// The admin's audit page: every user's entries, newest first, optionally
+// for one user (id, or part of the owner's or the actor's email) and one
+// action. Same columns as AuditPageByUser.
+func (q *Queries) AuditPageAll(ctx context.Context, arg AuditPageAllParams) ([]AuditPageAllRow, error) {
+	rows, err := q.db.Query(ctx, auditPageAll,
+		arg.Who,
+		arg.Action,
+		arg.BeforeAt,
+		arg.BeforeID,
+		arg.MaxRows,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []AuditPageAllRow{}
+	for rows.Next() {
+		var i AuditPageAllRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.UserID,
+			&i.Actor,
+			&i.Action,
+			&i.TargetID,
+			&i.RemoteAddr,
+			&i.Details,
+			&i.CreatedAt,
+			&i.ActorEmail,
+			&i.OwnerEmail,
+			&i.EndpointID,
+			&i.EndpointUrl,
+			&i.EndpointDeleted,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const auditPageByUser = `-- name: AuditPageByUser :many
+SELECT a.id, a.user_id, a.actor, a.action, a.target_id, a.remote_addr, a.details, a.created_at,
+       coalesce(actor_u.email, '')::text AS actor_email,
+       coalesce(owner_u.email, '')::text AS owner_email,
+       coalesce(te.id, de.id, re.id, '')::text AS endpoint_id,
+       coalesce(te.url, de.url, re.url, '')::text AS endpoint_url,
+       (coalesce(te.deleted_at, de.deleted_at, re.deleted_at) IS NOT NULL)::boolean AS endpoint_deleted
+FROM audit_log a
+LEFT JOIN users actor_u ON actor_u.id = a.actor
+LEFT JOIN users owner_u ON owner_u.id = a.user_id
+LEFT JOIN endpoints te ON te.id = a.target_id
+LEFT JOIN deliveries d ON d.id = a.target_id
+LEFT JOIN endpoints de ON de.id = d.endpoint_id
+LEFT JOIN recoveries r ON r.id = a.target_id
+LEFT JOIN endpoints re ON re.id = r.endpoint_id
+WHERE a.user_id = $1::text
+  AND ($2::timestamptz IS NULL
+       OR (a.created_at, a.id) < ($2::timestamptz, $3::bigint))
+ORDER BY a.created_at DESC, a.id DESC
+LIMIT $4::integer
+`
+
+type AuditPageByUserParams struct {
+	UserID   string
+	BeforeAt *time.Time
+	BeforeID int64
+	MaxRows  int32
+}
+
+type AuditPageByUserRow struct {
+	ID              int64
+	UserID          *string
+	Actor           string
+	Action          string
+	TargetID        *string
+	RemoteAddr      *string
+	Details         []byte
+	CreatedAt       time.Time
+	ActorEmail      string
+	OwnerEmail      string
+	EndpointID      string
+	EndpointUrl     string
+	EndpointDeleted bool
+}
+
+// A user's audit page: entries about their resources, newest first, keyset
+// paged on (created_at, id), with what the page shows beside each: the
+// actor's email and the target's endpoint (ids have distinct prefixes, so
+// at most one of the target joins matches).
+func (q *Queries) AuditPageByUser(ctx context.Context, arg AuditPageByUserParams) ([]AuditPageByUserRow, error) {
+	rows, err := q.db.Query(ctx, auditPageByUser,
+		arg.UserID,
+		arg.BeforeAt,
+		arg.BeforeID,
+		arg.MaxRows,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []AuditPageByUserRow{}
+	for rows.Next() {
+		var i AuditPageByUserRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.UserID,
+			&i.Actor,
+			&i.Action,
+			&i.TargetID,
+			&i.RemoteAddr,
+			&i.Details,
+			&i.CreatedAt,
+			&i.ActorEmail,
+			&i.OwnerEmail,
+			&i.EndpointID,
+			&i.EndpointUrl,
+			&i.EndpointDeleted,
 		); err != nil {
 			return nil, err
 		}

@@ -11,7 +11,7 @@ import (
 )
 
 const endpointGetIncludingDeleted = `-- name: EndpointGetIncludingDeleted :one
-SELECT id, user_id, url, description, events, enabled, disabled_reason, secret_encrypted, created_at, updated_at, deleted_at FROM endpoints WHERE id = $1
+SELECT id, user_id, url, description, events, enabled, disabled_reason, secret_encrypted, created_at, updated_at, deleted_at, disabled_at, disabled_by, enabled_at FROM endpoints WHERE id = $1
 `
 
 // The admin's view of a delivery names its endpoint even once deleted.
@@ -30,12 +30,15 @@ func (q *Queries) EndpointGetIncludingDeleted(ctx context.Context, id string) (E
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.DeletedAt,
+		&i.DisabledAt,
+		&i.DisabledBy,
+		&i.EnabledAt,
 	)
 	return i, err
 }
 
 const endpointListWithStats = `-- name: EndpointListWithStats :many
-SELECT e.id, e.url, e.description, e.events, e.enabled, e.disabled_reason, e.created_at,
+SELECT e.id, e.url, e.description, e.events, e.enabled, e.disabled_reason, e.disabled_at, e.disabled_by, e.created_at,
        -- No delivery yet: last_id is '' (the other last_ fields are then meaningless).
        coalesce(last.id, '')::text AS last_id, coalesce(last.status, '')::text AS last_status,
        coalesce(last.event_type, '')::text AS last_event, last.last_status_code AS last_code,
@@ -69,6 +72,8 @@ type EndpointListWithStatsRow struct {
 	Events             []string
 	Enabled            bool
 	DisabledReason     *string
+	DisabledAt         *time.Time
+	DisabledBy         *string
 	CreatedAt          time.Time
 	LastID             string
 	LastStatus         string
@@ -98,6 +103,8 @@ func (q *Queries) EndpointListWithStats(ctx context.Context, userID string) ([]E
 			&i.Events,
 			&i.Enabled,
 			&i.DisabledReason,
+			&i.DisabledAt,
+			&i.DisabledBy,
 			&i.CreatedAt,
 			&i.LastID,
 			&i.LastStatus,

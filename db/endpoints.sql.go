@@ -7,6 +7,7 @@ package db
 
 import (
 	"context"
+	"time"
 )
 
 const endpointDelete = `-- name: EndpointDelete :execrows
@@ -23,7 +24,7 @@ func (q *Queries) EndpointDelete(ctx context.Context, id string) (int64, error) 
 }
 
 const endpointGet = `-- name: EndpointGet :one
-SELECT id, user_id, url, description, events, enabled, disabled_reason, secret_encrypted, created_at, updated_at, deleted_at FROM endpoints WHERE id = $1 AND deleted_at IS NULL
+SELECT id, user_id, url, description, events, enabled, disabled_reason, secret_encrypted, created_at, updated_at, deleted_at, disabled_at, disabled_by, enabled_at FROM endpoints WHERE id = $1 AND deleted_at IS NULL
 `
 
 func (q *Queries) EndpointGet(ctx context.Context, id string) (Endpoint, error) {
@@ -41,6 +42,9 @@ func (q *Queries) EndpointGet(ctx context.Context, id string) (Endpoint, error) 
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.DeletedAt,
+		&i.DisabledAt,
+		&i.DisabledBy,
+		&i.EnabledAt,
 	)
 	return i, err
 }
@@ -48,7 +52,7 @@ func (q *Queries) EndpointGet(ctx context.Context, id string) (Endpoint, error) 
 const endpointInsert = `-- name: EndpointInsert :one
 INSERT INTO endpoints (id, user_id, url, description, events, enabled, secret_encrypted)
 VALUES ($1, $2, $3, $4, $5, $6, $7)
-RETURNING id, user_id, url, description, events, enabled, disabled_reason, secret_encrypted, created_at, updated_at, deleted_at
+RETURNING id, user_id, url, description, events, enabled, disabled_reason, secret_encrypted, created_at, updated_at, deleted_at, disabled_at, disabled_by, enabled_at
 `
 
 type EndpointInsertParams struct {
@@ -84,12 +88,15 @@ func (q *Queries) EndpointInsert(ctx context.Context, arg EndpointInsertParams) 
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.DeletedAt,
+		&i.DisabledAt,
+		&i.DisabledBy,
+		&i.EnabledAt,
 	)
 	return i, err
 }
 
 const endpointListByUser = `-- name: EndpointListByUser :many
-SELECT id, user_id, url, description, events, enabled, disabled_reason, secret_encrypted, created_at, updated_at, deleted_at FROM endpoints
+SELECT id, user_id, url, description, events, enabled, disabled_reason, secret_encrypted, created_at, updated_at, deleted_at, disabled_at, disabled_by, enabled_at FROM endpoints
 WHERE user_id = $1 AND deleted_at IS NULL
 ORDER BY created_at, id
 `
@@ -115,6 +122,9 @@ func (q *Queries) EndpointListByUser(ctx context.Context, userID string) ([]Endp
 			&i.CreatedAt,
 			&i.UpdatedAt,
 			&i.DeletedAt,
+			&i.DisabledAt,
+			&i.DisabledBy,
+			&i.EnabledAt,
 		); err != nil {
 			return nil, err
 		}
@@ -182,9 +192,10 @@ func (q *Queries) EndpointSetSecret(ctx context.Context, arg EndpointSetSecretPa
 
 const endpointUpdate = `-- name: EndpointUpdate :one
 UPDATE endpoints
-SET url = $2, description = $3, events = $4, enabled = $5, disabled_reason = $6, updated_at = now()
+SET url = $2, description = $3, events = $4, enabled = $5, disabled_reason = $6,
+    disabled_at = $7, disabled_by = $8, enabled_at = $9, updated_at = now()
 WHERE id = $1 AND deleted_at IS NULL
-RETURNING id, user_id, url, description, events, enabled, disabled_reason, secret_encrypted, created_at, updated_at, deleted_at
+RETURNING id, user_id, url, description, events, enabled, disabled_reason, secret_encrypted, created_at, updated_at, deleted_at, disabled_at, disabled_by, enabled_at
 `
 
 type EndpointUpdateParams struct {
@@ -194,6 +205,9 @@ type EndpointUpdateParams struct {
 	Events         []string
 	Enabled        bool
 	DisabledReason *string
+	DisabledAt     *time.Time
+	DisabledBy     *string
+	EnabledAt      *time.Time
 }
 
 func (q *Queries) EndpointUpdate(ctx context.Context, arg EndpointUpdateParams) (Endpoint, error) {
@@ -204,6 +218,9 @@ func (q *Queries) EndpointUpdate(ctx context.Context, arg EndpointUpdateParams) 
 		arg.Events,
 		arg.Enabled,
 		arg.DisabledReason,
+		arg.DisabledAt,
+		arg.DisabledBy,
+		arg.EnabledAt,
 	)
 	var i Endpoint
 	err := row.Scan(
@@ -218,6 +235,9 @@ func (q *Queries) EndpointUpdate(ctx context.Context, arg EndpointUpdateParams) 
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.DeletedAt,
+		&i.DisabledAt,
+		&i.DisabledBy,
+		&i.EnabledAt,
 	)
 	return i, err
 }

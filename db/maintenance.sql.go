@@ -50,7 +50,7 @@ func (q *Queries) EndpointCountDisabled(ctx context.Context) (int64, error) {
 const endpointUnhealthy = `-- name: EndpointUnhealthy :many
 SELECT e.id
 FROM endpoints e
-WHERE e.enabled AND e.deleted_at IS NULL AND e.created_at < $1::timestamptz
+WHERE e.enabled AND e.deleted_at IS NULL AND coalesce(e.enabled_at, e.created_at) < $1::timestamptz
   AND (SELECT count(*) FROM deliveries d
        WHERE d.endpoint_id = e.id AND d.status = 'failed' AND d.failure_reason IS NULL
          AND d.completed_at >= $1::timestamptz) >= $2::bigint
@@ -66,9 +66,12 @@ type EndpointUnhealthyParams struct {
 	CreatedSince time.Time
 }
 
-// Enabled endpoints, older than the window, that had no successful
-// automatic attempt in it while at least min_failures of their deliveries
-// exhausted the automatic schedule in it. Manual attempts count neither way.
+// Enabled endpoints, enabled for the whole window (since they were created,
+// or re-enabled after being disabled), that had no successful automatic
+// attempt in it while at least min_failures of their deliveries exhausted
+// the automatic schedule in it. Manual attempts count neither way. Without
+// the re-enable rule, an endpoint enabled again after an outage would be
+// disabled at the next round, for the failures that disabled it before.
 func (q *Queries) EndpointUnhealthy(ctx context.Context, arg EndpointUnhealthyParams) ([]string, error) {
 	rows, err := q.db.Query(ctx, endpointUnhealthy, arg.Since, arg.MinFailures, arg.CreatedSince)
 	if err != nil {

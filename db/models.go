@@ -65,6 +65,9 @@ type Endpoint struct {
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
 	DeletedAt       *time.Time
+	DisabledAt      *time.Time
+	DisabledBy      *string
+	EnabledAt       *time.Time
 }
 
 type Event struct {
@@ -87,6 +90,28 @@ type Payload struct {
 	DeliveryID string
 	Body       []byte
 	CreatedAt  time.Time
+}
+
+type Recovery struct {
+	ID          string
+	UserID      *string
+	EndpointID  *string
+	Filter      []byte
+	Actor       string
+	RemoteAddr  *string
+	RangeFrom   *time.Time
+	RangeTo     time.Time
+	RequestedAt time.Time
+	Total       int32
+	MarkedAt    *time.Time
+	FinishedAt  *time.Time
+	Retried     int32
+	Succeeded   int32
+}
+
+type RecoveryDelivery struct {
+	RecoveryID string
+	DeliveryID string
 }
 
 type Session struct {

@@ -2,7 +2,7 @@
 -- A user's endpoints for the list screen, each with its newest delivery and
 -- the outcome counts of its last 100 deliveries (two bounded index scans per
 -- endpoint on deliveries_endpoint_idx: no count over the whole history).
-SELECT e.id, e.url, e.description, e.events, e.enabled, e.disabled_reason, e.created_at,
+SELECT e.id, e.url, e.description, e.events, e.enabled, e.disabled_reason, e.disabled_at, e.disabled_by, e.created_at,
        -- No delivery yet: last_id is '' (the other last_ fields are then meaningless).
        coalesce(last.id, '')::text AS last_id, coalesce(last.status, '')::text AS last_status,
        coalesce(last.event_type, '')::text AS last_event, last.last_status_code AS last_code,

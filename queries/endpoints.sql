@@ -23,7 +23,8 @@ ORDER BY e.created_at, e.id;
 
 -- name: EndpointUpdate :one
 UPDATE endpoints
-SET url = $2, description = $3, events = $4, enabled = $5, disabled_reason = $6, updated_at = now()
+SET url = $2, description = $3, events = $4, enabled = $5, disabled_reason = $6,
+    disabled_at = $7, disabled_by = $8, enabled_at = $9, updated_at = now()
 WHERE id = $1 AND deleted_at IS NULL
 RETURNING *;
 

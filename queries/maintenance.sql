@@ -26,12 +26,15 @@ UPDATE attempts a SET response_body = NULL FROM old
 WHERE a.delivery_id = old.delivery_id AND a.number = old.number;
 
 -- name: EndpointUnhealthy :many
--- Enabled endpoints, older than the window, that had no successful
--- automatic attempt in it while at least min_failures of their deliveries
--- exhausted the automatic schedule in it. Manual attempts count neither way.
+-- Enabled endpoints, enabled for the whole window (since they were created,
+-- or re-enabled after being disabled), that had no successful automatic
+-- attempt in it while at least min_failures of their deliveries exhausted
+-- the automatic schedule in it. Manual attempts count neither way. Without
+-- the re-enable rule, an endpoint enabled again after an outage would be
+-- disabled at the next round, for the failures that disabled it before.
 SELECT e.id
 FROM endpoints e
-WHERE e.enabled AND e.deleted_at IS NULL AND e.created_at < @since::timestamptz
+WHERE e.enabled AND e.deleted_at IS NULL AND coalesce(e.enabled_at, e.created_at) < @since::timestamptz
   AND (SELECT count(*) FROM deliveries d
        WHERE d.endpoint_id = e.id AND d.status = 'failed' AND d.failure_reason IS NULL
          AND d.completed_at >= @since::timestamptz) >= @min_failures::bigint

@@ -3,6 +3,9 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
 
 	"github.com/clipcabinet/webhooks/db"
 )
@@ -39,4 +42,72 @@ func nonEmpty(s string) *string {
 func (s *Store) AuditList(ctx context.Context, userID string, limit int32) ([]db.AuditLog, error) {
 	rows, err := s.q.AuditListByUser(ctx, db.AuditListByUserParams{UserID: &userID, Limit: limit})
 	return rows, mapErr(err)
+}
+
+// AuditEntry is an audit entry with what the audit pages show beside it:
+// the actor's and the owner's emails, and the endpoint the target is or
+// belongs to.
+type AuditEntry = db.AuditPageByUserRow
+
+// AuditFilter selects audit entries for a page; empty fields do not filter.
+type AuditFilter struct {
+	UserID string // only entries about this user's resources (a user's own page)
+	Who    string // a user id, or part of an email, as the owner or the actor (the admin's page)
+	Action string
+	Limit  int
+	Cursor string // from a previous page's NextCursor
+}
+
+// AuditPage is one newest-first page of audit entries.
+type AuditPage struct {
+	Entries    []AuditEntry
+	NextCursor string // empty on the last page
+}
+
+// AuditEntries returns audit entries newest first, keyset paged on
+// (created_at, id). With UserID set it reads that user's entries only.
+func (s *Store) AuditEntries(ctx context.Context, f AuditFilter) (AuditPage, error) {
+	limit := f.Limit
+	if limit <= 0 || limit > 100 {
+		limit = 50
+	}
+	var beforeAt *time.Time
+	var beforeID int64
+	if f.Cursor != "" {
+		at, id, err := decodeCursor(f.Cursor)
+		if err != nil {
+			return AuditPage{}, err
+		}
+		if beforeID, err = strconv.ParseInt(id, 10, 64); err != nil {
+			return AuditPage{}, ErrBadCursor
+		}
+		beforeAt = &at
+	}
+	var rows []AuditEntry
+	if f.UserID != "" {
+		list, err := s.q.AuditPageByUser(ctx, db.AuditPageByUserParams{
+			UserID: f.UserID, BeforeAt: beforeAt, BeforeID: beforeID, MaxRows: int32(limit + 1),
+		})
+		if err != nil {
+			return AuditPage{}, fmt.Errorf("store: audit page: %w", mapErr(err))
+		}
+		rows = list
+	} else {
+		list, err := s.q.AuditPageAll(ctx, db.AuditPageAllParams{
+			Who: f.Who, Action: f.Action, BeforeAt: beforeAt, BeforeID: beforeID, MaxRows: int32(limit + 1),
+		})
+		if err != nil {
+			return AuditPage{}, fmt.Errorf("store: audit page: %w", mapErr(err))
+		}
+		for _, r := range list {
+			rows = append(rows, AuditEntry(r))
+		}
+	}
+	page := AuditPage{Entries: rows}
+	if len(rows) > limit {
+		page.Entries = rows[:limit]
+		last := rows[limit-1]
+		page.NextCursor = encodeCursor(last.CreatedAt, strconv.FormatInt(last.ID, 10))
+	}
+	return page, nil
 }

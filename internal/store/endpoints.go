@@ -78,6 +78,7 @@ func (s *Store) EndpointUpdate(ctx context.Context, a Actor, id string, p Endpoi
 		params := db.EndpointUpdateParams{
 			ID: id, Url: ep.Url, Description: ep.Description, Events: ep.Events,
 			Enabled: ep.Enabled, DisabledReason: ep.DisabledReason,
+			DisabledAt: ep.DisabledAt, DisabledBy: ep.DisabledBy, EnabledAt: ep.EnabledAt,
 		}
 		changed := map[string]any{}
 		if p.URL != nil && *p.URL != ep.Url {
@@ -89,15 +90,24 @@ func (s *Store) EndpointUpdate(ctx context.Context, a Actor, id string, p Endpoi
 		if p.Events != nil {
 			params.Events, changed["events"] = p.Events, p.Events
 		}
+		// disabled_at and disabled_by say when and by whom ("system": the
+		// maintainer's auto-disable); enabled_at starts the health check's
+		// window afresh, so a re-enabled endpoint is not disabled again for
+		// the failures that disabled it.
 		if p.Enabled != nil && *p.Enabled != ep.Enabled {
+			now := s.Now()
 			params.Enabled, changed["enabled"] = *p.Enabled, *p.Enabled
-			params.DisabledReason = nil
-			if !*p.Enabled {
+			params.DisabledReason, params.DisabledAt, params.DisabledBy = nil, nil, nil
+			if *p.Enabled {
+				params.EnabledAt = &now
+			} else {
 				reason := p.DisabledReason
 				if reason == "" {
 					reason = "disabled by " + a.ID
 				}
-				params.DisabledReason = &reason
+				by := a.ID
+				params.DisabledReason, params.DisabledAt, params.DisabledBy = &reason, &now, &by
+				changed["reason"] = reason
 			}
 		}
 		if out, err = q.EndpointUpdate(ctx, params); err != nil {
