@@ -3,6 +3,7 @@ package views
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/clipcabinet/webhooks/static"
@@ -190,13 +191,6 @@ func sinceLabel(v string) string {
 // SinceOptions are the admin filter's time ranges.
 var SinceOptions = []string{"", "1h", "24h", "7d", "30d"}
 
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return strconv.Itoa(n) + " " + many
-}
-
 // errID is the id of a field's error message, for aria-describedby.
 func errID(id, err string) string {
 	if err == "" {
@@ -212,3 +206,46 @@ func invalid(err string) string {
 	}
 	return "true"
 }
+
+// thousands writes a count with thousands separators: 1,000.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	if n < 0 {
+		return "-" + thousands(-n)
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+// countOf is "1 failed delivery" or "1,000 failed deliveries".
+func countOf(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return thousands(n) + " " + many
+}
+
+// minuteStamp is a time to the minute, UTC, as the recovery range shows it.
+func minuteStamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
+
+// rangeText says a recovery's range in words.
+func rangeText(from *time.Time, to time.Time) string {
+	if from == nil {
+		return "created until " + minuteStamp(to)
+	}
+	return "created " + minuteStamp(*from) + " – " + minuteStamp(to)
+}
+
+func boolAttr(b bool) string {
+	if b {
+		return "true"
+	}
+	return "false"
+}
+
+func i64toa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// inputTimeText is a datetime-local value as the page says it: 2025-01-31 14:05.
+func inputTimeText(v string) string { return strings.Replace(v, "T", " ", 1) }

@@ -61,8 +61,11 @@ type EndpointRow struct {
 	Events         []string
 	Enabled        bool
 	DisabledReason string
-	Last           *LastDelivery // nil: no delivery yet
-	Rate           Rate
+	// AutoDisabled: the service disabled it (410 Gone, or failing too long).
+	AutoDisabled bool
+	DisabledAt   *time.Time
+	Last         *LastDelivery // nil: no delivery yet
+	Rate         Rate
 }
 
 // LastDelivery is an endpoint's newest delivery.
@@ -102,9 +105,13 @@ type EndpointView struct {
 	Events         []string
 	Enabled        bool
 	DisabledReason string
-	CreatedAt      time.Time
-	Secret         SecretView
-	Test           TestEventView
+	// AutoDisabled: the service disabled it, not a person.
+	AutoDisabled bool
+	DisabledAt   *time.Time
+	CreatedAt    time.Time
+	Secret       SecretView
+	Test         TestEventView
+	Recovery     RecoveryCard
 	// Drawer is rendered open when the URL names the deliveries or a delivery.
 	Drawer *DrawerView
 }
@@ -256,14 +263,96 @@ type AdminFilter struct {
 	Query  string // a delivery id or a recording id
 }
 
-// BulkView is the bulk retry's confirmation or its result.
+// BulkView is the bulk retry's confirmation with its count, or, once
+// confirmed, the recovery's progress.
 type BulkView struct {
-	Filter  AdminFilter
-	Count   int
-	Capped  bool // more than Count match; the newest Count are retried
-	Done    bool
-	Queued  int
-	Message string
+	Filter   AdminFilter
+	Count    int
+	Error    string
+	Progress *RecoveryView
+}
+
+// RecoveryCard is the endpoint page's "retry failed deliveries" card: the
+// newest recovery's progress, and the offer to start one.
+type RecoveryCard struct {
+	EndpointID string
+	Enabled    bool
+	// JustEnabled: the endpoint was enabled a moment ago; the offer says so.
+	JustEnabled bool
+	Latest      *RecoveryView // nil: none yet
+	Offer       RecoveryOffer
+	// OOB sends the card out of band, beside another swap.
+	OOB bool
+}
+
+// RecoveryOffer is "Retry the N failed deliveries since <time>", counted
+// before the user confirms, with the range the user may change.
+type RecoveryOffer struct {
+	EndpointID string
+	From       string // the form's values, "2006-01-02T15:04" in UTC
+	To         string // "": until now
+	Count      int
+	// FailingSince: From is when the endpoint started failing (the default).
+	FailingSince bool
+	Errors       map[string]string // inline messages by field ("from", "to")
+	Error        string            // a message for the whole form
+}
+
+// RecoveryView is a recovery's progress: "412 of 1,000 retried · 398 succeeded".
+type RecoveryView struct {
+	ID          string
+	URL         string // its page
+	PollURL     string // its progress, polled while not done
+	Scope       string // what it retries, in words
+	From        *time.Time
+	To          time.Time
+	RequestedAt time.Time
+	Total       int
+	Retried     int
+	Succeeded   int
+	Done        bool
+	// Fresh: it was just started here.
+	Fresh bool
+}
+
+// RecoveryPage is a recovery's own page.
+type RecoveryPage struct {
+	Recovery RecoveryView
+	BackURL  string
+	BackText string
+	Admin    bool
+}
+
+// AuditView is an audit log page: a user's own, or the admin's of everyone.
+type AuditView struct {
+	Admin   bool
+	Who     string // the admin's filters
+	Action  string
+	Actions []AuditAction
+	Entries []AuditRow
+	NextURL string
+	Error   string
+}
+
+// AuditAction is an action the admin's filter offers.
+type AuditAction struct {
+	Value string
+	Label string
+}
+
+// AuditRow is one audit entry as a line of the log.
+type AuditRow struct {
+	ID         int64
+	Actor      string // an email, or who else acted in words
+	ActorKind  string // "user", "admin", "system", "api"
+	Owner      string // whose resource (the admin's page)
+	Action     string
+	Text       string // the action in words
+	Detail     string
+	TargetText string
+	TargetURL  string // "": not linked
+	At         time.Time
+	Address    string // "": not shown
 }
 
 // AdminDeliveryPage is the admin's page for one delivery.

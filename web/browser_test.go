@@ -76,6 +76,7 @@ func TestBrowser(t *testing.T) {
 		{"failing_receiver_then_manual_retry", journeyManualRetry},
 		{"admin_retries_another_users_delivery", journeyAdminRetry},
 		{"other_users_endpoint_is_404", journeyOtherUser404},
+		{"auto_disabled_endpoint_recovered", journeyRecovery},
 	} {
 		t.Run(j.name, func(t *testing.T) {
 			t.Parallel()

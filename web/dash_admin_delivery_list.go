@@ -33,6 +33,13 @@ func (s *Server) parseAdminFilter(q url.Values) (views.AdminFilter, store.AdminF
 		vf.Status = ""
 	}
 	var problem string
+	// PostgreSQL refuses text that is not UTF-8 or holds NUL: a filter
+	// like that is the user's mistake, not a 500.
+	for _, v := range []*string{&vf.User, &vf.Host, &vf.Query} {
+		if !storableText(*v) {
+			problem, *v = "The filters hold characters that cannot be searched for.", ""
+		}
+	}
 	if vf.Status != "" && !slices.Contains(deliveryStatuses, vf.Status) {
 		problem, vf.Status = "Unknown status filter.", "failed"
 	}

@@ -1,8 +1,10 @@
 package web
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/clipcabinet/webhooks/internal/store"
 	"github.com/clipcabinet/webhooks/views"
@@ -47,17 +49,27 @@ func (s *Server) dashAdminDeliveryRetry(w http.ResponseWriter, r *http.Request) 
 	return s.render(w, r, http.StatusOK, views.DeliveryRowC(row))
 }
 
+// adminRecoveryScope is the recovery of the filtered failed deliveries.
+func adminRecoveryScope(sf store.AdminFilter) store.RecoveryScope {
+	sc := store.RecoveryScope{Filter: sf, From: sf.Since}
+	sc.Filter.Since = time.Time{}
+	return sc
+}
+
 // dashAdminRetryPreview says how many deliveries a bulk retry of the
 // filtered set would queue, and asks to confirm. A GET: it changes nothing.
 func (s *Server) dashAdminRetryPreview(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	q.Set("status", "failed")
 	vf, sf, problem := s.parseAdminFilter(q)
-	n, err := s.store.AdminRetryCount(r.Context(), sf)
-	if err != nil {
-		return err
+	bulk := &views.BulkView{Filter: vf, Error: problem}
+	if problem == "" {
+		n, err := s.store.RecoveryCount(r.Context(), adminRecoveryScope(sf))
+		if err != nil {
+			return err
+		}
+		bulk.Count = n
 	}
-	bulk := &views.BulkView{Filter: vf, Count: min(n, store.MaxBulkRetry), Capped: n > store.MaxBulkRetry}
 	if fragmentTarget(r) == "bulk-panel" {
 		return s.render(w, r, http.StatusOK, views.BulkPanel(*bulk))
 	}
@@ -69,8 +81,10 @@ func (s *Server) dashAdminRetryPreview(w http.ResponseWriter, r *http.Request) e
 	return s.render(w, r, http.StatusOK, views.AdminPage(s.chrome(r, "Failed deliveries", "admin"), v))
 }
 
-// dashAdminRetryBulk queues a manual attempt for every failed delivery of
-// the filtered set (the newest store.MaxBulkRetry).
+// dashAdminRetryBulk starts a recovery of every failed delivery of the
+// filtered set, however many: they are marked in batches and sent in the
+// background under each endpoint's in-flight cap. htmx gets the list with
+// the recovery's progress on top; a plain POST goes to the recovery's page.
 func (s *Server) dashAdminRetryBulk(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
 		return errBadRequest("could not read the form")
@@ -78,26 +92,49 @@ func (s *Server) dashAdminRetryBulk(w http.ResponseWriter, r *http.Request) erro
 	q := r.PostForm
 	q.Set("status", "failed")
 	vf, sf, problem := s.parseAdminFilter(q)
-	if problem != "" {
-		return errBadRequest(problem)
+	bulk := &views.BulkView{Filter: vf, Error: problem}
+	if problem == "" {
+		rec, err := s.store.RecoveryStart(r.Context(), actor(r), adminRecoveryScope(sf), s.wake)
+		switch {
+		case errors.Is(err, store.ErrNothingToRecover):
+			bulk.Count = 0
+		case err != nil:
+			return err
+		default:
+			s.log.InfoContext(r.Context(), "admin recovery started", "recovery_id", rec.ID, "count", rec.Total)
+			if !isHTMX(r) {
+				s.flash(r.Context(), "ok", fmt.Sprintf("Retrying %d failed deliveries in the background.", rec.Total))
+				return redirect(w, r, adminRecoveryPath(rec.ID))
+			}
+			progress, err := s.store.RecoveryGet(r.Context(), rec.ID)
+			if err != nil {
+				return err
+			}
+			pv := s.recoveryView(progress, "", true)
+			pv.Fresh = true
+			bulk.Progress = &pv
+		}
 	}
-	n, err := s.store.AdminRetryFailed(r.Context(), actor(r), sf)
-	if err != nil {
-		return err
+	status := http.StatusOK
+	if bulk.Progress == nil {
+		status = http.StatusConflict
+		if problem != "" {
+			status = http.StatusUnprocessableEntity
+		}
 	}
-	if n > 0 {
-		s.wake()
-	}
-	msg := fmt.Sprintf("Retry requested for %d failed %s. Each row updates as its attempt is recorded.", n, map[bool]string{true: "delivery", false: "deliveries"}[n == 1])
 	if !isHTMX(r) {
-		s.flash(r.Context(), "ok", msg)
-		return redirect(w, r, adminQuery("/admin/deliveries", vf))
+		v, err := s.adminView(r, vf, sf, problem)
+		if err != nil {
+			return err
+		}
+		v.Bulk = bulk
+		return s.render(w, r, status, views.AdminPage(s.chrome(r, "Failed deliveries", "admin"), v))
 	}
 	v, err := s.adminView(r, vf, sf, "")
 	if err != nil {
 		return err
 	}
-	v.Bulk = &views.BulkView{Done: true, Queued: n, Message: msg}
+	v.Bulk = bulk
 	w.Header().Set("HX-Push-Url", "false")
-	return s.render(w, r, http.StatusOK, views.AdminResults(v))
+	return s.render(w, r, status, views.AdminResults(v))
 }

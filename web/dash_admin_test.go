@@ -117,6 +117,19 @@ func TestAdminFailedDeliveries(t *testing.T) {
 	if msg := done.text(`[data-testid="bulk-done"]`); !strings.Contains(msg, "2 failed deliveries") {
 		t.Fatalf("bulk result %q", msg)
 	}
+	// It is a recovery in the background: its progress polls the admin's
+	// page of it until both were retried (and failed again).
+	link := attr(done.one(`[data-testid="recovery-link"]`), "href")
+	if !strings.HasPrefix(link, "/admin/recoveries/rcv_") {
+		t.Fatalf("recovery link %q", link)
+	}
+	c.get(link).status(http.StatusOK).one(`[data-testid="recovery-page"]`)
+	user := newClient(t, app)
+	user.signUp("not-admin@example.com")
+	user.get(link).status(http.StatusNotFound)
+	if retried, total, succeeded := pollRecovery(t, c, done); retried != 2 || total != 2 || succeeded != 0 {
+		t.Fatalf("bulk progress %d of %d retried, %d succeeded", retried, total, succeeded)
+	}
 	for id, want := range map[string]int{a1: 3, a2: 3, b1: 2} {
 		app.WaitDelivery(t, id, 10*time.Second, func(d testapp.Delivery) bool { return d.AttemptCount == want && d.Status == "failed" })
 	}
@@ -131,14 +144,15 @@ func TestAdminFailedDeliveries(t *testing.T) {
 	if got := c.get("/admin/deliveries/" + b1).text(`[data-testid="detail-owner"]`); got != "bob@studio.example" {
 		t.Fatalf("owner %q", got)
 	}
+	// The bulk retry is one recovery: one audit entry for alice, with its count.
 	audit, _ := app.Store.AuditList(context.Background(), alice, 50)
-	retried := 0
+	var recoveries []string
 	for _, a := range audit {
-		if a.Action == "delivery.retried" {
-			retried++
+		if a.Action == "recovery.started" {
+			recoveries = append(recoveries, string(a.Details))
 		}
 	}
-	if retried != 2 {
-		t.Fatalf("%d retry audit entries for alice, want 2", retried)
+	if len(recoveries) != 1 || !strings.Contains(recoveries[0], `"count": 2`) {
+		t.Fatalf("alice's recovery audit entries: %v, want one with count 2", recoveries)
 	}
 }

@@ -82,5 +82,5 @@ func (s *Server) dashDeliveryList(w http.ResponseWriter, r *http.Request) error 
 	}
 	v := s.endpointView(ep)
 	v.Drawer = &d
-	return s.render(w, r, http.StatusOK, views.EndpointPage(s.chrome(r, "Deliveries · "+ep.Url, "endpoints"), v))
+	return s.renderEndpointPage(w, r, http.StatusOK, "Deliveries · "+ep.Url, ep, v)
 }

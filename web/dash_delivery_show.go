@@ -27,5 +27,5 @@ func (s *Server) dashDeliveryShow(w http.ResponseWriter, r *http.Request) error 
 	}
 	v := s.endpointView(ep)
 	v.Drawer = &drawer
-	return s.render(w, r, http.StatusOK, views.EndpointPage(s.chrome(r, d.EventType+" "+d.ID, "endpoints"), v))
+	return s.renderEndpointPage(w, r, http.StatusOK, d.EventType+" "+d.ID, ep, v)
 }

@@ -31,9 +31,18 @@ func (s *Server) setEndpointEnabled(w http.ResponseWriter, r *http.Request, enab
 		return err
 	}
 	if !isHTMX(r) {
+		if enabled {
+			s.flash(r.Context(), "ok", "Endpoint enabled. You can retry the deliveries that failed meanwhile below.")
+		}
 		return redirect(w, r, endpointPath(ep.ID))
 	}
+	// The recovery card changes with the state: enabling offers to retry
+	// the deliveries that failed meanwhile, counted first.
 	v := s.endpointView(ep)
 	v.Test.OOB = true
+	if v.Recovery, err = s.recoveryCard(r.Context(), ep, enabled); err != nil {
+		return err
+	}
+	v.Recovery.OOB = true
 	return s.render(w, r, http.StatusOK, views.EndpointSummary(v))
 }

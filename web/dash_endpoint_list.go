@@ -18,8 +18,9 @@ func (s *Server) dashEndpointList(w http.ResponseWriter, r *http.Request) error 
 			ID: e.ID, URL: e.Url, Description: e.Description, Events: e.Events, Enabled: e.Enabled,
 			Rate: views.Rate{Succeeded: int(e.RecentSucceeded), Total: int(e.RecentSucceeded + e.RecentUnsuccessful)},
 		}
-		if e.DisabledReason != nil {
-			row.DisabledReason = *e.DisabledReason
+		if !e.Enabled {
+			row.AutoDisabled, row.DisabledAt = autoDisabled(e.DisabledBy), e.DisabledAt
+			row.DisabledReason = disabledReasonText(e.DisabledReason)
 		}
 		if e.LastID != "" {
 			row.Last = &views.LastDelivery{

@@ -27,7 +27,7 @@ func (s *Server) dashEndpointSendTest(w http.ResponseWriter, r *http.Request) er
 			w.Header().Set("HX-Push-Url", "false")
 			return s.render(w, r, status, views.TestEventForm(v.Test))
 		}
-		return s.render(w, r, status, views.EndpointPage(s.chrome(r, ep.Url, "endpoints"), v))
+		return s.renderEndpointPage(w, r, status, ep.Url, ep, v)
 	}
 	if !webhook.KnownEvent(event) {
 		return failed(http.StatusUnprocessableEntity, "Choose one of the event types in the list.")

@@ -21,5 +21,5 @@ func (s *Server) dashEndpointShow(w http.ResponseWriter, r *http.Request) error 
 	case "secret-box":
 		return s.render(w, r, http.StatusOK, views.SecretBox(v.Secret))
 	}
-	return s.render(w, r, http.StatusOK, views.EndpointPage(s.chrome(r, ep.Url, "endpoints"), v))
+	return s.renderEndpointPage(w, r, http.StatusOK, ep.Url, ep, v)
 }

@@ -33,5 +33,5 @@ func (s *Server) renderSecret(w http.ResponseWriter, r *http.Request, id string,
 	}
 	v := s.endpointView(ep)
 	v.Secret = sv
-	return s.render(w, r, http.StatusOK, views.EndpointPage(s.chrome(r, ep.Url, "endpoints"), v))
+	return s.renderEndpointPage(w, r, http.StatusOK, ep.Url, ep, v)
 }

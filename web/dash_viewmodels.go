@@ -58,13 +58,27 @@ func (s *Server) endpointView(ep db.Endpoint) views.EndpointView {
 		Secret:    views.SecretView{EndpointID: ep.ID},
 		Test:      views.TestEventView{EndpointID: ep.ID, Enabled: ep.Enabled, EventTypes: webhook.EventTypes},
 	}
-	if ep.DisabledReason != nil {
-		v.DisabledReason = *ep.DisabledReason
+	if !ep.Enabled {
+		v.AutoDisabled, v.DisabledAt = autoDisabled(ep.DisabledBy), ep.DisabledAt
+		v.DisabledReason = disabledReasonText(ep.DisabledReason)
 	}
 	if len(ep.Events) > 0 {
 		v.Test.Event = ep.Events[0]
 	}
 	return v
+}
+
+// autoDisabled: the maintainer disabled the endpoint (410 Gone, or no
+// success for too long), not a person.
+func autoDisabled(by *string) bool { return by != nil && *by == "system" }
+
+// disabledReasonText is the stored reason as a sentence; the maintainer's
+// "automatically disabled: " prefix goes, since the page says so already.
+func disabledReasonText(reason *string) string {
+	if reason == nil || *reason == "" {
+		return ""
+	}
+	return sentence(strings.TrimPrefix(*reason, "automatically disabled: "))
 }
 
 // rowView is a delivery as a list row; poll is the URL the row refreshes from.

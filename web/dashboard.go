@@ -62,12 +62,18 @@ func (s *Server) dashboardRoutes() {
 	route("GET /endpoints/{endpointId}/deliveries", signedIn, s.dashDeliveryList)
 	route("GET /endpoints/{endpointId}/deliveries/{deliveryId}", signedIn, s.dashDeliveryShow)
 	route("POST /endpoints/{endpointId}/deliveries/{deliveryId}/retry", signedIn, s.dashDeliveryRetry)
+	route("GET /endpoints/{endpointId}/recover", signedIn, s.dashRecoveryNew)
+	route("POST /endpoints/{endpointId}/recoveries", signedIn, s.dashRecoveryCreate)
+	route("GET /endpoints/{endpointId}/recoveries/{recoveryId}", signedIn, s.dashRecoveryShow)
+	route("GET /audit", signedIn, s.dashAuditList)
 
 	route("GET /admin/deliveries", adminOnly, s.dashAdminDeliveryList)
 	route("GET /admin/deliveries/retry", adminOnly, s.dashAdminRetryPreview)
 	route("POST /admin/deliveries/retry", adminOnly, s.dashAdminRetryBulk)
 	route("GET /admin/deliveries/{deliveryId}", adminOnly, s.dashAdminDeliveryShow)
 	route("POST /admin/deliveries/{deliveryId}/retry", adminOnly, s.dashAdminDeliveryRetry)
+	route("GET /admin/recoveries/{recoveryId}", adminOnly, s.dashAdminRecoveryShow)
+	route("GET /admin/audit", adminOnly, s.dashAdminAuditList)
 
 	// Anything else is the dashboard's 404 page.
 	route("/", public, func(http.ResponseWriter, *http.Request) error { return errNotFound() })

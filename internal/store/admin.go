@@ -41,14 +41,10 @@ type AdminPage struct {
 	NextCursor string
 }
 
-// MaxBulkRetry is the most deliveries one bulk retry queues: the newest
-// ones of the filtered set. The admin is told before confirming.
-const MaxBulkRetry = 1000
-
 // where builds the filter's conditions over deliveries d, users u and
-// endpoints e, numbering parameters after those already in args. The list,
-// the count and the bulk retry share it, so "the filtered set" is the same
-// rows in all three.
+// endpoints e, numbering parameters after those already in args. The list
+// and the recovery (its count and its marking, recovery.go) share it, so
+// "the filtered set" is the same rows in both.
 func (f AdminFilter) where(args []any) ([]string, []any) {
 	var conds []string
 	add := func(cond string, v any) {
@@ -121,50 +117,6 @@ func (s *Store) AdminDeliveryList(ctx context.Context, f AdminFilter) (AdminPage
 var retryable = []string{
 	"d.status = 'failed'", "d.claim_token IS NULL", "d.manual_requested_at IS NULL",
 	"e.enabled", "e.deleted_at IS NULL",
-}
-
-// AdminRetryCount counts the failed deliveries of the filtered set that a
-// bulk retry would queue, up to MaxBulkRetry+1 (more than MaxBulkRetry
-// means "the newest MaxBulkRetry of more").
-func (s *Store) AdminRetryCount(ctx context.Context, f AdminFilter) (int, error) {
-	conds, args := f.where(nil)
-	conds = append(conds, retryable...)
-	sql := fmt.Sprintf("SELECT count(*) FROM (SELECT 1 %s %s LIMIT %d) x", adminFrom, whereClause(conds), MaxBulkRetry+1)
-	var n int
-	if err := s.Pool.QueryRow(ctx, sql, args...).Scan(&n); err != nil {
-		return 0, fmt.Errorf("store: admin retry count: %w", mapErr(err))
-	}
-	return n, nil
-}
-
-// AdminRetryFailed queues one manual attempt for each failed delivery of
-// the filtered set (the newest MaxBulkRetry), like DeliveryRetry does for
-// one, and audits each. It returns how many it queued. Rows a worker holds
-// are skipped, not waited for.
-func (s *Store) AdminRetryFailed(ctx context.Context, a Actor, f AdminFilter) (int, error) {
-	now := s.Now()
-	args := []any{now, a.ID, nonEmpty(a.RemoteAddr)}
-	conds, args := f.where(args)
-	conds = append(conds, retryable...)
-	sql := fmt.Sprintf(`WITH picked AS (
-		SELECT d.id %s %s
-		ORDER BY d.created_at DESC, d.id DESC LIMIT %d
-		FOR UPDATE OF d SKIP LOCKED
-	), upd AS (
-		UPDATE deliveries d
-		SET manual_requested_at = $1, due_at = least(d.due_at, $1)
-		FROM picked
-		WHERE d.id = picked.id AND d.claim_token IS NULL AND d.manual_requested_at IS NULL
-		RETURNING d.id, d.user_id
-	)
-	INSERT INTO audit_log (user_id, actor, action, target_id, remote_addr, details)
-	SELECT upd.user_id, $2, 'delivery.retried', upd.id, $3, '{"bulk": true}'::jsonb FROM upd`,
-		adminFrom, whereClause(conds), MaxBulkRetry)
-	tag, err := s.Pool.Exec(ctx, sql, args...)
-	if err != nil {
-		return 0, fmt.Errorf("store: admin bulk retry: %w", mapErr(err))
-	}
-	return int(tag.RowsAffected()), nil
 }
 
 func whereClause(conds []string) string {
