@@ -259,6 +259,10 @@ func TestAutoDisabledEndpointRecovery(t *testing.T) {
 	stranger.get(pagePath).status(http.StatusNotFound)
 	stranger.get(link).status(http.StatusNotFound)
 	stranger.post("/endpoints/"+epID+"/recoveries", url.Values{"from": {from}}).status(http.StatusNotFound)
+	// Ids PostgreSQL cannot hold are a 404 too, not a 500.
+	for _, path := range []string{"/endpoints/%ff", pagePath + "%ff", "/endpoints/" + epID + "/recoveries/a%00b"} {
+		c.get(path).status(http.StatusNotFound)
+	}
 
 	// Nothing is left to retry: the form says so instead of starting an empty one.
 	again := c.post("/endpoints/"+epID+"/recoveries", url.Values{"from": {from}}, htmx("recovery")).status(http.StatusConflict)

@@ -102,6 +102,11 @@ func (s *Server) dash(a access, h dashHandler) http.Handler {
 		case a == adminOnly && !u.Admin:
 			s.dashError(w, r, errNotFound())
 			return
+		case !storableText(r.URL.Path):
+			// No id holds such bytes, and PostgreSQL refuses them outright:
+			// a 404, as in the API, not a 500.
+			s.dashError(w, r, errNotFound())
+			return
 		}
 		if r.Body != nil {
 			r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
