@@ -113,6 +113,15 @@ func TestCrashMidFlight(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close(ctx)
+	// A statement the dead process had sent still runs to its end on the
+	// server (a completion can still commit): wait for its sessions to go.
+	waitFor(t, 10*time.Second, func() (bool, string) {
+		var n int
+		if err := conn.QueryRow(ctx, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n == 0, fmt.Sprintf("%d sessions of the killed process remain", n)
+	})
 	inflight := queryIDs(t, conn, "SELECT id FROM deliveries WHERE claim_token IS NOT NULL")
 	if len(inflight) == 0 {
 		t.Fatal("no attempt was in flight at the kill: the test proves nothing")
