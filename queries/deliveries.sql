@@ -85,7 +85,10 @@ WITH r AS (
         failure_reason = CASE WHEN s.stopped THEN s.stop_reason
                               WHEN s.status = 'succeeded' THEN NULL
                               ELSE d.failure_reason END,
-        completed_at = CASE WHEN s.stopped THEN s.started_at ELSE coalesce(s.done_at, d.completed_at) END
+        -- A stopped delivery completed when DeliveryStopForEndpoint ran, not
+        -- when its last attempt started.
+        completed_at = CASE WHEN s.stopped THEN coalesce(d.completed_at, s.started_at)
+                            ELSE coalesce(s.done_at, d.completed_at) END
     FROM s
     WHERE d.id = s.id AND d.claim_token = s.token
     RETURNING d.id

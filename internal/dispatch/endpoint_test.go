@@ -91,6 +91,7 @@ func TestEndpointStop(t *testing.T) {
 				}
 			}
 
+			stopped := time.Now().UTC().Truncate(time.Millisecond)
 			tt.stop(t, app, ep.ID)
 			for _, id := range append(retrying, pending...) {
 				d := app.Delivery(t, id)
@@ -110,6 +111,11 @@ func TestEndpointStop(t *testing.T) {
 			}
 			if d.NextAttemptAt != nil {
 				t.Errorf("delivery in flight at the stop has a next attempt at %s", *d.NextAttemptAt)
+			}
+			var times struct{ CompletedAt time.Time }
+			app.MustAPI(t, http.StatusOK, "GET", "/api/v1/deliveries/"+inflight, nil, &times)
+			if times.CompletedAt.Before(stopped) {
+				t.Errorf("delivery in flight at the stop completed at %s, before the stop at %s", times.CompletedAt, stopped)
 			}
 			time.Sleep(time.Second)
 			if n := len(rc.Hits()); n != 4 {
