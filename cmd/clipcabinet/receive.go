@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -28,7 +29,7 @@ func receive(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	failStatus := fs.Int("fail-status", 500, "status to answer when failing a request")
 	failFirst := fs.Int("fail-first", 0, "fail the first N requests")
 	failRate := fs.Float64("fail-rate", 0, "fail this fraction of requests (0 to 1) at random")
-	printBody := fs.Bool("print-body", false, "print each body after its line")
+	printBody := fs.Bool("print-body", false, "print each verified body, indented, after its line")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -68,11 +69,12 @@ func receive(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		outMu.Lock()
 		fmt.Fprintf(stdout, "%s %s %s %s -> %d\n", time.Now().UTC().Format(webhook.TimeFormat),
 			r.Header.Get(webhook.HeaderEvent), r.Header.Get(webhook.HeaderDelivery), verdict, status)
-		if *printBody {
-			var pretty any
-			if json.Unmarshal(body, &pretty) == nil {
-				b, _ := json.MarshalIndent(pretty, "  ", "  ")
-				fmt.Fprintf(stdout, "  %s\n", b)
+		if *printBody && ok {
+			// Indent copies strings as sent, so the bytes we print are the
+			// bytes we received (no re-escaping of <, > or &).
+			var pretty bytes.Buffer
+			if json.Indent(&pretty, body, "  ", "  ") == nil {
+				fmt.Fprintf(stdout, "  %s\n", pretty.Bytes())
 			}
 		}
 		outMu.Unlock()

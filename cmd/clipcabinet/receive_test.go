@@ -110,7 +110,11 @@ func TestReceive(t *testing.T) {
 		},
 		{
 			name: "print-body", args: []string{"--print-body"}, sigs: []string{good}, wantCodes: []int{200},
-			wantLines: []string{`verified -> 200`, `^  \{$`, `^    "data": \{$`, `^      "body": ".+"$`},
+			wantLines: []string{`verified -> 200`, `^  \{$`, `^    "data": \{$`, `^      "body": "<b>hi</b>"$`},
+		},
+		{
+			name: "print-body skips a body that does not verify", args: []string{"--print-body"}, sigs: []string{"sha256=00"}, wantCodes: []int{401},
+			wantLines: []string{`INVALID-SIGNATURE -> 401`},
 		},
 	}
 	for _, tt := range tests {
