@@ -237,6 +237,9 @@ type AttemptView struct {
 	Error        string
 	ResponseBody string
 	Truncated    bool
+	// ResponsePruned: the receiver answered, and retention has since
+	// cleared what it said.
+	ResponsePruned bool
 }
 
 // AdminView is the admin's deliveries screen.

@@ -123,6 +123,8 @@ func (s *Server) liveView(d store.DeliveryDetail, ep db.Endpoint, base string) v
 			Number: a.Number, Trigger: a.Trigger, StartedAt: a.StartedAt, DurationMs: a.DurationMs,
 			StatusCode: a.StatusCode, Outcome: a.Outcome, Truncated: a.ResponseTruncated,
 			ResponseBody: strings.ToValidUTF8(string(a.ResponseBody), "\uFFFD"),
+			// An answer is stored even when empty, so NULL after one means pruned.
+			ResponsePruned: a.ResponseBody == nil && a.StatusCode != nil,
 		}
 		if a.Error != nil {
 			av.Error = *a.Error
@@ -147,7 +149,7 @@ func (s *Server) detailView(d store.DeliveryDetail, ep db.Endpoint, base, back s
 			sig = webhook.Sign(secret, d.Body)
 		}
 	} else {
-		note = "Not shown: the endpoint was deleted or the body is no longer kept."
+		note = "Not shown: the endpoint was deleted or the payload expired."
 	}
 	v.Headers = []views.Header{
 		{Name: "Content-Type", Value: webhook.ContentType},
