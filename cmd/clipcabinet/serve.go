@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"github.com/clipcabinet/webhooks/internal/config"
@@ -106,6 +107,21 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		go func() { _ = msrv.Serve(mln) }()
 		defer msrv.Close()
 		log.Info("metrics", "addr", mln.Addr().String())
+	}
+	if cfg.PprofAddr != "" {
+		pmux := http.NewServeMux()
+		pmux.HandleFunc("/debug/pprof/", pprof.Index)
+		pmux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		pmux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		psrv := &http.Server{Addr: cfg.PprofAddr, Handler: pmux, ReadHeaderTimeout: 10 * time.Second}
+		pln, err := net.Listen("tcp", cfg.PprofAddr)
+		if err != nil {
+			d.Stop(context.Background())
+			return fmt.Errorf("CLIPCABINET_PPROF_ADDR: %w", err)
+		}
+		go func() { _ = psrv.Serve(pln) }()
+		defer psrv.Close()
+		log.Info("pprof", "addr", pln.Addr().String())
 	}
 	log.Info("serving", "addr", ln.Addr().String(), "base_url", cfg.BaseURL.String(),
 		"api", cfg.APIToken != "", "private_targets", cfg.AllowPrivateTargets, "workers", cfg.Workers)

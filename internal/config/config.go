@@ -35,6 +35,9 @@ type Config struct {
 	DisableAfter       time.Duration // no successful automatic attempt this long ...
 	DisableMinFailures int           // ... while this many deliveries failed: auto-disable
 	MetricsAddr        string        // non-empty: /metrics on its own listener, no token
+	// PprofAddr, when set, serves net/http/pprof on its own listener, no
+	// token: for profiling on a trusted host only (default off).
+	PprofAddr string
 }
 
 // ScheduleSpan is the whole automatic retry schedule's length.
@@ -96,6 +99,7 @@ func Load(getenv func(string) string) (Config, error) {
 	c.DisableAfter = duration(getenv, "CLIPCABINET_DISABLE_AFTER", 72*time.Hour, fail)
 	c.DisableMinFailures = integer(getenv, "CLIPCABINET_DISABLE_MIN_FAILURES", 2, 1, 1000000, fail)
 	c.MetricsAddr = getenv("CLIPCABINET_METRICS_ADDR")
+	c.PprofAddr = getenv("CLIPCABINET_PPROF_ADDR")
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:

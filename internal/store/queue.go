@@ -11,6 +11,34 @@ import (
 // The queue operations the dispatcher uses. See queries/deliveries.sql for
 // the claim, the fenced completion and the lease rules.
 
+// queueTx runs one queue statement (claim, completion, release) in a
+// transaction whose commit does not wait for the WAL flush
+// (synchronous_commit = off for this transaction only).
+//
+// Why this is safe: losing one of these commits in a crash (at most the
+// last few hundred milliseconds of them, never a torn one) only rolls the
+// row back to its state before: a lost claim leaves the row due (or leased
+// by the token that held it), a lost completion leaves it leased, so its
+// lease expires and the attempt is made again and the lost one recorded as
+// interrupted. That is the at-least-once contract, with duplicates only for
+// attempts in flight at a crash. The fencing holds because the token check
+// runs inside the statement; durability is no part of it. Publishes are
+// never run here: an accepted publish commits synchronously.
+func (s *Store) queueTx(ctx context.Context, fn func(q *db.Queries) error) error {
+	tx, err := s.Pool.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	if _, err := tx.Exec(ctx, "SET LOCAL synchronous_commit = off"); err != nil {
+		return err
+	}
+	if err := fn(s.q.WithTx(tx)); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
+}
+
 // Claim is one claim request.
 type Claim struct {
 	Token      int64
@@ -28,8 +56,12 @@ func (s *Store) QueueClaim(ctx context.Context, c Claim) ([]Claimed, error) {
 	if c.Skip == nil {
 		c.Skip = []string{}
 	}
-	rows, err := s.q.DeliveryClaimDue(ctx, db.DeliveryClaimDueParams{
-		Now: c.Now, LostNow: c.Now, SkipEndpoints: c.Skip, MaxRows: int32(c.Max), Token: c.Token, LeaseUntil: c.LeaseUntil,
+	var rows []Claimed
+	err := s.queueTx(ctx, func(q *db.Queries) (err error) {
+		rows, err = q.DeliveryClaimDue(ctx, db.DeliveryClaimDueParams{
+			Now: c.Now, LostNow: c.Now, SkipEndpoints: c.Skip, MaxRows: int32(c.Max), Token: c.Token, LeaseUntil: c.LeaseUntil,
+		})
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: claim: %w", err)
@@ -81,7 +113,11 @@ func (s *Store) QueueComplete(ctx context.Context, rs []Result) ([]string, error
 		p.NextAttemptAt = append(p.NextAttemptAt, orNoTime(r.NextAttemptAt))
 		p.CompletedAt = append(p.CompletedAt, orNoTime(r.CompletedAt))
 	}
-	ids, err := s.q.DeliveryCompleteBatch(ctx, p)
+	var ids []string
+	err := s.queueTx(ctx, func(q *db.Queries) (err error) {
+		ids, err = q.DeliveryCompleteBatch(ctx, p)
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("store: complete: %w", err)
 	}
@@ -97,7 +133,10 @@ func orNoTime(t *time.Time) time.Time {
 
 // QueueRelease gives claimed deliveries back without an attempt.
 func (s *Store) QueueRelease(ctx context.Context, ids []string, tokens []int64) error {
-	if err := s.q.DeliveryRelease(ctx, db.DeliveryReleaseParams{Ids: ids, Tokens: tokens}); err != nil {
+	err := s.queueTx(ctx, func(q *db.Queries) error {
+		return q.DeliveryRelease(ctx, db.DeliveryReleaseParams{Ids: ids, Tokens: tokens})
+	})
+	if err != nil {
 		return fmt.Errorf("store: release: %w", err)
 	}
 	return nil
