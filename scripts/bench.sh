@@ -63,5 +63,7 @@ echo "| sustained 2,000 events/s for $sustain_s | $(sed -E 's/.*= ([0-9]+) event
 echo "| POST /api/v1/events, 16 clients closed loop | $(sed -E 's/.*= ([0-9]+) events.s.*/\1/' <<<"$closed") events/s, API p99 $(field 'API p50 [0-9.]+ms p99' "$closed") ms | ≥ 3,000/s, p99 ≤ 20 ms |"
 echo "| server RSS after the runs | $((rss_kb / 1024)) MiB | |"
 while read -r line; do
-  [[ $line == Benchmark* ]] && echo "| $(awk '{print $1}' <<<"$line") | $(awk '{for(i=3;i<=NF;i++) printf "%s ", $i}' <<<"$line")| |"
+  if [[ $line == Benchmark* ]]; then
+    echo "| $(awk '{print $1}' <<<"$line") | $(awk '{for(i=3;i<=NF;i++) printf "%s ", $i}' <<<"$line")| |"
+  fi
 done < "$out/micro.txt"
