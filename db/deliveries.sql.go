@@ -11,21 +11,37 @@ import (
 )
 
 const deliveryClaimDue = `-- name: DeliveryClaimDue :many
-WITH due AS (
-    SELECT d.id, d.claim_token AS old_token, d.claimed_at AS old_claimed_at,
-           d.claim_manual AS old_manual, d.attempt_count AS old_count
+WITH cand AS (
+    SELECT d.id, d.endpoint_id, d.due_at
     FROM deliveries d
     WHERE d.due_at <= $2::timestamptz
       AND d.endpoint_id <> ALL ($4::text[])
     ORDER BY d.due_at
     LIMIT $5
-    FOR UPDATE SKIP LOCKED
+), ranked AS (
+    SELECT c.id, c.due_at,
+           row_number() OVER (PARTITION BY c.endpoint_id ORDER BY c.due_at) AS rank,
+           coalesce(room.n, $6::integer) AS room
+    FROM cand c
+    LEFT JOIN (SELECT unnest($7::text[]) AS endpoint_id,
+                      unnest($8::integer[]) AS n) room ON room.endpoint_id = c.endpoint_id
+), due AS (
+    SELECT d.id, d.claim_token AS old_token, d.claimed_at AS old_claimed_at,
+           d.claim_manual AS old_manual, d.attempt_count AS old_count
+    FROM deliveries d
+    JOIN ranked r ON r.id = d.id
+    WHERE r.rank <= r.room
+      AND d.due_at <= $2::timestamptz
+      AND d.endpoint_id <> ALL ($4::text[])
+    ORDER BY r.due_at
+    LIMIT $9
+    FOR UPDATE OF d SKIP LOCKED
 ), lost AS (
     INSERT INTO attempts (delivery_id, number, trigger, started_at, duration_ms, outcome, error)
     SELECT due.id, due.old_count + 1,
            CASE WHEN due.old_manual THEN 'manual' ELSE 'automatic' END,
            due.old_claimed_at,
-           (extract(epoch FROM $6::timestamptz) * 1000 - extract(epoch FROM due.old_claimed_at) * 1000)::integer,
+           (extract(epoch FROM $10::timestamptz) * 1000 - extract(epoch FROM due.old_claimed_at) * 1000)::integer,
            'interrupted',
            'the process making this attempt stopped before it recorded a result'
     FROM due
@@ -52,6 +68,10 @@ type DeliveryClaimDueParams struct {
 	Now           time.Time
 	LeaseUntil    time.Time
 	SkipEndpoints []string
+	ScanRows      int32
+	DefaultRoom   int32
+	RoomEndpoints []string
+	RoomCounts    []int32
 	MaxRows       int32
 	LostNow       time.Time
 }
@@ -74,13 +94,22 @@ type DeliveryClaimDueRow struct {
 // Takes up to max_rows due deliveries for one worker process. A row whose
 // lease expired (its process died mid-attempt) is due again: its lost attempt
 // is recorded as interrupted here, and the new attempt takes the next number.
-// Endpoints already at their in-flight cap in this process are skipped.
+// Endpoints already at their in-flight cap in this process are skipped, and
+// no endpoint gets more rows than it has room for (room_endpoints and
+// room_counts; default_room for the others), so no claimed row has to be
+// given back. The candidates are read without locks, ranked per endpoint,
+// then locked; the due and skip conditions are repeated on the locked row
+// so a row another process claimed meanwhile is re-checked, not taken.
 func (q *Queries) DeliveryClaimDue(ctx context.Context, arg DeliveryClaimDueParams) ([]DeliveryClaimDueRow, error) {
 	rows, err := q.db.Query(ctx, deliveryClaimDue,
 		arg.Token,
 		arg.Now,
 		arg.LeaseUntil,
 		arg.SkipEndpoints,
+		arg.ScanRows,
+		arg.DefaultRoom,
+		arg.RoomEndpoints,
+		arg.RoomCounts,
 		arg.MaxRows,
 		arg.LostNow,
 	)

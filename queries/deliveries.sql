@@ -5,16 +5,37 @@ SELECT * FROM deliveries WHERE id = $1;
 -- Takes up to max_rows due deliveries for one worker process. A row whose
 -- lease expired (its process died mid-attempt) is due again: its lost attempt
 -- is recorded as interrupted here, and the new attempt takes the next number.
--- Endpoints already at their in-flight cap in this process are skipped.
-WITH due AS (
-    SELECT d.id, d.claim_token AS old_token, d.claimed_at AS old_claimed_at,
-           d.claim_manual AS old_manual, d.attempt_count AS old_count
+-- Endpoints already at their in-flight cap in this process are skipped, and
+-- no endpoint gets more rows than it has room for (room_endpoints and
+-- room_counts; default_room for the others), so no claimed row has to be
+-- given back. The candidates are read without locks, ranked per endpoint,
+-- then locked; the due and skip conditions are repeated on the locked row
+-- so a row another process claimed meanwhile is re-checked, not taken.
+WITH cand AS (
+    SELECT d.id, d.endpoint_id, d.due_at
     FROM deliveries d
     WHERE d.due_at <= @now::timestamptz
       AND d.endpoint_id <> ALL (@skip_endpoints::text[])
     ORDER BY d.due_at
+    LIMIT @scan_rows
+), ranked AS (
+    SELECT c.id, c.due_at,
+           row_number() OVER (PARTITION BY c.endpoint_id ORDER BY c.due_at) AS rank,
+           coalesce(room.n, @default_room::integer) AS room
+    FROM cand c
+    LEFT JOIN (SELECT unnest(@room_endpoints::text[]) AS endpoint_id,
+                      unnest(@room_counts::integer[]) AS n) room ON room.endpoint_id = c.endpoint_id
+), due AS (
+    SELECT d.id, d.claim_token AS old_token, d.claimed_at AS old_claimed_at,
+           d.claim_manual AS old_manual, d.attempt_count AS old_count
+    FROM deliveries d
+    JOIN ranked r ON r.id = d.id
+    WHERE r.rank <= r.room
+      AND d.due_at <= @now::timestamptz
+      AND d.endpoint_id <> ALL (@skip_endpoints::text[])
+    ORDER BY r.due_at
     LIMIT @max_rows
-    FOR UPDATE SKIP LOCKED
+    FOR UPDATE OF d SKIP LOCKED
 ), lost AS (
     INSERT INTO attempts (delivery_id, number, trigger, started_at, duration_ms, outcome, error)
     SELECT due.id, due.old_count + 1,

@@ -79,6 +79,8 @@ type Dispatcher struct {
 	mu       sync.Mutex
 	inflight int
 	perEP    map[string]int
+	held     map[string][]heldRow // claimed rows of an endpoint at its cap, waiting for its next free slot
+	stops    map[string]time.Time // endpoints stopped here lately: rows held from before are given back
 	slowEP   map[string]time.Time // slow endpoints: their last attempt here ran long, at that time
 	slowCap  int                  // most attempts slow endpoints hold at once
 	slowTime time.Duration        // an attempt this long makes its endpoint slow
@@ -91,6 +93,22 @@ type Dispatcher struct {
 	completer  sync.WaitGroup
 	startOnce  sync.Once
 	stopOnce   sync.Once
+}
+
+// heldMaxAge is how long a claimed row may wait for its endpoint's next
+// free slot before it is given back. It is short on purpose: a held row is
+// no attempt yet, so an endpoint disabled or deleted meanwhile must not get
+// it (the claim is where that is checked), and a row held this briefly is no
+// later than one claimed and started at once with a slow claim. Fast
+// endpoints start their held rows well within it; slow ones give theirs
+// back and are refilled by the claim as before.
+const heldMaxAge = 20 * time.Millisecond
+
+// heldRow is a claimed row kept for its endpoint's next free slot.
+type heldRow struct {
+	c     store.Claimed
+	token int64
+	at    time.Time
 }
 
 // outcome is a finished attempt on its way to the completer, or a claim to give back.
@@ -128,12 +146,25 @@ func New(o Options) *Dispatcher {
 	d := &Dispatcher{
 		o: o, log: o.Logger.With("component", "dispatch"),
 		wake: make(chan struct{}, 1), freed: make(chan struct{}, 1), notify: make(chan struct{}, 1),
-		results: make(chan outcome, 4*o.Workers), perEP: map[string]int{}, slowEP: map[string]time.Time{},
+		results: make(chan outcome, 4*o.Workers), perEP: map[string]int{}, held: map[string][]heldRow{}, stops: map[string]time.Time{}, slowEP: map[string]time.Time{},
 		slowCap: max(1, o.Workers-max(1, o.Workers/4)), slowTime: o.AttemptTimeout / 4,
 		stopClaim: make(chan struct{}),
 	}
 	d.hardCtx, d.hardCancel = context.WithCancel(context.Background())
+	if o.Store != nil {
+		o.Store.OnEndpointStopped(d.endpointStopped)
+	}
 	return d
+}
+
+// endpointStopped: the endpoint was disabled or deleted in this process;
+// rows held for it are given back, not sent (see popLocked).
+func (d *Dispatcher) endpointStopped(ep string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if len(d.held[ep]) > 0 {
+		d.stops[ep] = d.o.Now().UTC()
+	}
 }
 
 // Start runs the claimer, the completer, and the LISTEN/NOTIFY pair on the
@@ -232,7 +263,7 @@ func (d *Dispatcher) claim(ctx context.Context) {
 		}
 		d.mu.Lock()
 		capacity := d.o.Workers - d.inflight
-		skip := d.skipLocked()
+		skip, roomEPs, roomN := d.roomLocked()
 		d.mu.Unlock()
 		if capacity <= 0 {
 			if !d.sleep(d.o.Poll, d.freed) {
@@ -245,6 +276,7 @@ func (d *Dispatcher) claim(ctx context.Context) {
 		token := newToken()
 		rows, err := d.o.Store.QueueClaim(ctx, store.Claim{
 			Token: token, Max: n, Skip: skip, Now: now,
+			RoomEndpoints: roomEPs, RoomCounts: roomN, DefaultRoom: d.o.EndpointConcurrency,
 			LeaseUntil: now.Add(d.o.AttemptTimeout + d.o.LeaseMargin),
 		})
 		if err != nil {
@@ -290,26 +322,56 @@ func backoff(failures int) time.Duration {
 // slowMemory is how long an endpoint stays slow without a new slow attempt.
 const slowMemory = time.Minute
 
-// skipLocked lists the endpoints that may take no attempt now: those at
-// their cap and, while slow endpoints hold their share of the workers, the
-// slow ones. It forgets slow endpoints not seen slow for slowMemory.
-func (d *Dispatcher) skipLocked() []string {
-	var skip []string
-	for ep, n := range d.perEP {
-		if n >= d.o.EndpointConcurrency {
-			skip = append(skip, ep)
-		}
+// refill is the room an endpoint with attempts in flight needs before the
+// claim takes more of its rows: a busy endpoint is refilled in batches, not
+// one row per finished attempt.
+func (d *Dispatcher) refill() int {
+	return max(1, min(2*d.o.EndpointConcurrency, d.o.ClaimBatch)/2)
+}
+
+// roomOfLocked is how many more rows the endpoint may be given: its free
+// slots and, unless it is slow, room in its held queue (as many rows again
+// as its cap, started by its own attempts as they finish; see run).
+func (d *Dispatcher) roomOfLocked(ep string, slowRoom int) int {
+	n := d.perEP[ep]
+	room := d.o.EndpointConcurrency - n
+	if _, slow := d.slowEP[ep]; slow {
+		return min(room, slowRoom)
 	}
-	slowFull := d.slowInflightLocked() >= d.slowCap
+	return room + d.o.EndpointConcurrency - len(d.held[ep])
+}
+
+// roomLocked lists the endpoints that may take no attempt now (skip): those
+// at their cap, or with in flight and less room than refill, and, while
+// slow endpoints hold their share of the workers, the slow ones. The other
+// endpoints with attempts in flight, or slow, get at most their room
+// (roomEPs, roomN); the claim takes no more than that, so no claimed row
+// has to be given back. It forgets slow endpoints not seen slow for
+// slowMemory.
+func (d *Dispatcher) roomLocked() (skip, roomEPs []string, roomN []int32) {
 	for ep, at := range d.slowEP {
-		switch {
-		case d.perEP[ep] == 0 && d.o.Now().Sub(at) > slowMemory:
+		if d.perEP[ep] == 0 && d.o.Now().Sub(at) > slowMemory {
 			delete(d.slowEP, ep)
-		case slowFull && d.perEP[ep] < d.o.EndpointConcurrency:
-			skip = append(skip, ep)
 		}
 	}
-	return skip
+	slowRoom := d.slowCap - d.slowInflightLocked()
+	add := func(ep string, n int) {
+		room := d.roomOfLocked(ep, slowRoom)
+		if room <= 0 || (n > 0 && room < d.refill()) {
+			skip = append(skip, ep)
+			return
+		}
+		roomEPs, roomN = append(roomEPs, ep), append(roomN, int32(room))
+	}
+	for ep, n := range d.perEP {
+		add(ep, n)
+	}
+	for ep := range d.slowEP {
+		if d.perEP[ep] == 0 {
+			add(ep, 0)
+		}
+	}
+	return skip, roomEPs, roomN
 }
 
 // slowInflightLocked counts the attempts in flight of slow endpoints.
@@ -335,14 +397,23 @@ func (d *Dispatcher) fullLocked(ep string) bool {
 func (d *Dispatcher) startAll(ctx context.Context, rows []store.Claimed, token int64, now time.Time) {
 	var backIDs []string
 	for _, c := range rows {
+		work := hasWork(c, now)
 		d.mu.Lock()
 		full := d.fullLocked(c.EndpointID)
-		if !full && hasWork(c, now) {
+		_, slow := d.slowEP[c.EndpointID]
+		hold := work && full && !slow && d.perEP[c.EndpointID] > 0 && len(d.held[c.EndpointID]) < d.o.EndpointConcurrency
+		switch {
+		case hold:
+			d.held[c.EndpointID] = append(d.held[c.EndpointID], heldRow{c: c, token: token, at: now})
+		case !full && work:
 			d.inflight++
 			d.perEP[c.EndpointID]++
 		}
 		d.mu.Unlock()
-		if full || !hasWork(c, now) {
+		if hold {
+			continue
+		}
+		if full || !work {
 			backIDs = append(backIDs, c.ID)
 			continue
 		}
@@ -370,25 +441,93 @@ func hasWork(c store.Claimed, now time.Time) bool {
 	return (c.Status == "pending" || c.Status == "retrying") && c.NextAttemptAt != nil && !c.NextAttemptAt.After(now)
 }
 
-// run makes one attempt and hands its result to the completer.
+// run makes one attempt and hands its result to the completer, then
+// starts the next row held for the same endpoint, if any, in the slot it
+// just freed. A held row is given back instead when the dispatcher is
+// stopping, its endpoint may take no attempt now, or it has waited longer
+// than heldMaxAge.
 func (d *Dispatcher) run(ctx context.Context, c store.Claimed, token int64) {
 	defer d.attempts.Done()
-	res, cancelled := d.attempt(c, token)
-	d.mu.Lock()
-	d.inflight--
-	if d.perEP[c.EndpointID]--; d.perEP[c.EndpointID] <= 0 {
-		delete(d.perEP, c.EndpointID)
+	for {
+		res, cancelled := d.attempt(c, token)
+		ep := c.EndpointID
+		d.mu.Lock()
+		d.inflight--
+		left := d.perEP[ep] - 1
+		if left <= 0 {
+			delete(d.perEP, ep)
+		} else {
+			d.perEP[ep] = left
+		}
+		_, wasSlow := d.slowEP[ep]
+		switch {
+		case cancelled:
+		case time.Duration(res.DurationMs)*time.Millisecond >= d.slowTime:
+			d.slowEP[ep] = d.o.Now()
+		default:
+			delete(d.slowEP, ep)
+		}
+		next, ok, back := d.popLocked(ep)
+		// Wake the claimer only when this may let it take more: the
+		// endpoint just got its refill room back (or has nothing in
+		// flight now), the workers were all busy, or slow endpoints'
+		// shares moved.
+		room := d.roomOfLocked(ep, d.slowCap-d.slowInflightLocked())
+		wake := d.perEP[ep] == 0 || room == d.refill() || d.inflight == d.o.Workers-1 || wasSlow || len(d.slowEP) > 0
+		d.mu.Unlock()
+		if wake {
+			signal(d.freed)
+		}
+		d.results <- outcome{result: res, release: cancelled}
+		for _, h := range back {
+			d.results <- outcome{result: store.Result{DeliveryID: h.c.ID, EndpointID: h.c.EndpointID, Token: h.token}, release: true}
+		}
+		if !ok {
+			return
+		}
+		c, token = next.c, next.token
 	}
-	switch {
-	case cancelled:
-	case time.Duration(res.DurationMs)*time.Millisecond >= d.slowTime:
-		d.slowEP[c.EndpointID] = d.o.Now()
+}
+
+// popLocked takes the endpoint's next held row and counts it in flight
+// (ok), and returns the held rows to give back.
+func (d *Dispatcher) popLocked(ep string) (next heldRow, ok bool, back []heldRow) {
+	q := d.held[ep]
+	if len(q) == 0 {
+		return heldRow{}, false, nil
+	}
+	stopping := false
+	select {
+	case <-d.stopClaim:
+		stopping = true
 	default:
-		delete(d.slowEP, c.EndpointID)
 	}
-	d.mu.Unlock()
-	signal(d.freed)
-	d.results <- outcome{result: res, release: cancelled}
+	stoppedAt, stopped := d.stops[ep]
+	if stopping || d.fullLocked(ep) {
+		delete(d.held, ep)
+		delete(d.stops, ep)
+		return heldRow{}, false, q
+	}
+	now := d.o.Now().UTC()
+	for len(q) > 0 {
+		h := q[0]
+		q = q[1:]
+		if now.Sub(h.at) > heldMaxAge || (stopped && !h.at.After(stoppedAt)) {
+			back = append(back, h)
+			continue
+		}
+		next, ok = h, true
+		d.inflight++
+		d.perEP[ep]++
+		break
+	}
+	if len(q) == 0 {
+		delete(d.held, ep)
+		delete(d.stops, ep)
+	} else {
+		d.held[ep] = q
+	}
+	return next, ok, back
 }
 
 // complete writes results in batches: whatever has arrived while the

@@ -125,6 +125,9 @@ func (s *Store) EndpointUpdate(ctx context.Context, a Actor, id string, p Endpoi
 	if err != nil {
 		return db.Endpoint{}, fmt.Errorf("store: endpoint update: %w", err)
 	}
+	if !out.Enabled {
+		s.endpointStopped(id)
+	}
 	return out, nil
 }
 
@@ -149,6 +152,7 @@ func (s *Store) EndpointDelete(ctx context.Context, a Actor, id string) error {
 	if err != nil {
 		return fmt.Errorf("store: endpoint delete: %w", err)
 	}
+	s.endpointStopped(id)
 	return nil
 }
 

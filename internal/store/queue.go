@@ -41,11 +41,16 @@ func (s *Store) queueTx(ctx context.Context, fn func(q *db.Queries) error) error
 
 // Claim is one claim request.
 type Claim struct {
-	Token      int64
-	Max        int
-	Skip       []string // endpoint ids at their in-flight cap
-	Now        time.Time
-	LeaseUntil time.Time
+	Token int64
+	Max   int
+	Skip  []string // endpoint ids at their in-flight cap
+	// Room caps the rows taken per endpoint: RoomEndpoints[i] gets at most
+	// RoomCounts[i], any other endpoint at most DefaultRoom.
+	RoomEndpoints []string
+	RoomCounts    []int32
+	DefaultRoom   int
+	Now           time.Time
+	LeaseUntil    time.Time
 }
 
 // Claimed is a delivery a worker now holds.
@@ -56,10 +61,19 @@ func (s *Store) QueueClaim(ctx context.Context, c Claim) ([]Claimed, error) {
 	if c.Skip == nil {
 		c.Skip = []string{}
 	}
+	if c.RoomEndpoints == nil {
+		c.RoomEndpoints, c.RoomCounts = []string{}, []int32{}
+	}
+	if c.DefaultRoom <= 0 {
+		c.DefaultRoom = c.Max
+	}
 	var rows []Claimed
 	err := s.queueTx(ctx, func(q *db.Queries) (err error) {
 		rows, err = q.DeliveryClaimDue(ctx, db.DeliveryClaimDueParams{
 			Now: c.Now, LostNow: c.Now, SkipEndpoints: c.Skip, MaxRows: int32(c.Max), Token: c.Token, LeaseUntil: c.LeaseUntil,
+			// Read twice the rows wanted, so endpoints short of room leave some for the others.
+			ScanRows: int32(2 * c.Max), DefaultRoom: int32(c.DefaultRoom),
+			RoomEndpoints: c.RoomEndpoints, RoomCounts: c.RoomCounts,
 		})
 		return err
 	})

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -34,6 +35,28 @@ type Store struct {
 	q    *db.Queries
 	aead cipher.AEAD // nil when no key is configured (commands that never touch secrets)
 	now  func() time.Time
+
+	stopMu    sync.Mutex
+	stopHooks []func(endpointID string)
+}
+
+// OnEndpointStopped registers fn, called after an endpoint of this process
+// was disabled or deleted and its unfinished deliveries were ended. The
+// dispatcher uses it to drop rows it claimed for that endpoint but has not
+// started.
+func (s *Store) OnEndpointStopped(fn func(endpointID string)) {
+	s.stopMu.Lock()
+	defer s.stopMu.Unlock()
+	s.stopHooks = append(s.stopHooks, fn)
+}
+
+func (s *Store) endpointStopped(id string) {
+	s.stopMu.Lock()
+	hooks := s.stopHooks
+	s.stopMu.Unlock()
+	for _, fn := range hooks {
+		fn(id)
+	}
 }
 
 // Options configures New.
