@@ -11,7 +11,9 @@ import (
 )
 
 const deliveryClaimDue = `-- name: DeliveryClaimDue :many
-WITH cand AS (
+WITH async AS MATERIALIZED (
+    SELECT set_config('synchronous_commit', 'off', true) AS v
+), cand AS (
     SELECT d.id, d.endpoint_id, d.due_at
     FROM deliveries d
     WHERE d.due_at <= $2::timestamptz
@@ -55,7 +57,7 @@ SET claim_token = $1::bigint,
     claim_manual = (due.old_token IS NOT NULL AND due.old_manual)
                    OR coalesce(d.manual_requested_at <= $2::timestamptz, false),
     manual_requested_at = CASE WHEN d.manual_requested_at <= $2::timestamptz THEN NULL ELSE d.manual_requested_at END
-FROM due, endpoints e
+FROM due, endpoints e, async
 WHERE d.id = due.id AND e.id = d.endpoint_id
 RETURNING d.id, d.endpoint_id, d.event_type, d.status, d.attempt_count, d.auto_attempts,
           d.next_attempt_at, d.claim_manual, (due.old_token IS NOT NULL)::boolean AS interrupted,
@@ -100,6 +102,7 @@ type DeliveryClaimDueRow struct {
 // given back. The candidates are read without locks, ranked per endpoint,
 // then locked; the due and skip conditions are repeated on the locked row
 // so a row another process claimed meanwhile is re-checked, not taken.
+// Commits without waiting for the WAL flush (async, below): see store.QueueClaim.
 func (q *Queries) DeliveryClaimDue(ctx context.Context, arg DeliveryClaimDueParams) ([]DeliveryClaimDueRow, error) {
 	rows, err := q.db.Query(ctx, deliveryClaimDue,
 		arg.Token,
@@ -145,7 +148,9 @@ func (q *Queries) DeliveryClaimDue(ctx context.Context, arg DeliveryClaimDuePara
 }
 
 const deliveryCompleteBatch = `-- name: DeliveryCompleteBatch :many
-WITH r AS (
+WITH async AS MATERIALIZED (
+    SELECT set_config('synchronous_commit', 'off', true) AS v
+), r AS (
     SELECT unnest($1::text[]) AS id, unnest($2::bigint[]) AS token,
            unnest($3::integer[]) AS number, unnest($4::boolean[]) AS manual,
            unnest($5::timestamptz[]) AS started_at, unnest($6::integer[]) AS duration_ms,
@@ -198,6 +203,7 @@ SELECT s.id, s.number, CASE WHEN s.manual THEN 'manual' ELSE 'automatic' END, s.
        s.truncated
 FROM s
 JOIN upd ON upd.id = s.id
+CROSS JOIN async
 RETURNING delivery_id
 `
 
@@ -224,6 +230,7 @@ type DeliveryCompleteBatchParams struct {
 // reclaimed matches no row, so it cannot overwrite the new owner. A failed
 // attempt of an endpoint disabled or deleted meanwhile ends the delivery.
 // Times given as the Unix epoch mean "none".
+// Commits without waiting for the WAL flush (async, below): see store.QueueClaim.
 func (q *Queries) DeliveryCompleteBatch(ctx context.Context, arg DeliveryCompleteBatchParams) ([]string, error) {
 	rows, err := q.db.Query(ctx, deliveryCompleteBatch,
 		arg.Ids,
@@ -302,6 +309,9 @@ func (q *Queries) DeliveryNextDue(ctx context.Context) (*time.Time, error) {
 }
 
 const deliveryRelease = `-- name: DeliveryRelease :exec
+WITH async AS MATERIALIZED (
+    SELECT set_config('synchronous_commit', 'off', true) AS v
+)
 UPDATE deliveries d
 SET claim_token = NULL,
     claimed_at = NULL,
@@ -311,7 +321,7 @@ SET claim_token = NULL,
     due_at = least(d.next_attempt_at,
                    CASE WHEN d.claim_manual THEN coalesce(d.manual_requested_at, d.claimed_at)
                         ELSE d.manual_requested_at END)
-FROM (SELECT unnest($1::text[]) AS id, unnest($2::bigint[]) AS token) AS r
+FROM (SELECT unnest($1::text[]) AS id, unnest($2::bigint[]) AS token) AS r, async
 WHERE d.id = r.id AND d.claim_token = r.token
 `
 
@@ -322,6 +332,7 @@ type DeliveryReleaseParams struct {
 
 // Gives claimed rows back without an attempt (graceful stop, or nothing left
 // to do). A manual attempt that was claimed stays requested.
+// Commits without waiting for the WAL flush (async, below): see store.QueueClaim.
 func (q *Queries) DeliveryRelease(ctx context.Context, arg DeliveryReleaseParams) error {
 	_, err := q.db.Exec(ctx, deliveryRelease, arg.Ids, arg.Tokens)
 	return err

@@ -11,7 +11,10 @@ SELECT * FROM deliveries WHERE id = $1;
 -- given back. The candidates are read without locks, ranked per endpoint,
 -- then locked; the due and skip conditions are repeated on the locked row
 -- so a row another process claimed meanwhile is re-checked, not taken.
-WITH cand AS (
+-- Commits without waiting for the WAL flush (async, below): see store.QueueClaim.
+WITH async AS MATERIALIZED (
+    SELECT set_config('synchronous_commit', 'off', true) AS v
+), cand AS (
     SELECT d.id, d.endpoint_id, d.due_at
     FROM deliveries d
     WHERE d.due_at <= @now::timestamptz
@@ -55,7 +58,7 @@ SET claim_token = @token::bigint,
     claim_manual = (due.old_token IS NOT NULL AND due.old_manual)
                    OR coalesce(d.manual_requested_at <= @now::timestamptz, false),
     manual_requested_at = CASE WHEN d.manual_requested_at <= @now::timestamptz THEN NULL ELSE d.manual_requested_at END
-FROM due, endpoints e
+FROM due, endpoints e, async
 WHERE d.id = due.id AND e.id = d.endpoint_id
 RETURNING d.id, d.endpoint_id, d.event_type, d.status, d.attempt_count, d.auto_attempts,
           d.next_attempt_at, d.claim_manual, (due.old_token IS NOT NULL)::boolean AS interrupted,
@@ -68,7 +71,10 @@ RETURNING d.id, d.endpoint_id, d.event_type, d.status, d.attempt_count, d.auto_a
 -- reclaimed matches no row, so it cannot overwrite the new owner. A failed
 -- attempt of an endpoint disabled or deleted meanwhile ends the delivery.
 -- Times given as the Unix epoch mean "none".
-WITH r AS (
+-- Commits without waiting for the WAL flush (async, below): see store.QueueClaim.
+WITH async AS MATERIALIZED (
+    SELECT set_config('synchronous_commit', 'off', true) AS v
+), r AS (
     SELECT unnest(@ids::text[]) AS id, unnest(@tokens::bigint[]) AS token,
            unnest(@numbers::integer[]) AS number, unnest(@manual::boolean[]) AS manual,
            unnest(@started_at::timestamptz[]) AS started_at, unnest(@duration_ms::integer[]) AS duration_ms,
@@ -121,11 +127,16 @@ SELECT s.id, s.number, CASE WHEN s.manual THEN 'manual' ELSE 'automatic' END, s.
        s.truncated
 FROM s
 JOIN upd ON upd.id = s.id
+CROSS JOIN async
 RETURNING delivery_id;
 
 -- name: DeliveryRelease :exec
 -- Gives claimed rows back without an attempt (graceful stop, or nothing left
 -- to do). A manual attempt that was claimed stays requested.
+-- Commits without waiting for the WAL flush (async, below): see store.QueueClaim.
+WITH async AS MATERIALIZED (
+    SELECT set_config('synchronous_commit', 'off', true) AS v
+)
 UPDATE deliveries d
 SET claim_token = NULL,
     claimed_at = NULL,
@@ -135,7 +146,7 @@ SET claim_token = NULL,
     due_at = least(d.next_attempt_at,
                    CASE WHEN d.claim_manual THEN coalesce(d.manual_requested_at, d.claimed_at)
                         ELSE d.manual_requested_at END)
-FROM (SELECT unnest(@ids::text[]) AS id, unnest(@tokens::bigint[]) AS token) AS r
+FROM (SELECT unnest(@ids::text[]) AS id, unnest(@tokens::bigint[]) AS token) AS r, async
 WHERE d.id = r.id AND d.claim_token = r.token;
 
 -- name: DeliveryNextDue :one

@@ -236,7 +236,9 @@ func TestAutoDisabledEndpointRecovery(t *testing.T) {
 	if attr(progress, "data-total") != "3" || !strings.Contains(created.text(`[data-testid="recovery-started"]`), "3 failed deliveries") {
 		t.Fatalf("started: %s", created.Body)
 	}
-	if created.has(`[data-testid="recovery-form"]`) {
+	// A fast receiver can have had all three before the answer was rendered:
+	// then the recovery is done and the offer is back, rightly.
+	if created.has(`[data-testid="recovery-form"]`) && attr(progress, "data-done") != "true" {
 		t.Fatal("the offer is still shown while the recovery runs")
 	}
 	retried, total, succeeded := pollRecovery(t, c, created)

@@ -11,34 +11,6 @@ import (
 // The queue operations the dispatcher uses. See queries/deliveries.sql for
 // the claim, the fenced completion and the lease rules.
 
-// queueTx runs one queue statement (claim, completion, release) in a
-// transaction whose commit does not wait for the WAL flush
-// (synchronous_commit = off for this transaction only).
-//
-// Why this is safe: losing one of these commits in a crash (at most the
-// last few hundred milliseconds of them, never a torn one) only rolls the
-// row back to its state before: a lost claim leaves the row due (or leased
-// by the token that held it), a lost completion leaves it leased, so its
-// lease expires and the attempt is made again and the lost one recorded as
-// interrupted. That is the at-least-once contract, with duplicates only for
-// attempts in flight at a crash. The fencing holds because the token check
-// runs inside the statement; durability is no part of it. Publishes are
-// never run here: an accepted publish commits synchronously.
-func (s *Store) queueTx(ctx context.Context, fn func(q *db.Queries) error) error {
-	tx, err := s.Pool.Begin(ctx)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
-	if _, err := tx.Exec(ctx, "SET LOCAL synchronous_commit = off"); err != nil {
-		return err
-	}
-	if err := fn(s.q.WithTx(tx)); err != nil {
-		return err
-	}
-	return tx.Commit(ctx)
-}
-
 // Claim is one claim request.
 type Claim struct {
 	Token int64
@@ -57,6 +29,19 @@ type Claim struct {
 type Claimed = db.DeliveryClaimDueRow
 
 // QueueClaim takes due deliveries in one short statement (SKIP LOCKED).
+//
+// The claim, the completion and the release each set synchronous_commit
+// to off for their own transaction (set_config(..., true) inside the
+// statement, so still one round trip): their commits do not wait for the
+// WAL flush. Why this is safe: losing one of these commits in a crash (at
+// most the last few hundred milliseconds of them, never a torn one) only
+// puts the row back as it was: a lost claim leaves it due (or leased by
+// the token that held it), a lost completion leaves it leased, so its lease
+// expires, the lost attempt is recorded as interrupted and the delivery is
+// attempted again. That is the at-least-once contract, with duplicates only
+// for attempts in flight at a crash. The fencing holds because the token
+// check runs inside each statement; durability is no part of it. Publishes
+// never do this: an accepted publish commits synchronously.
 func (s *Store) QueueClaim(ctx context.Context, c Claim) ([]Claimed, error) {
 	if c.Skip == nil {
 		c.Skip = []string{}
@@ -67,15 +52,11 @@ func (s *Store) QueueClaim(ctx context.Context, c Claim) ([]Claimed, error) {
 	if c.DefaultRoom <= 0 {
 		c.DefaultRoom = c.Max
 	}
-	var rows []Claimed
-	err := s.queueTx(ctx, func(q *db.Queries) (err error) {
-		rows, err = q.DeliveryClaimDue(ctx, db.DeliveryClaimDueParams{
-			Now: c.Now, LostNow: c.Now, SkipEndpoints: c.Skip, MaxRows: int32(c.Max), Token: c.Token, LeaseUntil: c.LeaseUntil,
-			// Read twice the rows wanted, so endpoints short of room leave some for the others.
-			ScanRows: int32(2 * c.Max), DefaultRoom: int32(c.DefaultRoom),
-			RoomEndpoints: c.RoomEndpoints, RoomCounts: c.RoomCounts,
-		})
-		return err
+	rows, err := s.q.DeliveryClaimDue(ctx, db.DeliveryClaimDueParams{
+		Now: c.Now, LostNow: c.Now, SkipEndpoints: c.Skip, MaxRows: int32(c.Max), Token: c.Token, LeaseUntil: c.LeaseUntil,
+		// Read twice the rows wanted, so endpoints short of room leave some for the others.
+		ScanRows: int32(2 * c.Max), DefaultRoom: int32(c.DefaultRoom),
+		RoomEndpoints: c.RoomEndpoints, RoomCounts: c.RoomCounts,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: claim: %w", err)
@@ -127,11 +108,7 @@ func (s *Store) QueueComplete(ctx context.Context, rs []Result) ([]string, error
 		p.NextAttemptAt = append(p.NextAttemptAt, orNoTime(r.NextAttemptAt))
 		p.CompletedAt = append(p.CompletedAt, orNoTime(r.CompletedAt))
 	}
-	var ids []string
-	err := s.queueTx(ctx, func(q *db.Queries) (err error) {
-		ids, err = q.DeliveryCompleteBatch(ctx, p)
-		return err
-	})
+	ids, err := s.q.DeliveryCompleteBatch(ctx, p)
 	if err != nil {
 		return nil, fmt.Errorf("store: complete: %w", err)
 	}
@@ -147,9 +124,7 @@ func orNoTime(t *time.Time) time.Time {
 
 // QueueRelease gives claimed deliveries back without an attempt.
 func (s *Store) QueueRelease(ctx context.Context, ids []string, tokens []int64) error {
-	err := s.queueTx(ctx, func(q *db.Queries) error {
-		return q.DeliveryRelease(ctx, db.DeliveryReleaseParams{Ids: ids, Tokens: tokens})
-	})
+	err := s.q.DeliveryRelease(ctx, db.DeliveryReleaseParams{Ids: ids, Tokens: tokens})
 	if err != nil {
 		return fmt.Errorf("store: release: %w", err)
 	}
