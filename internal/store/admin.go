@@ -3,8 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -45,12 +43,8 @@ type AdminPage struct {
 // endpoints e, numbering parameters after those already in args. The list
 // and the recovery (its count and its marking, recovery.go) share it, so
 // "the filtered set" is the same rows in both.
-func (f AdminFilter) where(args []any) ([]string, []any) {
-	var conds []string
-	add := func(cond string, v any) {
-		args = append(args, v)
-		conds = append(conds, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args))))
-	}
+func (f AdminFilter) where(c *sqlConds) {
+	add := c.add
 	if f.Status != "" {
 		add("d.status = ?", f.Status)
 	}
@@ -76,7 +70,6 @@ func (f AdminFilter) where(args []any) ([]string, []any) {
 	if f.RecordingID != "" {
 		add("d.event_id IN (SELECT ev.id FROM events ev WHERE ev.recording_id = ?)", f.RecordingID)
 	}
-	return conds, args
 }
 
 const adminFrom = `FROM deliveries d JOIN users u ON u.id = d.user_id JOIN endpoints e ON e.id = d.endpoint_id`
@@ -84,22 +77,22 @@ const adminFrom = `FROM deliveries d JOIN users u ON u.id = d.user_id JOIN endpo
 // AdminDeliveryList returns deliveries of every user, newest first, paged
 // by keyset like DeliveryList.
 func (s *Store) AdminDeliveryList(ctx context.Context, f AdminFilter) (AdminPage, error) {
-	conds, args := f.where(nil)
+	var c sqlConds
+	f.where(&c)
 	if f.Cursor != "" {
 		at, id, err := decodeCursor(f.Cursor)
 		if err != nil {
 			return AdminPage{}, err
 		}
-		args = append(args, at, id)
-		conds = append(conds, fmt.Sprintf("(d.created_at, d.id) < ($%d, $%d)", len(args)-1, len(args)))
+		c.add("(d.created_at, d.id) < (?, ?)", at, id)
 	}
 	limit := f.Limit
 	if limit <= 0 || limit > 100 {
 		limit = 50
 	}
 	sql := fmt.Sprintf(`SELECT d.*, u.email, e.url, e.enabled, e.deleted_at IS NOT NULL %s %s
-		ORDER BY d.created_at DESC, d.id DESC LIMIT %d`, adminFrom, whereClause(conds), limit+1)
-	rows, err := s.Pool.Query(ctx, sql, args...)
+		ORDER BY d.created_at DESC, d.id DESC LIMIT %d`, adminFrom, c.where(), limit+1)
+	rows, err := s.Pool.Query(ctx, sql, c.args...)
 	if err != nil {
 		return AdminPage{}, fmt.Errorf("store: admin delivery list: %w", mapErr(err))
 	}
@@ -121,11 +114,4 @@ func (s *Store) AdminDeliveryList(ctx context.Context, f AdminFilter) (AdminPage
 var retryable = []string{
 	"d.status = 'failed'", "d.claim_token IS NULL", "d.manual_requested_at IS NULL",
 	"e.enabled", "e.deleted_at IS NULL",
-}
-
-func whereClause(conds []string) string {
-	if len(conds) == 0 {
-		return ""
-	}
-	return "WHERE " + strings.Join(conds, " AND ")
 }

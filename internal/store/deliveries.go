@@ -81,14 +81,8 @@ var ErrBadCursor = errors.New("cursor is not valid")
 // DeliveryList returns deliveries newest first, paged by keyset on
 // (created_at, id): no OFFSET, no count, one index range scan per page.
 func (s *Store) DeliveryList(ctx context.Context, f DeliveryFilter) (DeliveryPage, error) {
-	var (
-		conds []string
-		args  []any
-	)
-	add := func(cond string, v any) {
-		args = append(args, v)
-		conds = append(conds, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args))))
-	}
+	var c sqlConds
+	add := c.add
 	if f.UserID != "" {
 		add("user_id = ?", f.UserID)
 	}
@@ -109,19 +103,14 @@ func (s *Store) DeliveryList(ctx context.Context, f DeliveryFilter) (DeliveryPag
 		if err != nil {
 			return DeliveryPage{}, err
 		}
-		args = append(args, at, id)
-		conds = append(conds, fmt.Sprintf("(created_at, id) < ($%d, $%d)", len(args)-1, len(args)))
-	}
-	where := ""
-	if len(conds) > 0 {
-		where = "WHERE " + strings.Join(conds, " AND ")
+		add("(created_at, id) < (?, ?)", at, id)
 	}
 	limit := f.Limit
 	if limit <= 0 || limit > 100 {
 		limit = 50
 	}
-	sql := fmt.Sprintf("SELECT * FROM deliveries %s ORDER BY created_at DESC, id DESC LIMIT %d", where, limit+1)
-	rows, err := s.Pool.Query(ctx, sql, args...)
+	sql := fmt.Sprintf("SELECT * FROM deliveries %s ORDER BY created_at DESC, id DESC LIMIT %d", c.where(), limit+1)
+	rows, err := s.Pool.Query(ctx, sql, c.args...)
 	if err != nil {
 		return DeliveryPage{}, fmt.Errorf("store: delivery list: %w", err)
 	}

@@ -51,22 +51,18 @@ type RecoveryScope struct {
 
 // where is the scope's conditions over deliveries d, users u and
 // endpoints e, narrowed to what a manual attempt can be queued for now.
-func (sc RecoveryScope) where(args []any) ([]string, []any) {
+func (sc RecoveryScope) where(c *sqlConds) {
 	f := sc.Filter
 	f.Status = ""
-	conds, args := f.where(args)
-	add := func(cond string, v any) {
-		args = append(args, v)
-		conds = append(conds, fmt.Sprintf(cond, len(args)))
-	}
+	f.where(c)
 	if sc.EndpointID != "" {
-		add("d.endpoint_id = $%d", sc.EndpointID)
+		c.add("d.endpoint_id = ?", sc.EndpointID)
 	}
 	if !sc.From.IsZero() {
-		add("d.created_at >= $%d", sc.From)
+		c.add("d.created_at >= ?", sc.From)
 	}
-	add("d.created_at <= $%d", sc.To)
-	return append(conds, retryable...), args
+	c.add("d.created_at <= ?", sc.To)
+	c.conds = append(c.conds, retryable...)
 }
 
 // RecoveryCount counts the failed deliveries a recovery of the scope would
@@ -75,9 +71,10 @@ func (s *Store) RecoveryCount(ctx context.Context, sc RecoveryScope) (int, error
 	if sc.To.IsZero() {
 		sc.To = s.Now()
 	}
-	conds, args := sc.where(nil)
+	var c sqlConds
+	sc.where(&c)
 	var n int
-	err := s.Pool.QueryRow(ctx, fmt.Sprintf("SELECT count(*) %s %s", adminFrom, whereClause(conds)), args...).Scan(&n)
+	err := s.Pool.QueryRow(ctx, fmt.Sprintf("SELECT count(*) %s %s", adminFrom, c.where()), c.args...).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("store: recovery count: %w", mapErr(err))
 	}
@@ -177,11 +174,10 @@ func (s *Store) recoveryMark(ctx context.Context, id string, now time.Time, sc R
 	afterAt, afterID := time.Time{}, ""
 	total := 0
 	for {
-		args := []any{now, id}
-		conds, args := sc.where(args)
+		c := sqlConds{args: []any{now, id}}
+		sc.where(&c)
 		if afterID != "" {
-			args = append(args, afterAt, afterID)
-			conds = append(conds, fmt.Sprintf("(d.created_at, d.id) > ($%d, $%d)", len(args)-1, len(args)))
+			c.add("(d.created_at, d.id) > (?, ?)", afterAt, afterID)
 		}
 		sql := fmt.Sprintf(`WITH picked AS (
 			SELECT d.id, d.created_at %s %s
@@ -198,9 +194,9 @@ func (s *Store) recoveryMark(ctx context.Context, id string, now time.Time, sc R
 		)
 		SELECT (SELECT count(*) FROM picked), (SELECT count(*) FROM upd), last.created_at, last.id
 		FROM (SELECT created_at, id FROM picked ORDER BY created_at DESC, id DESC LIMIT 1) last`,
-			adminFrom, whereClause(conds), RecoveryBatch)
+			adminFrom, c.where(), RecoveryBatch)
 		var picked, n int
-		err := s.Pool.QueryRow(ctx, sql, args...).Scan(&picked, &n, &afterAt, &afterID)
+		err := s.Pool.QueryRow(ctx, sql, c.args...).Scan(&picked, &n, &afterAt, &afterID)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return total, nil
 		}
