@@ -192,6 +192,16 @@ func css(sel string) chromedp.CSS { return chromedp.CSS(sel) }
 
 // eval runs a script in the page for its effect (DevTools' evaluation is
 // not bound by the page's CSP; the page's own code is).
+// htmxIdle waits until no htmx request is in flight or swapping, so a
+// click does not land on an element a late swap is about to replace.
+func htmxIdle() chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := chromedp.Poll[bool](`document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling') === null`,
+			chromedp.WithPollingInterval(50*time.Millisecond))(ctx, t)
+		return err
+	})
+}
+
 func eval(js string) chromedp.Action[chromedp.Void] {
 	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
 		_, err := chromedp.Evaluate[any](js)(ctx, t)
@@ -331,6 +341,7 @@ func journeySignupToDelivery(t *testing.T, b *tab) {
 	)
 
 	b.do("open the delivery",
+		htmxIdle(),
 		chromedp.Click(css(`[data-testid="delivery-link"]`)),
 		chromedp.WaitVisible(css(`[data-testid="delivery-detail"]`)),
 		chromedp.WaitVisible(css(`[data-testid="attempt"][data-outcome="success"]`)),
