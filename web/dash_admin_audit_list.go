@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 	"slices"
 	"strings"
@@ -25,19 +24,12 @@ func (s *Server) dashAdminAuditList(w http.ResponseWriter, r *http.Request) erro
 	if v.Action != "" && !slices.ContainsFunc(auditActions, func(a views.AuditAction) bool { return a.Value == v.Action }) {
 		v.Error, v.Action = "Unknown action filter.", ""
 	}
-	page, err := s.store.AuditEntries(r.Context(), store.AuditFilter{Who: v.Who, Action: v.Action,
-		Cursor: q.Get("cursor"), Limit: auditPageSize})
-	switch {
-	case errors.Is(err, store.ErrBadCursor):
-		v.Error = "That page link is out of date: start from the newest entries."
-	case err != nil:
+	next, err := s.auditPage(r, &v, store.AuditFilter{Who: v.Who, Action: v.Action}, u)
+	if err != nil {
 		return err
 	}
-	for _, e := range page.Entries {
-		v.Entries = append(v.Entries, auditRow(e, u, true))
-	}
-	if page.NextCursor != "" {
-		v.NextURL = withQuery("/admin/audit", "user", v.Who, "action", v.Action, "cursor", page.NextCursor)
+	if next != "" {
+		v.NextURL = withQuery("/admin/audit", "user", v.Who, "action", v.Action, "cursor", next)
 	}
 	return s.render(w, r, http.StatusOK, views.AuditPage(s.chrome(r, "Audit log", "admin"), v))
 }

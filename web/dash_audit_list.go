@@ -35,20 +35,33 @@ var auditActions = []views.AuditAction{
 func (s *Server) dashAuditList(w http.ResponseWriter, r *http.Request) error {
 	u, _ := currentUser(r.Context())
 	v := views.AuditView{}
-	page, err := s.store.AuditEntries(r.Context(), store.AuditFilter{UserID: u.ID, Cursor: r.URL.Query().Get("cursor"), Limit: auditPageSize})
+	next, err := s.auditPage(r, &v, store.AuditFilter{UserID: u.ID}, u)
+	if err != nil {
+		return err
+	}
+	if next != "" {
+		v.NextURL = withQuery("/audit", "cursor", next)
+	}
+	return s.render(w, r, http.StatusOK, views.AuditPage(s.chrome(r, "Audit log", "audit"), v))
+}
+
+// auditPage fills v with one page of the filter's entries (the cursor comes
+// from the request) and returns the next page's cursor. A stale cursor is a
+// message on the page, not an error page. The user's page and the admin's
+// share it; v.Admin says which rows to show in full.
+func (s *Server) auditPage(r *http.Request, v *views.AuditView, f store.AuditFilter, u db.User) (string, error) {
+	f.Cursor, f.Limit = r.URL.Query().Get("cursor"), auditPageSize
+	page, err := s.store.AuditEntries(r.Context(), f)
 	switch {
 	case errors.Is(err, store.ErrBadCursor):
 		v.Error = "That page link is out of date: start from the newest entries."
 	case err != nil:
-		return err
+		return "", err
 	}
 	for _, e := range page.Entries {
-		v.Entries = append(v.Entries, auditRow(e, u, false))
+		v.Entries = append(v.Entries, auditRow(e, u, v.Admin))
 	}
-	if page.NextCursor != "" {
-		v.NextURL = withQuery("/audit", "cursor", page.NextCursor)
-	}
-	return s.render(w, r, http.StatusOK, views.AuditPage(s.chrome(r, "Audit log", "audit"), v))
+	return page.NextCursor, nil
 }
 
 // auditRow is an entry as a line of the log. On a user's own page, an
