@@ -27,6 +27,7 @@ export CLIPCABINET_API_TOKEN="bench"
 export CLIPCABINET_ALLOW_PRIVATE_TARGETS=true
 export CLIPCABINET_ADDR="127.0.0.1:$api_port"
 export CLIPCABINET_LOG_LEVEL=error
+unset CLIPCABINET_METRICS_ADDR # /metrics on each server's own address, for the scale-out counts
 bin/clipcabinet migrate up >/dev/null
 
 bin/loadgen receive --addr "127.0.0.1:$recv_port" 2>"$out/receiver.log" & pids+=($!)
@@ -50,6 +51,28 @@ echo "$closed" >&2
 rss_kb=$(awk '/VmRSS/ {print $2}' /proc/$server/status)
 kill "$server"; wait "$server" 2>/dev/null || true
 
+# Scale-out: a second backlog of the same size, drained by two server
+# processes on the one database. The receiver's counts are reset (its
+# secrets stay), so anything sent by both processes shows as a duplicate.
+# Each process's share is its own clipcabinet_attempts_total, which counts
+# only that process's attempts (fresh processes, so it starts at zero).
+echo "bench: scale-out, seeding $drain_n more deliveries for two servers" >&2
+curl -sf -X POST "$R/control/reset" >/dev/null
+bin/loadgen seed --deliveries "$drain_n" --url "$R/hook" --receiver "$R" >&2
+addr_a="127.0.0.1:$api_port"; addr_b="127.0.0.1:$((api_port + 1))"
+CLIPCABINET_ADDR="$addr_a" bin/clipcabinet serve --no-migrate 2>"$out/server-a.log" & server_a=$!; pids+=($server_a)
+CLIPCABINET_ADDR="$addr_b" bin/clipcabinet serve --no-migrate 2>"$out/server-b.log" & server_b=$!; pids+=($server_b)
+scale_line=$(bin/loadgen drain --receiver "$R" --want "$drain_n")
+echo "$scale_line" >&2
+sent_by() {
+  local m
+  m=$(curl -sf -H "Authorization: Bearer bench" "http://$1/metrics") || { echo "?"; return; }
+  awk '/^clipcabinet_attempts_total[{ ]/ {s += $NF} END {printf "%d\n", s}' <<<"$m"
+}
+sent_a=$(sent_by "$addr_a"); sent_b=$(sent_by "$addr_b")
+echo "bench: scale-out attempts: process A $sent_a, process B $sent_b" >&2
+kill "$server_a" "$server_b"; wait "$server_a" "$server_b" 2>/dev/null || true
+
 echo "bench: Go micro-benchmarks" >&2
 go test -run '^$' -bench . -benchmem -benchtime 1s ./internal/webhook/ ./internal/store/ 2>&1 | grep -E '^(Benchmark|ok|FAIL)' > "$out/micro.txt" || true
 
@@ -58,6 +81,7 @@ echo
 echo "| measure | result | target |"
 echo "|---|---|---|"
 echo "| backlog drain, $drain_n × 1 KiB, receiver in another process | $(sed -E 's/.*= ([0-9]+) deliveries.s.*/\1/' <<<"$drain_line") deliveries/s (dups $(sed -E 's/.*duplicates ([0-9]+).*/\1/' <<<"$drain_line")) | ≥ 8,000/s |"
+echo "| scale-out: two server processes, $drain_n × 1 KiB drain | $(sed -E 's/.*= ([0-9]+) deliveries.s.*/\1/' <<<"$scale_line") deliveries/s combined (process A $sent_a, B $sent_b), dups $(field duplicates "$scale_line"), invalid $(field 'invalid signatures' "$scale_line") | combined ≥ single, none twice |"
 echo "| idle server, publish→receipt (50 events/s) | p50 $(field 'receipt p50' "$idle") ms, p99 $(field 'ms p99' "$(sed -E 's/.*receipt//' <<<"$idle")") ms | p99 ≤ 20 ms |"
 echo "| sustained 2,000 events/s for $sustain_s | $(sed -E 's/.*= ([0-9]+) events.s.*/\1/' <<<"$sustain")/s; publish→receipt p99 $(field 'ms p99' "$(sed -E 's/.*receipt//' <<<"$sustain")") ms; lost $(field 'lost' "$sustain"), dups $(field 'duplicates' "$sustain") | p99 ≤ 50 ms, none lost or twice |"
 echo "| POST /api/v1/events, 16 clients closed loop | $(sed -E 's/.*= ([0-9]+) events.s.*/\1/' <<<"$closed") events/s, API p99 $(field 'API p50 [0-9.]+ms p99' "$closed") ms | ≥ 3,000/s, p99 ≤ 20 ms |"
