@@ -3,7 +3,9 @@ package webhook_test
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"testing"
+	"time"
 
 	"github.com/clipcabinet/webhooks/internal/webhook"
 )
@@ -15,6 +17,11 @@ func FuzzValidateData(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, event string, data []byte) {
 		out, errs := webhook.ValidateData(event, json.RawMessage(data))
+		wantOut, wantErrs := webhook.ReferenceValidateData(event, json.RawMessage(data))
+		if !bytes.Equal(out, wantOut) || (out == nil) != (wantOut == nil) ||
+			!maps.Equal(errs, wantErrs) || (errs == nil) != (wantErrs == nil) {
+			t.Fatalf("ValidateData() differs from the reference implementation:\n got %q %v\nwant %q %v", out, errs, wantOut, wantErrs)
+		}
 		if errs != nil {
 			if out != nil {
 				t.Fatalf("ValidateData() returned output %q with errors %v", out, errs)
@@ -50,6 +57,25 @@ func FuzzVerify(f *testing.F) {
 		}
 		if got := webhook.Verify(secret, body, sig); got != (secret != "") {
 			t.Fatalf("Verify(secret, body, Sign(secret, body)) = %v for secret %q", got, secret)
+		}
+	})
+}
+
+// FuzzRenderBody: RenderBody writes the same bytes as the reference
+// implementation, whatever the strings and the time.
+func FuzzRenderBody(f *testing.F) {
+	for _, event := range webhook.EventTypes {
+		ex := loadExample(f, event)
+		f.Add(ex.event, ex.deliveryID, int64(1777586414512), []byte(ex.data))
+	}
+	f.Add("<&>", "del_\u2028\xff\"\\\x00\x7f", int64(-62135596800001), []byte(nil))
+	f.Add("", "", int64(253402300800000), []byte(`{}`))
+	f.Fuzz(func(t *testing.T, event, deliveryID string, unixMilli int64, data []byte) {
+		at := time.UnixMilli(unixMilli)
+		got := webhook.RenderBody(event, deliveryID, at, data)
+		want := webhook.ReferenceRenderBody(event, deliveryID, at, data)
+		if !bytes.Equal(got, want) {
+			t.Fatalf("RenderBody() differs from the reference implementation:\n got %q\nwant %q", got, want)
 		}
 	})
 }

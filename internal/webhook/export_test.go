@@ -1,0 +1,7 @@
+package webhook
+
+// The implementation before the single-pass rewrite, for the external tests.
+var (
+	ReferenceValidateData = referenceValidateData
+	ReferenceRenderBody   = referenceRenderBody
+)
