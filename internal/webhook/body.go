@@ -1,9 +1,9 @@
 package webhook
 
 import (
-	"bytes"
 	"encoding/json"
 	"time"
+	"unicode/utf8"
 )
 
 // TimeFormat is the layout of every time in payloads and the API: RFC 3339 in
@@ -25,34 +25,75 @@ func FormatTime(t time.Time) string {
 // newline. data must be the canonical output of [ValidateData] (or
 // [SampleData]); it is copied as is, and empty data is written as null.
 func RenderBody(event, deliveryID string, occurredAt time.Time, data json.RawMessage) []byte {
-	var b bytes.Buffer
-	b.Grow(len(data) + len(event) + len(deliveryID) + 96)
-	b.WriteString(`{"event":`)
-	writeString(&b, event)
-	b.WriteString(`,"deliveryId":`)
-	writeString(&b, deliveryID)
-	b.WriteString(`,"occurredAt":`)
-	writeString(&b, FormatTime(occurredAt))
-	b.WriteString(`,"data":`)
+	const frame = len(`{"event":"","deliveryId":"","occurredAt":"2026-04-30T22:00:14.512Z","data":null}`)
+	b := make([]byte, 0, frame+len(event)+len(deliveryID)+len(data))
+	b = append(b, `{"event":`...)
+	b = appendString(b, event)
+	b = append(b, `,"deliveryId":`...)
+	b = appendString(b, deliveryID)
+	// FormatTime's output has nothing to escape.
+	b = append(b, `,"occurredAt":"`...)
+	b = occurredAt.UTC().AppendFormat(b, TimeFormat)
+	b = append(b, `","data":`...)
 	if len(data) == 0 {
-		b.WriteString("null")
+		b = append(b, "null"...)
 	} else {
-		b.Write(data)
+		b = append(b, data...)
 	}
-	b.WriteByte('}')
-	return b.Bytes()
+	return append(b, '}')
 }
 
-// writeString appends s as a JSON string the way encoding/json writes it,
-// except that <, > and & are left literal (U+2028 and U+2029 are still
-// escaped, invalid UTF-8 becomes U+FFFD).
-func writeString(b *bytes.Buffer, s string) {
-	enc := json.NewEncoder(b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(s); err != nil {
-		// Encoding a string cannot fail; keep the output valid JSON anyway.
-		b.WriteString(`""`)
-		return
+// appendString appends s as a JSON string the way encoding/json writes it
+// with HTML escaping off: <, > and & stay literal, U+2028 and U+2029 are
+// still escaped, and each byte of invalid UTF-8 becomes \ufffd. It is
+// encoding/json's own appendString with escapeHTML false, copied so that
+// writing a string costs neither an Encoder nor a copy.
+func appendString[S string | []byte](dst []byte, s S) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if c >= ' ' && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				dst = append(dst, '\\', c)
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		// Converting at most 4 bytes keeps the string on the stack.
+		n := min(len(s)-i, utf8.UTFMax)
+		r, size := utf8.DecodeRuneInString(string(s[i : i+n]))
+		switch {
+		case r == utf8.RuneError && size == 1:
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+			start = i + size
+		case r == '\u2028' || r == '\u2029':
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hex[r&0xF])
+			start = i + size
+		}
+		i += size
 	}
-	b.Truncate(b.Len() - 1) // Encode ends every value with a newline
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
 }

@@ -239,7 +239,7 @@ type refMember struct {
 	value json.RawMessage
 }
 
-var refErrNotObject = errors.New("not a JSON object")
+var errRefNotObject = errors.New("not a JSON object")
 
 // members returns the members of the JSON object raw in input order,
 // repeated keys included, which decoding into a map would hide.
@@ -250,7 +250,7 @@ func refMembers(raw []byte) ([]refMember, error) {
 		return nil, err
 	}
 	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return nil, refErrNotObject
+		return nil, errRefNotObject
 	}
 	var ms []refMember
 	for dec.More() {
@@ -260,7 +260,7 @@ func refMembers(raw []byte) ([]refMember, error) {
 		}
 		key, ok := tok.(string)
 		if !ok {
-			return nil, refErrNotObject
+			return nil, errRefNotObject
 		}
 		var value json.RawMessage
 		if err := dec.Decode(&value); err != nil {
@@ -269,10 +269,10 @@ func refMembers(raw []byte) ([]refMember, error) {
 		ms = append(ms, refMember{key: key, value: value})
 	}
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('}') {
-		return nil, refErrNotObject
+		return nil, errRefNotObject
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return nil, refErrNotObject
+		return nil, errRefNotObject
 	}
 	return ms, nil
 }

@@ -78,8 +78,6 @@ func SampleData(event, userID string) json.RawMessage {
 	if userID == "" || userID == sampleUserID {
 		return out
 	}
-	var b bytes.Buffer
-	b.WriteString(`"userId":`)
-	writeString(&b, userID)
-	return bytes.Replace(out, []byte(`"userId":"`+sampleUserID+`"`), b.Bytes(), 1)
+	member := appendString([]byte(`"userId":`), userID)
+	return bytes.Replace(out, []byte(`"userId":"`+sampleUserID+`"`), member, 1)
 }

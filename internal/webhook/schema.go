@@ -3,11 +3,10 @@ package webhook
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
-	"io"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // FieldErrors maps a JSON path ("data.title", "data.counts.frames",
@@ -39,10 +38,16 @@ type field struct {
 	check func(string) string
 	// fields are the members of a kindObject field.
 	fields []field
+	// path is the field's JSON path ("data.counts.frames"), set once by
+	// withPaths so that validating good data builds no path strings.
+	path string
 }
 
+// maxFields bounds the fields of one object in any schema; see object.
+const maxFields = 16
+
 // schemas holds each event's data schema, in the key order of webhooks.md.
-var schemas = map[string][]field{
+var schemas = withPaths(map[string][]field{
 	EventRecordingCompleted: {
 		{name: "recordingId", kind: kindString, check: notEmpty},
 		{name: "userId", kind: kindString, check: userID},
@@ -86,6 +91,24 @@ var schemas = map[string][]field{
 		}},
 		{name: "createdAt", kind: kindString, check: timestamp},
 	},
+})
+
+// withPaths sets the path of every field in schemas, rooted at "data".
+func withPaths(schemas map[string][]field) map[string][]field {
+	var set func(parent string, fields []field)
+	set = func(parent string, fields []field) {
+		if len(fields) > maxFields {
+			panic("webhook: a schema object has more than maxFields fields")
+		}
+		for i := range fields {
+			fields[i].path = childPath(parent, fields[i].name)
+			set(fields[i].path, fields[i].fields)
+		}
+	}
+	for _, fields := range schemas {
+		set("data", fields)
+	}
+	return schemas
 }
 
 func notEmpty(s string) string {
@@ -133,93 +156,135 @@ func timestamp(s string) string {
 // an unknown event is reported under "event" and data that is not an object
 // under "data". It never panics, whatever the input.
 func ValidateData(event string, data json.RawMessage) (json.RawMessage, FieldErrors) {
+	valid, errs := Validate(event, data)
+	return valid.Data, errs
+}
+
+// Validated is event data that passed [Validate].
+type Validated struct {
+	// Data is the canonical form, as [ValidateData] returns it.
+	Data json.RawMessage
+	// UserID and RecordingID are data.userId and data.recordingId as
+	// decoded, "" for an event without them, so that callers need not
+	// parse Data again to find them.
+	UserID, RecordingID string
+}
+
+// Validate is [ValidateData], also returning the ids the store indexes.
+// On failure the Validated is empty.
+func Validate(event string, data json.RawMessage) (Validated, FieldErrors) {
 	fields, ok := schemas[event]
 	if !ok {
 		if event == "" {
-			return nil, FieldErrors{"event": "is required"}
+			return Validated{}, FieldErrors{"event": "is required"}
 		}
-		return nil, FieldErrors{"event": "must be one of " + strings.Join([]string{
+		return Validated{}, FieldErrors{"event": "must be one of " + strings.Join([]string{
 			EventRecordingCompleted, EventRecordingFailed, EventCommentAdded}, ", ")}
 	}
 	raw := trimSpace(data)
 	if len(raw) == 0 {
-		return nil, FieldErrors{"data": "is required"}
+		return Validated{}, FieldErrors{"data": "is required"}
 	}
+	// Checking the syntax first lets the validator walk the text without
+	// checking it again, and keeps encoding/json the judge of what is JSON.
 	if !json.Valid(raw) {
-		return nil, FieldErrors{"data": "must be valid JSON"}
+		return Validated{}, FieldErrors{"data": "must be valid JSON"}
 	}
-	v := validator{errs: FieldErrors{}}
+	v := validator{out: make([]byte, 0, len(raw))}
 	v.object("data", raw, fields)
 	if len(v.errs) > 0 {
-		return nil, v.errs
+		return Validated{}, v.errs
 	}
-	return v.out.Bytes(), nil
+	return Validated{Data: v.out, UserID: v.userID, RecordingID: v.recordingID}, nil
 }
 
-// validator writes the canonical form while it collects errors; the output
-// is thrown away if there are any.
+// validator appends the canonical form to out while it collects errors; the
+// output is thrown away if there are any. It walks text that json.Valid has
+// accepted, in one pass, and decodes only strings.
 type validator struct {
-	out  bytes.Buffer
-	errs FieldErrors
+	out                 []byte
+	errs                FieldErrors // nil until the first error
+	userID, recordingID string
 }
 
 func (v *validator) fail(path, msg string) {
+	if v.errs == nil {
+		v.errs = FieldErrors{}
+	}
 	v.errs[path] = msg
 }
 
+// object validates the object raw against fields. A key given twice keeps
+// its first value and is reported once every field has been checked, so
+// that "must appear only once" wins over anything said about that path.
 func (v *validator) object(path string, raw []byte, fields []field) {
-	ms, err := members(raw)
-	if err != nil {
+	if len(raw) == 0 || raw[0] != '{' {
 		v.fail(path, "must be an object")
 		return
 	}
-	known := make(map[string]bool, len(fields))
-	for _, f := range fields {
-		known[f.name] = true
-	}
-	values := make(map[string]json.RawMessage, len(ms))
+	// values[i] is the first value given for fields[i], nil if none yet.
+	// Schemas are small, so this lives on the stack (withPaths checks it).
+	var buf [maxFields][]byte
+	values := buf[:len(fields)]
+	var unknown map[string]bool
 	var repeated []string
-	for _, m := range ms {
-		if _, dup := values[m.key]; dup {
-			repeated = append(repeated, m.key)
-			continue
-		}
-		values[m.key] = m.value
-		if !known[m.key] {
-			v.fail(childPath(path, m.key), "is not allowed")
+	for r := (reader{b: raw, i: 1}); r.more(); {
+		literal, value := r.member()
+		key, _ := decodeString(literal)
+		i := fieldIndex(fields, key)
+		switch {
+		case i >= 0 && values[i] == nil:
+			values[i] = value
+		case i >= 0 || unknown[string(key)]:
+			repeated = append(repeated, string(key))
+		default:
+			if unknown == nil {
+				unknown = map[string]bool{}
+			}
+			unknown[string(key)] = true
+			v.fail(childPath(path, string(key)), "is not allowed")
 		}
 	}
 
-	v.out.WriteByte('{')
+	v.out = append(v.out, '{')
 	for i, f := range fields {
-		p := childPath(path, f.name)
-		value, ok := values[f.name]
-		if !ok {
-			v.fail(p, "is required")
+		if values[i] == nil {
+			v.fail(f.path, "is required")
 			continue // the output is discarded anyway
 		}
 		if i > 0 {
-			v.out.WriteByte(',')
+			v.out = append(v.out, ',')
 		}
-		writeString(&v.out, f.name)
-		v.out.WriteByte(':')
-		v.value(p, value, f)
+		v.out = appendString(v.out, f.name)
+		v.out = append(v.out, ':')
+		v.value(values[i], f)
 	}
-	v.out.WriteByte('}')
+	v.out = append(v.out, '}')
 
 	for _, key := range repeated {
 		v.fail(childPath(path, key), "must appear only once")
 	}
 }
 
-func (v *validator) value(path string, raw []byte, f field) {
-	raw = trimSpace(raw)
+func fieldIndex(fields []field, key []byte) int {
+	for i := range fields {
+		if fields[i].name == string(key) {
+			return i
+		}
+	}
+	return -1
+}
+
+// value validates raw, one whole JSON value without surrounding space, as
+// the field f, and appends its canonical form.
+func (v *validator) value(raw []byte, f field) {
+	path := f.path
 	if string(raw) == "null" {
 		if !f.nullable {
 			v.fail(path, "must not be null")
 			return
 		}
-		v.out.WriteString("null")
+		v.out = append(v.out, "null"...)
 		return
 	}
 	switch f.kind {
@@ -234,49 +299,53 @@ func (v *validator) value(path string, raw []byte, f field) {
 			return
 		}
 		if f.check != nil {
-			if msg := f.check(s); msg != "" {
+			if msg := f.check(string(s)); msg != "" {
 				v.fail(path, msg)
 				return
 			}
 		}
-		writeString(&v.out, s)
+		switch path {
+		case "data.userId":
+			v.userID = string(s)
+		case "data.recordingId":
+			v.recordingID = string(s)
+		}
+		v.out = appendString(v.out, s)
 	case kindInteger:
 		if msg := checkInteger(raw); msg != "" {
 			v.fail(path, msg)
 			return
 		}
-		v.out.Write(raw)
+		v.out = append(v.out, raw...)
 	case kindBoolean:
 		if string(raw) != "true" && string(raw) != "false" {
 			v.fail(path, "must be a boolean")
 			return
 		}
-		v.out.Write(raw)
+		v.out = append(v.out, raw...)
 	case kindStringArray:
-		var elems []json.RawMessage
-		if len(raw) == 0 || raw[0] != '[' || json.Unmarshal(raw, &elems) != nil {
+		if raw[0] != '[' {
 			v.fail(path, "must be an array of strings")
 			return
 		}
-		v.out.WriteByte('[')
-		for i, e := range elems {
-			p := path + "[" + strconv.Itoa(i) + "]"
-			e = trimSpace(e)
+		v.out = append(v.out, '[')
+		for r, i := (reader{b: raw, i: 1}), 0; r.more(); i++ {
+			e := r.value()
 			if string(e) == "null" {
-				v.fail(p, "must not be null")
+				v.fail(path+"["+strconv.Itoa(i)+"]", "must not be null")
 				continue
 			}
 			s, ok := decodeString(e)
 			if !ok {
-				v.fail(p, "must be a string")
+				v.fail(path+"["+strconv.Itoa(i)+"]", "must be a string")
 				continue
 			}
 			if i > 0 {
-				v.out.WriteByte(',')
+				v.out = append(v.out, ',')
 			}
-			writeString(&v.out, s)
+			v.out = appendString(v.out, s)
 		}
-		v.out.WriteByte(']')
+		v.out = append(v.out, ']')
 	case kindObject:
 		v.object(path, raw, f.fields)
 	default:
@@ -284,15 +353,20 @@ func (v *validator) value(path string, raw []byte, f field) {
 	}
 }
 
-func decodeString(raw []byte) (string, bool) {
-	if len(raw) == 0 || raw[0] != '"' {
-		return "", false
+// decodeString returns what the JSON string raw decodes to, or false if raw
+// is another kind of value. raw must be valid JSON.
+func decodeString(raw []byte) ([]byte, bool) {
+	if len(raw) < 2 || raw[0] != '"' {
+		return nil, false
+	}
+	if s := raw[1 : len(raw)-1]; bytes.IndexByte(s, '\\') < 0 && utf8.Valid(s) {
+		return s, true // nothing to decode: the common case, and no copy
 	}
 	var s string
 	if json.Unmarshal(raw, &s) != nil {
-		return "", false
+		return nil, false
 	}
-	return s, true
+	return []byte(s), true
 }
 
 // checkInteger returns an error message unless raw is a JSON number literal
@@ -318,47 +392,94 @@ func checkInteger(raw []byte) string {
 	return ""
 }
 
-type member struct {
-	key   string
-	value json.RawMessage
+// reader walks the members of an object or the elements of an array in JSON
+// text that json.Valid has accepted. It does not check the syntax again; on
+// text that is not valid JSON it stops early or returns junk, never panics.
+type reader struct {
+	b []byte
+	i int // just past the opening bracket, then past the last value read
 }
 
-var errNotObject = errors.New("not a JSON object")
+// more moves to the next member or element and reports whether there is one.
+func (r *reader) more() bool {
+	r.space()
+	if r.i < len(r.b) && r.b[r.i] == ',' {
+		r.i++
+		r.space()
+	}
+	return r.i < len(r.b) && r.b[r.i] != '}' && r.b[r.i] != ']'
+}
 
-// members returns the members of the JSON object raw in input order,
-// repeated keys included, which decoding into a map would hide.
-func members(raw []byte) ([]member, error) {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, err
+// member returns the next member of an object: its key, still a JSON
+// string literal, and its value.
+func (r *reader) member() (key, value []byte) {
+	key = r.value()
+	r.space()
+	if r.i < len(r.b) && r.b[r.i] == ':' {
+		r.i++
 	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return nil, errNotObject
+	r.space()
+	return key, r.value()
+}
+
+// value returns the next value, without surrounding space.
+func (r *reader) value() []byte {
+	start := r.i
+	r.i = skipValue(r.b, r.i)
+	return r.b[start:r.i]
+}
+
+func (r *reader) space() {
+	for r.i < len(r.b) && isSpace(r.b[r.i]) {
+		r.i++
 	}
-	var ms []member
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, err
+}
+
+// skipValue returns the index just past the JSON value that starts at b[i].
+func skipValue(b []byte, i int) int {
+	if i >= len(b) {
+		return len(b)
+	}
+	switch b[i] {
+	case '"':
+		return skipString(b, i)
+	case '{', '[':
+		depth := 0
+		for i < len(b) {
+			switch b[i] {
+			case '"':
+				i = skipString(b, i)
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return i + 1
+				}
+			}
+			i++
 		}
-		key, ok := tok.(string)
-		if !ok {
-			return nil, errNotObject
+		return len(b)
+	default: // a number, true, false or null
+		for i < len(b) && !isSpace(b[i]) && b[i] != ',' && b[i] != '}' && b[i] != ']' {
+			i++
 		}
-		var value json.RawMessage
-		if err := dec.Decode(&value); err != nil {
-			return nil, err
+		return i
+	}
+}
+
+// skipString returns the index just past the string literal that starts at b[i].
+func skipString(b []byte, i int) int {
+	for i++; i < len(b); i++ {
+		switch b[i] {
+		case '\\':
+			i++ // the escaped byte cannot end the string
+		case '"':
+			return i + 1
 		}
-		ms = append(ms, member{key: key, value: value})
 	}
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('}') {
-		return nil, errNotObject
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, errNotObject
-	}
-	return ms, nil
+	return len(b)
 }
 
 // childPath names a member of the object at parent: parent.key for keys that
@@ -367,12 +488,12 @@ func childPath(parent, key string) string {
 	if isIdentifier(key) {
 		return parent + "." + key
 	}
-	var b bytes.Buffer
-	b.WriteString(parent)
-	b.WriteByte('[')
-	writeString(&b, key)
-	b.WriteByte(']')
-	return b.String()
+	b := make([]byte, 0, len(parent)+len(key)+4)
+	b = append(b, parent...)
+	b = append(b, '[')
+	b = appendString(b, key)
+	b = append(b, ']')
+	return string(b)
 }
 
 func isIdentifier(s string) bool {
@@ -391,9 +512,10 @@ func isIdentifier(s string) bool {
 	return true
 }
 
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
 // trimSpace removes JSON whitespace (and only JSON whitespace) around b.
 func trimSpace(b []byte) []byte {
-	isSpace := func(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 	for len(b) > 0 && isSpace(b[0]) {
 		b = b[1:]
 	}
