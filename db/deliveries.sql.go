@@ -14,67 +14,84 @@ const deliveryClaimDue = `-- name: DeliveryClaimDue :many
 WITH async AS MATERIALIZED (
     SELECT set_config('synchronous_commit', 'off', true) AS v
 ), cand AS (
-    SELECT d.id, d.endpoint_id, d.due_at
-    FROM deliveries d
-    WHERE d.due_at <= $2::timestamptz
-      AND d.endpoint_id <> ALL ($4::text[])
-    ORDER BY d.due_at
-    LIMIT $5
+    SELECT q.delivery_id AS id, q.endpoint_id, q.due_at
+    FROM delivery_queue q
+    WHERE q.due_at <= $1::timestamptz
+      AND q.endpoint_id <> ALL ($2::text[])
+    ORDER BY q.due_at
+    LIMIT $3
 ), ranked AS (
     SELECT c.id, c.due_at,
            row_number() OVER (PARTITION BY c.endpoint_id ORDER BY c.due_at) AS rank,
-           coalesce(room.n, $6::integer) AS room
+           coalesce(room.n, $4::integer) AS room
     FROM cand c
-    LEFT JOIN (SELECT unnest($7::text[]) AS endpoint_id,
-                      unnest($8::integer[]) AS n) room ON room.endpoint_id = c.endpoint_id
+    LEFT JOIN (SELECT unnest($5::text[]) AS endpoint_id,
+                      unnest($6::integer[]) AS n) room ON room.endpoint_id = c.endpoint_id
 ), due AS (
-    SELECT d.id, d.claim_token AS old_token, d.claimed_at AS old_claimed_at,
-           d.claim_manual AS old_manual, d.attempt_count AS old_count
-    FROM deliveries d
-    JOIN ranked r ON r.id = d.id
+    SELECT q.delivery_id AS id, q.claim_token AS old_token, q.claimed_at AS old_claimed_at,
+           q.claim_manual AS old_manual
+    FROM delivery_queue q
+    JOIN ranked r ON r.id = q.delivery_id
+    -- Rechecked on the locked row: unchanged since the candidates were
+    -- read. Every write that ends or moves an attempt (a completion, a
+    -- claim elsewhere, a stop) moves or deletes this row in the same
+    -- transaction, so an unchanged row also means the deliveries row read
+    -- below is current.
     WHERE r.rank <= r.room
-      AND d.due_at <= $2::timestamptz
-      AND d.endpoint_id <> ALL ($4::text[])
+      AND q.due_at = r.due_at
     ORDER BY r.due_at
-    LIMIT $9
-    FOR UPDATE OF d SKIP LOCKED
+    LIMIT $7
+    FOR UPDATE OF q SKIP LOCKED
+), claimed AS (
+    UPDATE delivery_queue q
+    SET claim_token = $8::bigint,
+        claimed_at = $1::timestamptz,
+        due_at = $9::timestamptz,
+        claim_manual = (due.old_token IS NOT NULL AND due.old_manual)
+                       OR coalesce(q.manual_requested_at <= $1::timestamptz, false),
+        manual_requested_at = CASE WHEN q.manual_requested_at <= $1::timestamptz THEN NULL ELSE q.manual_requested_at END
+    FROM due, async
+    WHERE q.delivery_id = due.id
+    RETURNING q.delivery_id, q.claim_manual, due.old_token IS NOT NULL AS interrupted,
+              due.old_claimed_at, due.old_manual
 ), lost AS (
+    -- The interrupted attempt takes the next number; the delivery counts it.
+    UPDATE deliveries d
+    SET attempt_count = d.attempt_count + 1
+    FROM claimed c
+    WHERE d.id = c.delivery_id AND c.interrupted
+    RETURNING d.id, d.attempt_count
+), lost_attempts AS (
     INSERT INTO attempts (delivery_id, number, trigger, started_at, duration_ms, outcome, error)
-    SELECT due.id, due.old_count + 1,
-           CASE WHEN due.old_manual THEN 'manual' ELSE 'automatic' END,
-           due.old_claimed_at,
-           (extract(epoch FROM $10::timestamptz) * 1000 - extract(epoch FROM due.old_claimed_at) * 1000)::integer,
+    SELECT lost.id, lost.attempt_count,
+           CASE WHEN c.old_manual THEN 'manual' ELSE 'automatic' END,
+           c.old_claimed_at,
+           (extract(epoch FROM $10::timestamptz) * 1000 - extract(epoch FROM c.old_claimed_at) * 1000)::integer,
            'interrupted',
            'the process making this attempt stopped before it recorded a result'
-    FROM due
-    WHERE due.old_token IS NOT NULL
+    FROM lost JOIN claimed c ON c.delivery_id = lost.id
 )
-UPDATE deliveries d
-SET claim_token = $1::bigint,
-    claimed_at = $2::timestamptz,
-    due_at = $3::timestamptz,
-    attempt_count = due.old_count + (due.old_token IS NOT NULL)::integer,
-    claim_manual = (due.old_token IS NOT NULL AND due.old_manual)
-                   OR coalesce(d.manual_requested_at <= $2::timestamptz, false),
-    manual_requested_at = CASE WHEN d.manual_requested_at <= $2::timestamptz THEN NULL ELSE d.manual_requested_at END
-FROM due, endpoints e, async
-WHERE d.id = due.id AND e.id = d.endpoint_id
-RETURNING d.id, d.endpoint_id, d.event_type, d.status, d.attempt_count, d.auto_attempts,
-          d.next_attempt_at, d.claim_manual, (due.old_token IS NOT NULL)::boolean AS interrupted,
-          e.url, e.secret_encrypted,
-          (SELECT p.body FROM payloads p WHERE p.delivery_id = d.id)::bytea AS body
+SELECT d.id, d.endpoint_id, d.event_type, d.status,
+       coalesce(lost.attempt_count, d.attempt_count)::integer AS attempt_count, d.auto_attempts,
+       d.next_attempt_at, c.claim_manual, c.interrupted::boolean AS interrupted,
+       e.url, e.secret_encrypted,
+       (SELECT p.body FROM payloads p WHERE p.delivery_id = d.id)::bytea AS body
+FROM claimed c
+JOIN deliveries d ON d.id = c.delivery_id
+JOIN endpoints e ON e.id = d.endpoint_id
+LEFT JOIN lost ON lost.id = c.delivery_id
 `
 
 type DeliveryClaimDueParams struct {
-	Token         int64
 	Now           time.Time
-	LeaseUntil    time.Time
 	SkipEndpoints []string
 	ScanRows      int32
 	DefaultRoom   int32
 	RoomEndpoints []string
 	RoomCounts    []int32
 	MaxRows       int32
+	Token         int64
+	LeaseUntil    time.Time
 	LostNow       time.Time
 }
 
@@ -102,18 +119,20 @@ type DeliveryClaimDueRow struct {
 // given back. The candidates are read without locks, ranked per endpoint,
 // then locked; the due and skip conditions are repeated on the locked row
 // so a row another process claimed meanwhile is re-checked, not taken.
+// Only the narrow queue row is written; deliveries only for the rare
+// interrupted attempt or a manual attempt's counter (see 00004_queue.sql).
 // Commits without waiting for the WAL flush (async, below): see store.QueueClaim.
 func (q *Queries) DeliveryClaimDue(ctx context.Context, arg DeliveryClaimDueParams) ([]DeliveryClaimDueRow, error) {
 	rows, err := q.db.Query(ctx, deliveryClaimDue,
-		arg.Token,
 		arg.Now,
-		arg.LeaseUntil,
 		arg.SkipEndpoints,
 		arg.ScanRows,
 		arg.DefaultRoom,
 		arg.RoomEndpoints,
 		arg.RoomCounts,
 		arg.MaxRows,
+		arg.Token,
+		arg.LeaseUntil,
 		arg.LostNow,
 	)
 	if err != nil {
@@ -169,20 +188,34 @@ WITH async AS MATERIALIZED (
            CASE WHEN e.deleted_at IS NOT NULL THEN 'endpoint deleted'
                 ELSE 'endpoint disabled' || coalesce(': ' || e.disabled_reason, '') END AS stop_reason
     FROM r
-    JOIN deliveries d0 ON d0.id = r.id
-    JOIN endpoints e ON e.id = d0.endpoint_id
-), upd AS (
-    UPDATE deliveries d
+    JOIN delivery_queue q0 ON q0.delivery_id = r.id
+    JOIN endpoints e ON e.id = q0.endpoint_id
+), done AS (
+    -- Nothing left to do: no automatic attempt ahead, no manual one requested.
+    DELETE FROM delivery_queue q
+    USING s
+    WHERE q.delivery_id = s.id AND q.claim_token = s.token
+      AND (s.stopped OR (s.next_at IS NULL AND q.manual_requested_at IS NULL))
+    RETURNING q.delivery_id
+), again AS (
+    UPDATE delivery_queue q
     SET claim_token = NULL,
         claimed_at = NULL,
         claim_manual = false,
-        attempt_count = s.number,
+        due_at = least(s.next_at, q.manual_requested_at)
+    FROM s
+    WHERE q.delivery_id = s.id AND q.claim_token = s.token
+      AND NOT (s.stopped OR (s.next_at IS NULL AND q.manual_requested_at IS NULL))
+    RETURNING q.delivery_id
+), fenced AS (
+    SELECT delivery_id FROM done UNION ALL SELECT delivery_id FROM again
+), upd AS (
+    UPDATE deliveries d
+    SET attempt_count = s.number,
         auto_attempts = s.auto_attempts,
         last_status_code = NULLIF(s.status_code, 0),
         status = CASE WHEN s.stopped THEN 'failed' ELSE s.status END,
         next_attempt_at = CASE WHEN s.stopped THEN NULL ELSE s.next_at END,
-        due_at = CASE WHEN s.stopped THEN NULL ELSE least(s.next_at, d.manual_requested_at) END,
-        manual_requested_at = CASE WHEN s.stopped THEN NULL ELSE d.manual_requested_at END,
         -- A success (the attempt in flight when the endpoint was stopped, or
         -- a manual one later) leaves no failure reason behind.
         failure_reason = CASE WHEN s.stopped THEN s.stop_reason
@@ -192,9 +225,8 @@ WITH async AS MATERIALIZED (
         -- when its last attempt started.
         completed_at = CASE WHEN s.stopped THEN coalesce(d.completed_at, s.started_at)
                             ELSE coalesce(s.done_at, d.completed_at) END
-    FROM s
-    WHERE d.id = s.id AND d.claim_token = s.token
-    RETURNING d.id
+    FROM s, fenced f
+    WHERE d.id = s.id AND f.delivery_id = s.id
 )
 INSERT INTO attempts (delivery_id, number, trigger, started_at, duration_ms, status_code, outcome,
                       error, response_body, response_truncated)
@@ -202,7 +234,7 @@ SELECT s.id, s.number, CASE WHEN s.manual THEN 'manual' ELSE 'automatic' END, s.
        s.duration_ms, NULLIF(s.status_code, 0), s.outcome, NULLIF(s.error, ''), s.response_body,
        s.truncated
 FROM s
-JOIN upd ON upd.id = s.id
+JOIN fenced f ON f.delivery_id = s.id
 CROSS JOIN async
 RETURNING delivery_id
 `
@@ -226,10 +258,13 @@ type DeliveryCompleteBatchParams struct {
 }
 
 // Records finished attempts and the deliveries' next states in one
-// statement, fenced by the claim token: a worker whose lease expired and was
-// reclaimed matches no row, so it cannot overwrite the new owner. A failed
-// attempt of an endpoint disabled or deleted meanwhile ends the delivery.
-// Times given as the Unix epoch mean "none".
+// statement, fenced by the claim token on the queue row: a worker whose
+// lease expired and was reclaimed matches no row, so it cannot overwrite
+// the new owner, and nothing else of its result is written. The queue row
+// is deleted when nothing is left to do, else made due at the next
+// automatic or requested manual attempt. A failed attempt of an endpoint
+// disabled or deleted meanwhile ends the delivery. Times given as the Unix
+// epoch mean "none".
 // Commits without waiting for the WAL flush (async, below): see store.QueueClaim.
 func (q *Queries) DeliveryCompleteBatch(ctx context.Context, arg DeliveryCompleteBatchParams) ([]string, error) {
 	rows, err := q.db.Query(ctx, deliveryCompleteBatch,
@@ -268,42 +303,48 @@ func (q *Queries) DeliveryCompleteBatch(ctx context.Context, arg DeliveryComplet
 }
 
 const deliveryGet = `-- name: DeliveryGet :one
-SELECT id, event_id, endpoint_id, user_id, event_type, status, attempt_count, auto_attempts, next_attempt_at, manual_requested_at, due_at, claim_token, claimed_at, claim_manual, last_status_code, failure_reason, created_at, completed_at FROM deliveries WHERE id = $1
+SELECT d.id, d.event_id, d.endpoint_id, d.user_id, d.event_type, d.status, d.attempt_count, d.auto_attempts, d.next_attempt_at, d.last_status_code, d.failure_reason, d.created_at, d.completed_at, (q.claim_token IS NOT NULL)::boolean AS in_flight, q.manual_requested_at
+FROM deliveries d LEFT JOIN delivery_queue q ON q.delivery_id = d.id
+WHERE d.id = $1
 `
 
-func (q *Queries) DeliveryGet(ctx context.Context, id string) (Delivery, error) {
+type DeliveryGetRow struct {
+	Delivery          Delivery
+	InFlight          bool
+	ManualRequestedAt *time.Time
+}
+
+// A delivery with its place in the queue (see store.Delivery).
+func (q *Queries) DeliveryGet(ctx context.Context, id string) (DeliveryGetRow, error) {
 	row := q.db.QueryRow(ctx, deliveryGet, id)
-	var i Delivery
+	var i DeliveryGetRow
 	err := row.Scan(
-		&i.ID,
-		&i.EventID,
-		&i.EndpointID,
-		&i.UserID,
-		&i.EventType,
-		&i.Status,
-		&i.AttemptCount,
-		&i.AutoAttempts,
-		&i.NextAttemptAt,
+		&i.Delivery.ID,
+		&i.Delivery.EventID,
+		&i.Delivery.EndpointID,
+		&i.Delivery.UserID,
+		&i.Delivery.EventType,
+		&i.Delivery.Status,
+		&i.Delivery.AttemptCount,
+		&i.Delivery.AutoAttempts,
+		&i.Delivery.NextAttemptAt,
+		&i.Delivery.LastStatusCode,
+		&i.Delivery.FailureReason,
+		&i.Delivery.CreatedAt,
+		&i.Delivery.CompletedAt,
+		&i.InFlight,
 		&i.ManualRequestedAt,
-		&i.DueAt,
-		&i.ClaimToken,
-		&i.ClaimedAt,
-		&i.ClaimManual,
-		&i.LastStatusCode,
-		&i.FailureReason,
-		&i.CreatedAt,
-		&i.CompletedAt,
 	)
 	return i, err
 }
 
 const deliveryNextDue = `-- name: DeliveryNextDue :one
-SELECT due_at FROM deliveries WHERE due_at IS NOT NULL ORDER BY due_at LIMIT 1
+SELECT due_at FROM delivery_queue ORDER BY due_at LIMIT 1
 `
 
-func (q *Queries) DeliveryNextDue(ctx context.Context) (*time.Time, error) {
+func (q *Queries) DeliveryNextDue(ctx context.Context) (time.Time, error) {
 	row := q.db.QueryRow(ctx, deliveryNextDue)
-	var due_at *time.Time
+	var due_at time.Time
 	err := row.Scan(&due_at)
 	return due_at, err
 }
@@ -311,18 +352,26 @@ func (q *Queries) DeliveryNextDue(ctx context.Context) (*time.Time, error) {
 const deliveryRelease = `-- name: DeliveryRelease :exec
 WITH async AS MATERIALIZED (
     SELECT set_config('synchronous_commit', 'off', true) AS v
+), rel AS (
+    SELECT unnest($1::text[]) AS id, unnest($2::bigint[]) AS token
+), gone AS (
+    DELETE FROM delivery_queue q
+    USING rel, deliveries d
+    WHERE q.delivery_id = rel.id AND q.claim_token = rel.token AND d.id = rel.id
+      AND d.next_attempt_at IS NULL AND NOT q.claim_manual AND q.manual_requested_at IS NULL
 )
-UPDATE deliveries d
+UPDATE delivery_queue q
 SET claim_token = NULL,
     claimed_at = NULL,
     claim_manual = false,
-    manual_requested_at = CASE WHEN d.claim_manual THEN coalesce(d.manual_requested_at, d.claimed_at)
-                               ELSE d.manual_requested_at END,
+    manual_requested_at = CASE WHEN q.claim_manual THEN coalesce(q.manual_requested_at, q.claimed_at)
+                               ELSE q.manual_requested_at END,
     due_at = least(d.next_attempt_at,
-                   CASE WHEN d.claim_manual THEN coalesce(d.manual_requested_at, d.claimed_at)
-                        ELSE d.manual_requested_at END)
-FROM (SELECT unnest($1::text[]) AS id, unnest($2::bigint[]) AS token) AS r, async
-WHERE d.id = r.id AND d.claim_token = r.token
+                   CASE WHEN q.claim_manual THEN coalesce(q.manual_requested_at, q.claimed_at)
+                        ELSE q.manual_requested_at END)
+FROM rel, deliveries d, async
+WHERE q.delivery_id = rel.id AND q.claim_token = rel.token AND d.id = rel.id
+  AND NOT (d.next_attempt_at IS NULL AND NOT q.claim_manual AND q.manual_requested_at IS NULL)
 `
 
 type DeliveryReleaseParams struct {
@@ -331,7 +380,8 @@ type DeliveryReleaseParams struct {
 }
 
 // Gives claimed rows back without an attempt (graceful stop, or nothing left
-// to do). A manual attempt that was claimed stays requested.
+// to do). A manual attempt that was claimed stays requested; a row with
+// nothing left to do leaves the queue.
 // Commits without waiting for the WAL flush (async, below): see store.QueueClaim.
 func (q *Queries) DeliveryRelease(ctx context.Context, arg DeliveryReleaseParams) error {
 	_, err := q.db.Exec(ctx, deliveryRelease, arg.Ids, arg.Tokens)
@@ -339,9 +389,12 @@ func (q *Queries) DeliveryRelease(ctx context.Context, arg DeliveryReleaseParams
 }
 
 const deliveryRequestManual = `-- name: DeliveryRequestManual :execrows
-UPDATE deliveries
-SET manual_requested_at = $1::timestamptz, due_at = least(due_at, $1::timestamptz)
-WHERE id = $2 AND claim_token IS NULL AND manual_requested_at IS NULL
+INSERT INTO delivery_queue AS q (delivery_id, endpoint_id, due_at, manual_requested_at)
+SELECT d.id, d.endpoint_id, $1::timestamptz, $1::timestamptz
+FROM deliveries d WHERE d.id = $2
+ON CONFLICT (delivery_id) DO UPDATE
+SET manual_requested_at = excluded.manual_requested_at, due_at = least(q.due_at, excluded.due_at)
+WHERE q.claim_token IS NULL AND q.manual_requested_at IS NULL
 `
 
 type DeliveryRequestManualParams struct {
@@ -350,6 +403,8 @@ type DeliveryRequestManualParams struct {
 }
 
 // Queues one manual attempt unless one is in flight or already requested.
+// The upsert waits for a claim or completion holding the row, then decides
+// on what it left.
 func (q *Queries) DeliveryRequestManual(ctx context.Context, arg DeliveryRequestManualParams) (int64, error) {
 	result, err := q.db.Exec(ctx, deliveryRequestManual, arg.Now, arg.ID)
 	if err != nil {
@@ -359,15 +414,19 @@ func (q *Queries) DeliveryRequestManual(ctx context.Context, arg DeliveryRequest
 }
 
 const deliveryStopForEndpoint = `-- name: DeliveryStopForEndpoint :execrows
-UPDATE deliveries
-SET status = CASE WHEN status IN ('pending', 'retrying') THEN 'failed' ELSE status END,
-    failure_reason = CASE WHEN status IN ('pending', 'retrying') THEN $1::text ELSE failure_reason END,
-    completed_at = coalesce(completed_at, $2::timestamptz),
-    next_attempt_at = NULL,
-    manual_requested_at = NULL,
-    due_at = CASE WHEN claim_token IS NOT NULL THEN due_at END
-WHERE endpoint_id = $3
-  AND (status IN ('pending', 'retrying') OR manual_requested_at IS NOT NULL)
+WITH waiting AS (
+    DELETE FROM delivery_queue wq
+    WHERE wq.endpoint_id = $3 AND wq.claim_token IS NULL
+), held AS (
+    UPDATE delivery_queue hq SET manual_requested_at = NULL
+    WHERE hq.endpoint_id = $3 AND hq.claim_token IS NOT NULL
+)
+UPDATE deliveries d
+SET status = 'failed',
+    failure_reason = $1::text,
+    completed_at = coalesce(d.completed_at, $2::timestamptz),
+    next_attempt_at = NULL
+WHERE d.endpoint_id = $3 AND d.status IN ('pending', 'retrying')
 `
 
 type DeliveryStopForEndpointParams struct {
@@ -377,8 +436,9 @@ type DeliveryStopForEndpointParams struct {
 }
 
 // The endpoint was disabled or deleted: its unfinished deliveries end failed
-// with the reason. One in flight keeps its lease; its result is recorded
-// and then it ends failed too (see DeliveryCompleteBatch).
+// with the reason, and nothing of it waits in the queue any more (requested
+// manual attempts included). One in flight keeps its lease; its result is
+// recorded and then it ends failed too (see DeliveryCompleteBatch).
 func (q *Queries) DeliveryStopForEndpoint(ctx context.Context, arg DeliveryStopForEndpointParams) (int64, error) {
 	result, err := q.db.Exec(ctx, deliveryStopForEndpoint, arg.Reason, arg.Now, arg.EndpointID)
 	if err != nil {

@@ -33,8 +33,11 @@ WITH ev AS (
     INSERT INTO events (id, user_id, type, recording_id, occurred_at, created_at)
     VALUES ($4, $5, $6, $7, $8, $3)
 ), dl AS (
-    INSERT INTO deliveries (id, event_id, endpoint_id, user_id, event_type, next_attempt_at, due_at, created_at)
-    SELECT unnest($1::text[]), $4, unnest($9::text[]), $5, $6, $3, $3, $3
+    INSERT INTO deliveries (id, event_id, endpoint_id, user_id, event_type, next_attempt_at, created_at)
+    SELECT unnest($1::text[]), $4, unnest($9::text[]), $5, $6, $3, $3
+), q AS (
+    INSERT INTO delivery_queue (delivery_id, endpoint_id, due_at)
+    SELECT unnest($1::text[]), unnest($9::text[]), $3
 )
 INSERT INTO payloads (delivery_id, body, created_at)
 SELECT unnest($1::text[]), unnest($2::bytea[]), $3

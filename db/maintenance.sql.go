@@ -98,7 +98,8 @@ WITH old AS (
     FROM payloads p2
     JOIN deliveries d ON d.id = p2.delivery_id
     WHERE p2.created_at < $1::timestamptz AND p2.body IS NOT NULL
-      AND d.status IN ('succeeded', 'failed') AND d.due_at IS NULL
+      AND d.status IN ('succeeded', 'failed')
+      AND NOT EXISTS (SELECT 1 FROM delivery_queue q WHERE q.delivery_id = d.id)
     ORDER BY p2.created_at
     LIMIT $2::integer
     FOR UPDATE OF p2 SKIP LOCKED
@@ -125,7 +126,7 @@ const queueStats = `-- name: QueueStats :one
 SELECT count(*) AS due,
        count(*) FILTER (WHERE due_at <= $1::timestamptz) AS overdue,
        coalesce(extract(epoch FROM $2::timestamptz - min(due_at)), 0)::float8 AS oldest_age_seconds
-FROM deliveries
+FROM delivery_queue
 WHERE due_at <= $2::timestamptz AND claim_token IS NULL
 `
 

@@ -33,24 +33,29 @@ type AuditLog struct {
 }
 
 type Delivery struct {
-	ID                string
-	EventID           string
+	ID             string
+	EventID        string
+	EndpointID     string
+	UserID         string
+	EventType      string
+	Status         string
+	AttemptCount   int32
+	AutoAttempts   int32
+	NextAttemptAt  *time.Time
+	LastStatusCode *int32
+	FailureReason  *string
+	CreatedAt      time.Time
+	CompletedAt    *time.Time
+}
+
+type DeliveryQueue struct {
+	DeliveryID        string
 	EndpointID        string
-	UserID            string
-	EventType         string
-	Status            string
-	AttemptCount      int32
-	AutoAttempts      int32
-	NextAttemptAt     *time.Time
+	DueAt             time.Time
 	ManualRequestedAt *time.Time
-	DueAt             *time.Time
 	ClaimToken        *int64
 	ClaimedAt         *time.Time
 	ClaimManual       bool
-	LastStatusCode    *int32
-	FailureReason     *string
-	CreatedAt         time.Time
-	CompletedAt       *time.Time
 }
 
 type Endpoint struct {

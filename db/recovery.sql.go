@@ -224,10 +224,11 @@ func (q *Queries) RecoveryMarked(ctx context.Context, arg RecoveryMarkedParams) 
 
 const recoveryProgress = `-- name: RecoveryProgress :one
 SELECT count(*)::integer AS total,
-       (count(*) FILTER (WHERE d.manual_requested_at IS NOT NULL OR d.claim_token IS NOT NULL))::integer AS waiting,
+       (count(*) FILTER (WHERE q.manual_requested_at IS NOT NULL OR q.claim_token IS NOT NULL))::integer AS waiting,
        (count(*) FILTER (WHERE d.status = 'succeeded'))::integer AS succeeded
 FROM recovery_deliveries rd
 JOIN deliveries d ON d.id = rd.delivery_id
+LEFT JOIN delivery_queue q ON q.delivery_id = rd.delivery_id
 WHERE rd.recovery_id = $1
 `
 

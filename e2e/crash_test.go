@@ -122,7 +122,7 @@ func TestCrashMidFlight(t *testing.T) {
 		}
 		return n == 0, fmt.Sprintf("%d sessions of the killed process remain", n)
 	})
-	inflight := queryIDs(t, conn, "SELECT id FROM deliveries WHERE claim_token IS NOT NULL")
+	inflight := queryIDs(t, conn, "SELECT delivery_id FROM delivery_queue WHERE claim_token IS NOT NULL")
 	if len(inflight) == 0 {
 		t.Fatal("no attempt was in flight at the kill: the test proves nothing")
 	}

@@ -6,7 +6,8 @@ WITH old AS (
     FROM payloads p2
     JOIN deliveries d ON d.id = p2.delivery_id
     WHERE p2.created_at < sqlc.arg(cutoff)::timestamptz AND p2.body IS NOT NULL
-      AND d.status IN ('succeeded', 'failed') AND d.due_at IS NULL
+      AND d.status IN ('succeeded', 'failed')
+      AND NOT EXISTS (SELECT 1 FROM delivery_queue q WHERE q.delivery_id = d.id)
     ORDER BY p2.created_at
     LIMIT sqlc.arg(batch_size)::integer
     FOR UPDATE OF p2 SKIP LOCKED
@@ -49,7 +50,7 @@ WHERE e.enabled AND e.deleted_at IS NULL AND coalesce(e.enabled_at, e.created_at
 SELECT count(*) AS due,
        count(*) FILTER (WHERE due_at <= sqlc.arg(overdue_before)::timestamptz) AS overdue,
        coalesce(extract(epoch FROM sqlc.arg(now)::timestamptz - min(due_at)), 0)::float8 AS oldest_age_seconds
-FROM deliveries
+FROM delivery_queue
 WHERE due_at <= sqlc.arg(now)::timestamptz AND claim_token IS NULL;
 
 -- name: EndpointCountDisabled :one

@@ -28,10 +28,11 @@ DELETE FROM recoveries WHERE id = $1;
 -- back, its endpoint at its cap, is requested again). Every delivery was
 -- failed when marked, so a succeeded one is the retry's success.
 SELECT count(*)::integer AS total,
-       (count(*) FILTER (WHERE d.manual_requested_at IS NOT NULL OR d.claim_token IS NOT NULL))::integer AS waiting,
+       (count(*) FILTER (WHERE q.manual_requested_at IS NOT NULL OR q.claim_token IS NOT NULL))::integer AS waiting,
        (count(*) FILTER (WHERE d.status = 'succeeded'))::integer AS succeeded
 FROM recovery_deliveries rd
 JOIN deliveries d ON d.id = rd.delivery_id
+LEFT JOIN delivery_queue q ON q.delivery_id = rd.delivery_id
 WHERE rd.recovery_id = $1;
 
 -- name: RecoveryFinish :one

@@ -158,7 +158,7 @@ type deliveryJSON struct {
 	FailureReason  *string   `json:"failureReason,omitempty"`
 }
 
-func toDeliveryJSON(d db.Delivery) deliveryJSON {
+func toDeliveryJSON(d store.Delivery) deliveryJSON {
 	return deliveryJSON{
 		ID: d.ID, EventID: d.EventID, EndpointID: d.EndpointID, UserID: d.UserID, Event: d.EventType,
 		Status: d.Status, AttemptCount: d.AttemptCount, NextAttemptAt: optTime(d.NextAttemptAt),

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/clipcabinet/webhooks/db"
 	"github.com/clipcabinet/webhooks/internal/store"
 	"github.com/clipcabinet/webhooks/internal/webhook"
 	"github.com/clipcabinet/webhooks/views"
@@ -74,7 +73,7 @@ func adminQuery(path string, f views.AdminFilter, extra ...string) string {
 func adminDeliveryPath(id string) string { return "/admin/deliveries/" + id }
 
 // adminRow is a delivery as the admin list shows it.
-func (s *Server) adminRow(d db.Delivery, email, endpointURL string, enabled, deleted bool) views.DeliveryRow {
+func (s *Server) adminRow(d store.Delivery, email, endpointURL string, enabled, deleted bool) views.DeliveryRow {
 	p := adminDeliveryPath(d.ID)
 	row := s.rowView(d, p, p+"?part=row")
 	row.Admin, row.UserEmail, row.EndpointURL = true, email, endpointURL

@@ -55,7 +55,8 @@ func TestAuditLogPages(t *testing.T) {
 	// Two deliveries whose schedule ran out, retried in bulk.
 	publish(t, app, aliceID, "comment.added", "")
 	publish(t, app, aliceID, "comment.added", "")
-	if _, err := app.Pool.Exec(ctx, `UPDATE deliveries SET status = 'failed', due_at = NULL, next_attempt_at = NULL,
+	if _, err := app.Pool.Exec(ctx, `WITH dq AS (DELETE FROM delivery_queue WHERE endpoint_id = $1 AND delivery_id <> $2)
+		UPDATE deliveries SET status = 'failed', next_attempt_at = NULL,
 		completed_at = now() WHERE endpoint_id = $1 AND id <> $2`, ep, retried); err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +131,7 @@ func TestAuditLogPages(t *testing.T) {
 	newAdmin(t, app, "root@audit.example")
 	root := newClient(t, app)
 	root.logIn("root@audit.example", testPassword).status(http.StatusSeeOther)
-	if _, err := app.Pool.Exec(ctx, `UPDATE deliveries SET manual_requested_at = NULL, due_at = NULL WHERE id = $1`, retried); err != nil {
+	if _, err := app.Pool.Exec(ctx, `DELETE FROM delivery_queue WHERE delivery_id = $1`, retried); err != nil {
 		t.Fatal(err)
 	}
 	root.post("/admin/deliveries/"+retried+"/retry?view=row", nil, htmx("row-"+retried)).status(http.StatusOK)

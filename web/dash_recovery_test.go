@@ -309,8 +309,8 @@ func TestRecoveryRespectsEndpointCap(t *testing.T) {
 		publish(t, app, uid, "comment.added", "")
 	}
 	// As if every automatic attempt had failed while the receiver was down.
-	if _, err := app.Pool.Exec(context.Background(), `UPDATE deliveries SET status = 'failed', due_at = NULL,
-		next_attempt_at = NULL, completed_at = now() WHERE endpoint_id = $1`, epID); err != nil {
+	if _, err := app.Pool.Exec(context.Background(), `WITH dq AS (DELETE FROM delivery_queue WHERE endpoint_id = $1)
+		UPDATE deliveries SET status = 'failed', next_attempt_at = NULL, completed_at = now() WHERE endpoint_id = $1`, epID); err != nil {
 		t.Fatal(err)
 	}
 	page := c.get("/endpoints/" + epID).status(http.StatusOK)

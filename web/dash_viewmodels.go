@@ -82,23 +82,23 @@ func disabledReasonText(reason *string) string {
 }
 
 // rowView is a delivery as a list row; poll is the URL the row refreshes from.
-func (s *Server) rowView(d db.Delivery, detail, poll string) views.DeliveryRow {
+func (s *Server) rowView(d store.Delivery, detail, poll string) views.DeliveryRow {
 	return views.DeliveryRow{
 		ID: d.ID, Event: d.EventType, Status: d.Status, CreatedAt: d.CreatedAt, Attempts: d.AttemptCount,
 		AutoAttempts: d.AutoAttempts, MaxAttempts: s.cfg.MaxAttempts(), LastCode: d.LastStatusCode, NextAttemptAt: d.NextAttemptAt,
-		InFlight: d.ClaimToken != nil, Requested: d.ManualRequestedAt != nil,
+		InFlight: d.InFlight, Requested: d.ManualRequestedAt != nil,
 		DetailURL: detail, PollURL: poll,
 	}
 }
 
 // retryBlocked says why a manual retry cannot be asked for now ("": it can).
-func retryBlocked(d db.Delivery, enabled, deleted bool) string {
+func retryBlocked(d store.Delivery, enabled, deleted bool) string {
 	switch {
 	case deleted:
 		return "The endpoint was deleted, so this delivery cannot be retried."
 	case !enabled:
 		return "The endpoint is disabled: enable it to retry its deliveries."
-	case d.ClaimToken != nil:
+	case d.InFlight:
 		return "An attempt is in flight. You can retry once it is recorded."
 	case d.ManualRequestedAt != nil:
 		return "A retry is requested and will be made in a moment."
@@ -111,7 +111,7 @@ func (s *Server) liveView(d store.DeliveryDetail, ep db.Endpoint, base string) v
 	v := views.DeliveryLiveView{
 		ID: d.ID, Status: d.Status, AttemptCount: d.AttemptCount, AutoAttempts: d.AutoAttempts, MaxAttempts: s.cfg.MaxAttempts(),
 		NextAttemptAt: d.NextAttemptAt, CompletedAt: d.CompletedAt, LastCode: d.LastStatusCode,
-		InFlight: d.ClaimToken != nil, Requested: d.ManualRequestedAt != nil,
+		InFlight: d.InFlight, Requested: d.ManualRequestedAt != nil,
 		RetryURL: base + "/retry", PollURL: base + "?part=live", RetryDisabled: retryBlocked(d.Delivery, ep.Enabled, ep.DeletedAt != nil),
 	}
 	if d.FailureReason != nil {

@@ -65,12 +65,13 @@ func seed(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	now := time.Now().UTC()
 	data := loadData(user.ID, 0, *size)
-	var events, deliveries, payloads [][]any
+	var events, deliveries, queue, payloads [][]any
 	for i := range *n {
 		evt, del := webhook.NewID("evt_"), webhook.NewID("del_")
 		ep := epIDs[i%len(epIDs)]
 		events = append(events, []any{evt, user.ID, webhook.EventRecordingCompleted, now, now})
-		deliveries = append(deliveries, []any{del, evt, ep, user.ID, webhook.EventRecordingCompleted, "pending", now, now, now})
+		deliveries = append(deliveries, []any{del, evt, ep, user.ID, webhook.EventRecordingCompleted, "pending", now, now})
+		queue = append(queue, []any{del, ep, now})
 		payloads = append(payloads, []any{del, webhook.RenderBody(webhook.EventRecordingCompleted, del, now, data), now})
 	}
 	tx, err := pool.Begin(ctx)
@@ -84,7 +85,8 @@ func seed(ctx context.Context, args []string, stdout io.Writer) error {
 		rows  [][]any
 	}{
 		{"events", []string{"id", "user_id", "type", "occurred_at", "created_at"}, events},
-		{"deliveries", []string{"id", "event_id", "endpoint_id", "user_id", "event_type", "status", "next_attempt_at", "due_at", "created_at"}, deliveries},
+		{"deliveries", []string{"id", "event_id", "endpoint_id", "user_id", "event_type", "status", "next_attempt_at", "created_at"}, deliveries},
+		{"delivery_queue", []string{"delivery_id", "endpoint_id", "due_at"}, queue},
 		{"payloads", []string{"delivery_id", "body", "created_at"}, payloads},
 	} {
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{c.table}, c.cols, pgx.CopyFromRows(c.rows)); err != nil {
@@ -94,7 +96,7 @@ func seed(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := tx.Commit(ctx); err != nil {
 		return err
 	}
-	if _, err := pool.Exec(ctx, "ANALYZE deliveries; ANALYZE payloads"); err != nil {
+	if _, err := pool.Exec(ctx, "ANALYZE deliveries; ANALYZE delivery_queue; ANALYZE payloads"); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "seeded %d deliveries of %d bytes over %d endpoint(s) for %s\n", *n, len(payloads[0][1].([]byte)), len(epIDs), user.ID)

@@ -58,7 +58,7 @@ func TestStopGivesBack(t *testing.T) {
 	}
 	claimed := func() bool {
 		var n int
-		if err := app.Pool.QueryRow(context.Background(), "SELECT count(*) FROM deliveries WHERE id = $1 AND claim_token IS NOT NULL", id).Scan(&n); err != nil {
+		if err := app.Pool.QueryRow(context.Background(), "SELECT count(*) FROM delivery_queue WHERE delivery_id = $1 AND claim_token IS NOT NULL", id).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		return n > 0

@@ -85,7 +85,8 @@ func TestRetention(t *testing.T) {
 	pendingOld = append(pendingOld, b.publish(t, ep))
 	// Backdate: five finished 40 days ago with an attempt each, one finished
 	// yesterday, one still pending from 40 days ago.
-	b.exec(t, `UPDATE deliveries SET status = 'succeeded', due_at = NULL, next_attempt_at = NULL, completed_at = now()
+	b.exec(t, `WITH dq AS (DELETE FROM delivery_queue WHERE delivery_id = ANY($1))
+	           UPDATE deliveries SET status = 'succeeded', next_attempt_at = NULL, completed_at = now()
 	           WHERE id = ANY($1)`, append(append([]string{}, old...), fresh...))
 	b.exec(t, `UPDATE payloads SET created_at = now() - interval '40 days' WHERE delivery_id = ANY($1)`, append(append([]string{}, old...), pendingOld...))
 	b.exec(t, `INSERT INTO attempts (delivery_id, number, trigger, started_at, duration_ms, status_code, outcome, response_body)
@@ -197,12 +198,14 @@ func TestHealthAutoDisable(t *testing.T) {
 			b.exec(t, `UPDATE endpoints SET created_at = now() - interval '10 days' WHERE id = $1`, ep)
 			for range tc.failures {
 				id := b.publish(t, ep)
-				b.exec(t, `UPDATE deliveries SET status = 'failed', due_at = NULL, next_attempt_at = NULL,
+				b.exec(t, `WITH dq AS (DELETE FROM delivery_queue WHERE delivery_id = $1)
+				           UPDATE deliveries SET status = 'failed', next_attempt_at = NULL,
 				           created_at = now() - interval '2 days', completed_at = now() - interval '2 days' WHERE id = $1`, id)
 			}
 			if tc.success != "" {
 				id := b.publish(t, ep)
-				b.exec(t, `UPDATE deliveries SET status = 'succeeded', due_at = NULL, created_at = now() - interval '1 day' WHERE id = $1`, id)
+				b.exec(t, `WITH dq AS (DELETE FROM delivery_queue WHERE delivery_id = $1)
+				           UPDATE deliveries SET status = 'succeeded', created_at = now() - interval '1 day' WHERE id = $1`, id)
 				b.exec(t, `INSERT INTO attempts (delivery_id, number, trigger, started_at, duration_ms, status_code, outcome)
 				           VALUES ($1, 1, $2, now() - interval '1 day', 5, 200, 'success')`, id, tc.success)
 			}

@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-
-	"github.com/clipcabinet/webhooks/db"
 )
 
 // AdminFilter selects deliveries across every user for the admin screen.
@@ -26,7 +24,7 @@ type AdminFilter struct {
 
 // AdminDelivery is a delivery with what the admin list shows beside it.
 type AdminDelivery struct {
-	db.Delivery
+	Delivery
 	UserEmail       string
 	EndpointURL     string
 	EndpointEnabled bool
@@ -72,7 +70,7 @@ func (f AdminFilter) where(c *sqlConds) {
 	}
 }
 
-const adminFrom = `FROM deliveries d JOIN users u ON u.id = d.user_id JOIN endpoints e ON e.id = d.endpoint_id`
+const adminFrom = `FROM ` + deliveryFrom + ` JOIN users u ON u.id = d.user_id JOIN endpoints e ON e.id = d.endpoint_id`
 
 // AdminDeliveryList returns deliveries of every user, newest first, paged
 // by keyset like DeliveryList.
@@ -90,8 +88,8 @@ func (s *Store) AdminDeliveryList(ctx context.Context, f AdminFilter) (AdminPage
 	if limit <= 0 || limit > 100 {
 		limit = 50
 	}
-	sql := fmt.Sprintf(`SELECT d.*, u.email, e.url, e.enabled, e.deleted_at IS NOT NULL %s %s
-		ORDER BY d.created_at DESC, d.id DESC LIMIT %d`, adminFrom, c.where(), limit+1)
+	sql := fmt.Sprintf(`SELECT %s, u.email, e.url, e.enabled, e.deleted_at IS NOT NULL %s %s
+		ORDER BY d.created_at DESC, d.id DESC LIMIT %d`, deliveryCols, adminFrom, c.where(), limit+1)
 	rows, err := s.Pool.Query(ctx, sql, c.args...)
 	if err != nil {
 		return AdminPage{}, fmt.Errorf("store: admin delivery list: %w", mapErr(err))
@@ -112,6 +110,6 @@ func (s *Store) AdminDeliveryList(ctx context.Context, f AdminFilter) (AdminPage
 // retryable narrows a filter to the failed deliveries a manual attempt can
 // be queued for now: none in flight or requested, endpoint enabled.
 var retryable = []string{
-	"d.status = 'failed'", "d.claim_token IS NULL", "d.manual_requested_at IS NULL",
+	"d.status = 'failed'", "NOT EXISTS (SELECT 1 FROM delivery_queue q WHERE q.delivery_id = d.id)",
 	"e.enabled", "e.deleted_at IS NULL",
 }

@@ -20,17 +20,36 @@ type Conflict struct{ Msg string }
 func (c *Conflict) Error() string        { return c.Msg }
 func (c *Conflict) Is(target error) bool { return target == ErrConflict }
 
+// Delivery is a delivery with its place in the queue (delivery_queue,
+// migrations/00004_queue.sql).
+type Delivery struct {
+	db.Delivery
+	InFlight          bool       // a worker holds it: an attempt is being made
+	ManualRequestedAt *time.Time // a manual attempt is requested and waits for a worker
+}
+
+// deliveryCols and deliveryFrom select a Delivery (RowToStructByPos) in
+// the hand-built lists; DeliveryGet in queries/deliveries.sql is the same.
+const (
+	deliveryCols = "d.*, q.claim_token IS NOT NULL, q.manual_requested_at"
+	deliveryFrom = "deliveries d LEFT JOIN delivery_queue q ON q.delivery_id = d.id"
+)
+
+func fromGetRow(r db.DeliveryGetRow) Delivery {
+	return Delivery{Delivery: r.Delivery, InFlight: r.InFlight, ManualRequestedAt: r.ManualRequestedAt}
+}
+
 // DeliveryDetail is a delivery with its exact body and its attempts.
 type DeliveryDetail struct {
-	db.Delivery
+	Delivery
 	Body     []byte // nil once retention pruned it
 	Attempts []db.Attempt
 }
 
 // DeliveryGet returns a delivery.
-func (s *Store) DeliveryGet(ctx context.Context, id string) (db.Delivery, error) {
+func (s *Store) DeliveryGet(ctx context.Context, id string) (Delivery, error) {
 	d, err := s.q.DeliveryGet(ctx, id)
-	return d, mapErr(err)
+	return fromGetRow(d), mapErr(err)
 }
 
 // DeliveryDetail returns a delivery with its body and attempts, oldest first.
@@ -48,7 +67,7 @@ func (s *Store) DeliveryDetail(ctx context.Context, id string) (DeliveryDetail, 
 	if err != nil {
 		return DeliveryDetail{}, mapErr(err)
 	}
-	out := DeliveryDetail{Delivery: d}
+	out := DeliveryDetail{Delivery: fromGetRow(d)}
 	if out.Body, err = q.PayloadGet(ctx, id); err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return DeliveryDetail{}, fmt.Errorf("store: delivery payload: %w", err)
 	}
@@ -71,7 +90,7 @@ type DeliveryFilter struct {
 
 // DeliveryPage is one newest-first page.
 type DeliveryPage struct {
-	Deliveries []db.Delivery
+	Deliveries []Delivery
 	NextCursor string // empty on the last page
 }
 
@@ -84,37 +103,37 @@ func (s *Store) DeliveryList(ctx context.Context, f DeliveryFilter) (DeliveryPag
 	var c sqlConds
 	add := c.add
 	if f.UserID != "" {
-		add("user_id = ?", f.UserID)
+		add("d.user_id = ?", f.UserID)
 	}
 	if f.EndpointID != "" {
-		add("endpoint_id = ?", f.EndpointID)
+		add("d.endpoint_id = ?", f.EndpointID)
 	}
 	if f.Status != "" {
-		add("status = ?", f.Status)
+		add("d.status = ?", f.Status)
 	}
 	if f.Event != "" {
-		add("event_type = ?", f.Event)
+		add("d.event_type = ?", f.Event)
 	}
 	if f.ID != "" {
-		add("id = ?", f.ID)
+		add("d.id = ?", f.ID)
 	}
 	if f.Cursor != "" {
 		at, id, err := decodeCursor(f.Cursor)
 		if err != nil {
 			return DeliveryPage{}, err
 		}
-		add("(created_at, id) < (?, ?)", at, id)
+		add("(d.created_at, d.id) < (?, ?)", at, id)
 	}
 	limit := f.Limit
 	if limit <= 0 || limit > 100 {
 		limit = 50
 	}
-	sql := fmt.Sprintf("SELECT * FROM deliveries %s ORDER BY created_at DESC, id DESC LIMIT %d", c.where(), limit+1)
+	sql := fmt.Sprintf("SELECT %s FROM %s %s ORDER BY d.created_at DESC, d.id DESC LIMIT %d", deliveryCols, deliveryFrom, c.where(), limit+1)
 	rows, err := s.Pool.Query(ctx, sql, c.args...)
 	if err != nil {
 		return DeliveryPage{}, fmt.Errorf("store: delivery list: %w", err)
 	}
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[db.Delivery])
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Delivery])
 	if err != nil {
 		return DeliveryPage{}, fmt.Errorf("store: delivery list: %w", err)
 	}
@@ -147,19 +166,20 @@ func decodeCursor(c string) (time.Time, string, error) {
 // DeliveryRetry queues one manual attempt. It never touches the automatic
 // schedule. A Conflict when an attempt is in flight or already requested,
 // or the endpoint no longer takes deliveries.
-func (s *Store) DeliveryRetry(ctx context.Context, a Actor, id string) (db.Delivery, error) {
-	d, err := s.q.DeliveryGet(ctx, id)
+func (s *Store) DeliveryRetry(ctx context.Context, a Actor, id string) (Delivery, error) {
+	row, err := s.q.DeliveryGet(ctx, id)
+	d := fromGetRow(row)
 	if err != nil {
-		return db.Delivery{}, mapErr(err)
+		return Delivery{}, mapErr(err)
 	}
 	ep, err := s.q.EndpointGet(ctx, d.EndpointID)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return db.Delivery{}, &Conflict{"the endpoint of this delivery was deleted"}
+		return Delivery{}, &Conflict{"the endpoint of this delivery was deleted"}
 	} else if err != nil {
-		return db.Delivery{}, fmt.Errorf("store: delivery retry: %w", err)
+		return Delivery{}, fmt.Errorf("store: delivery retry: %w", err)
 	}
 	if !ep.Enabled {
-		return db.Delivery{}, &Conflict{"the endpoint is disabled: enable it before retrying its deliveries"}
+		return Delivery{}, &Conflict{"the endpoint is disabled: enable it before retrying its deliveries"}
 	}
 	err = s.WithTx(ctx, func(q *db.Queries) error {
 		n, err := q.DeliveryRequestManual(ctx, db.DeliveryRequestManualParams{ID: id, Now: s.Now()})
@@ -169,13 +189,14 @@ func (s *Store) DeliveryRetry(ctx context.Context, a Actor, id string) (db.Deliv
 		if n == 0 {
 			return &Conflict{"an attempt of this delivery is in flight or already requested"}
 		}
-		if d, err = q.DeliveryGet(ctx, id); err != nil {
+		if row, err = q.DeliveryGet(ctx, id); err != nil {
 			return err
 		}
+		d = fromGetRow(row)
 		return audit(ctx, q, a, d.UserID, "delivery.retried", id, nil)
 	})
 	if err != nil {
-		return db.Delivery{}, fmt.Errorf("store: delivery retry: %w", err)
+		return Delivery{}, fmt.Errorf("store: delivery retry: %w", err)
 	}
 	return d, nil
 }

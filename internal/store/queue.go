@@ -140,5 +140,5 @@ func (s *Store) QueueNextDue(ctx context.Context) (*time.Time, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: next due: %w", err)
 	}
-	return t, nil
+	return &t, nil
 }

@@ -180,15 +180,17 @@ func (s *Store) recoveryMark(ctx context.Context, id string, now time.Time, sc R
 			c.add("(d.created_at, d.id) > (?, ?)", afterAt, afterID)
 		}
 		sql := fmt.Sprintf(`WITH picked AS (
-			SELECT d.id, d.created_at %s %s
+			SELECT d.id, d.endpoint_id, d.created_at %s %s
 			ORDER BY d.created_at, d.id LIMIT %d
 			FOR UPDATE OF d SKIP LOCKED
 		), upd AS (
-			UPDATE deliveries d
-			SET manual_requested_at = $1, due_at = least(d.due_at, $1)
-			FROM picked
-			WHERE d.id = picked.id AND d.claim_token IS NULL AND d.manual_requested_at IS NULL
-			RETURNING d.id
+			-- As DeliveryRequestManual: none in flight or already requested.
+			INSERT INTO delivery_queue AS q (delivery_id, endpoint_id, due_at, manual_requested_at)
+			SELECT picked.id, picked.endpoint_id, $1, $1 FROM picked
+			ON CONFLICT (delivery_id) DO UPDATE
+			SET manual_requested_at = excluded.manual_requested_at, due_at = least(q.due_at, excluded.due_at)
+			WHERE q.claim_token IS NULL AND q.manual_requested_at IS NULL
+			RETURNING q.delivery_id AS id
 		), ins AS (
 			INSERT INTO recovery_deliveries (recovery_id, delivery_id) SELECT $2, upd.id FROM upd
 		)

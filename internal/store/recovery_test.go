@@ -47,10 +47,12 @@ func TestRecoveryMarksInBatches(t *testing.T) {
 	seedFailed(t, st, "user_rec", ep.ID, "a", n)
 	// Not for a recovery: one in flight, one already requested, one that
 	// succeeded; and the range leaves out the oldest 100.
-	if _, err := st.Pool.Exec(ctx, `UPDATE deliveries SET claim_token = 7, due_at = now() + interval '1 minute' WHERE id = 'del_a00000001'`); err != nil {
+	if _, err := st.Pool.Exec(ctx, `INSERT INTO delivery_queue (delivery_id, endpoint_id, due_at, claim_token, claimed_at)
+		SELECT id, endpoint_id, now() + interval '1 minute', 7, now() FROM deliveries WHERE id = 'del_a00000001'`); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.Pool.Exec(ctx, `UPDATE deliveries SET manual_requested_at = now(), due_at = now() WHERE id = 'del_a00000002'`); err != nil {
+	if _, err := st.Pool.Exec(ctx, `INSERT INTO delivery_queue (delivery_id, endpoint_id, due_at, manual_requested_at)
+		SELECT id, endpoint_id, now(), now() FROM deliveries WHERE id = 'del_a00000002'`); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := st.Pool.Exec(ctx, `UPDATE deliveries SET status = 'succeeded' WHERE id = 'del_a00000003'`); err != nil {
@@ -73,10 +75,10 @@ func TestRecoveryMarksInBatches(t *testing.T) {
 		t.Fatalf("recovery total %d in %d batches (marked %v); want %d in 3", rec.Total, batches, rec.MarkedAt, want)
 	}
 	var marked, linked, wrong int
-	if err := st.Pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE manual_requested_at = $1 AND due_at = $1),
-			count(*) FILTER (WHERE id IN (SELECT delivery_id FROM recovery_deliveries WHERE recovery_id = $2)),
-			count(*) FILTER (WHERE id IN ('del_a00000001', 'del_a00000003') AND manual_requested_at IS NOT NULL)
-		FROM deliveries`, rec.RequestedAt, rec.ID).Scan(&marked, &linked, &wrong); err != nil {
+	if err := st.Pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE q.manual_requested_at = $1 AND q.due_at = $1),
+			count(*) FILTER (WHERE d.id IN (SELECT delivery_id FROM recovery_deliveries WHERE recovery_id = $2)),
+			count(*) FILTER (WHERE d.id IN ('del_a00000001', 'del_a00000003') AND q.manual_requested_at IS NOT NULL)
+		FROM deliveries d LEFT JOIN delivery_queue q ON q.delivery_id = d.id`, rec.RequestedAt, rec.ID).Scan(&marked, &linked, &wrong); err != nil {
 		t.Fatal(err)
 	}
 	if marked != want || linked != want || wrong != 0 {
@@ -97,16 +99,17 @@ func TestRecoveryMarksInBatches(t *testing.T) {
 	if err != nil || p.Total != want || p.Retried != 0 || p.Done {
 		t.Fatalf("progress %+v, %v", p, err)
 	}
-	if _, err := st.Pool.Exec(ctx, `UPDATE deliveries d SET manual_requested_at = NULL, due_at = NULL,
-			status = CASE WHEN x.n <= 600 THEN 'succeeded' ELSE 'failed' END
-		FROM (SELECT delivery_id, row_number() OVER (ORDER BY delivery_id) AS n FROM recovery_deliveries WHERE recovery_id = $1 LIMIT 1000) x
-		WHERE d.id = x.delivery_id`, rec.ID); err != nil {
+	if _, err := st.Pool.Exec(ctx, `WITH x AS (
+			SELECT delivery_id, row_number() OVER (ORDER BY delivery_id) AS n FROM recovery_deliveries WHERE recovery_id = $1 LIMIT 1000
+		), dq AS (DELETE FROM delivery_queue q USING x WHERE q.delivery_id = x.delivery_id)
+		UPDATE deliveries d SET status = CASE WHEN x.n <= 600 THEN 'succeeded' ELSE 'failed' END
+		FROM x WHERE d.id = x.delivery_id`, rec.ID); err != nil {
 		t.Fatal(err)
 	}
 	if p, _ = st.RecoveryGet(ctx, rec.ID); p.Retried != 1000 || p.Succeeded != 600 || p.Done {
 		t.Fatalf("progress %+v", p)
 	}
-	if _, err := st.Pool.Exec(ctx, `UPDATE deliveries SET manual_requested_at = NULL, due_at = NULL WHERE id IN (SELECT delivery_id FROM recovery_deliveries WHERE recovery_id = $1)`, rec.ID); err != nil {
+	if _, err := st.Pool.Exec(ctx, `DELETE FROM delivery_queue WHERE delivery_id IN (SELECT delivery_id FROM recovery_deliveries WHERE recovery_id = $1)`, rec.ID); err != nil {
 		t.Fatal(err)
 	}
 	if p, _ = st.RecoveryGet(ctx, rec.ID); !p.Done || p.Retried != want || p.Succeeded != 600 || p.FinishedAt == nil {
