@@ -30,19 +30,45 @@ func (s *Server) publish(ctx context.Context, p store.Publish) (store.Published,
 }
 
 func (s *Server) apiEventPublish(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		Event      string          `json:"event"`
-		Data       json.RawMessage `json:"data"`
-		UserID     *string         `json:"userId"`
-		OccurredAt *string         `json:"occurredAt"`
-	}
-	raw, err := decodeJSON(w, r, &in)
+	p, err := parsePublish(w, r)
 	if err != nil {
 		return err
 	}
+	out, err := s.publish(r.Context(), p)
+	switch {
+	case errors.Is(err, store.ErrIdempotencyMismatch):
+		return &httpError{Status: http.StatusConflict, Code: "idempotency_key_reused", Message: "this Idempotency-Key was used with a different request body in the last 24 hours"}
+	case errors.Is(err, store.ErrNotFound):
+		return &httpError{Status: http.StatusNotFound, Code: "not_found", Message: "no user " + quote(p.UserID)}
+	case err != nil:
+		return err
+	}
+	if out.Replayed {
+		w.Header().Set("Idempotent-Replayed", "true")
+	}
+	writeJSON(w, http.StatusAccepted, out)
+	return nil
+}
+
+// publishRequest is the body of POST /api/v1/events.
+type publishRequest struct {
+	Event      string          `json:"event"`
+	Data       json.RawMessage `json:"data"`
+	UserID     *string         `json:"userId"`
+	OccurredAt *string         `json:"occurredAt"`
+}
+
+// parsePublish reads, decodes and validates a publish request, and returns
+// the event to store or the 4xx answer.
+func parsePublish(w http.ResponseWriter, r *http.Request) (store.Publish, error) {
+	var in publishRequest
+	raw, err := decodeJSON(w, r, &in)
+	if err != nil {
+		return store.Publish{}, err
+	}
 	key := r.Header.Get("Idempotency-Key")
 	if len(key) > 255 {
-		return errValidation(map[string]string{"Idempotency-Key": "must be at most 255 characters"})
+		return store.Publish{}, errValidation(map[string]string{"Idempotency-Key": "must be at most 255 characters"})
 	}
 
 	fields := map[string]string{}
@@ -51,12 +77,12 @@ func (s *Server) apiEventPublish(w http.ResponseWriter, r *http.Request) error {
 	} else if !webhook.KnownEvent(in.Event) {
 		fields["event"] = "unknown event type " + quote(in.Event)
 	}
-	var data json.RawMessage
+	var valid webhook.Validated
 	if len(in.Data) == 0 || string(in.Data) == "null" {
 		fields["data"] = "is required"
 	} else if fields["event"] == "" {
 		var bad webhook.FieldErrors
-		data, bad = webhook.ValidateData(in.Event, in.Data)
+		valid, bad = webhook.Validate(in.Event, in.Data)
 		for k, v := range bad {
 			fields[k] = v
 		}
@@ -69,50 +95,31 @@ func (s *Server) apiEventPublish(w http.ResponseWriter, r *http.Request) error {
 		}
 		occurredAt = t.UTC()
 	}
-	var head struct {
-		UserID      string `json:"userId"`
-		RecordingID string `json:"recordingId"`
+	recordingID := valid.RecordingID
+	if !storableText(recordingID) {
+		recordingID = "" // only the admin's search column; the payload keeps it
 	}
-	if len(data) > 0 {
-		_ = json.Unmarshal(data, &head) // validated above
-	}
-	if !storableText(head.RecordingID) {
-		head.RecordingID = "" // only the admin's search column; the payload keeps it
-	}
-	owner := head.UserID
+	owner := valid.UserID
 	switch {
 	case in.UserID != nil && *in.UserID == "":
 		fields["userId"] = "must not be empty"
 	case in.Event == webhook.EventCommentAdded && in.UserID == nil:
 		fields["userId"] = "is required for comment.added"
-	case in.UserID != nil && head.UserID != "" && *in.UserID != head.UserID:
+	case in.UserID != nil && valid.UserID != "" && *in.UserID != valid.UserID:
 		fields["userId"] = "must equal data.userId"
 	case in.UserID != nil:
 		owner = *in.UserID
 	}
 	if len(fields) > 0 {
-		return errValidation(fields)
+		return store.Publish{}, errValidation(fields)
 	}
 	if !storableText(owner) {
-		return &httpError{Status: http.StatusNotFound, Code: "not_found", Message: "no user " + quote(owner)}
+		return store.Publish{}, &httpError{Status: http.StatusNotFound, Code: "not_found", Message: "no user " + quote(owner)}
 	}
 
 	hash := sha256.Sum256(raw)
-	out, err := s.publish(r.Context(), store.Publish{
-		Event: in.Event, UserID: owner, Data: data, OccurredAt: occurredAt, RecordingID: head.RecordingID,
+	return store.Publish{
+		Event: in.Event, UserID: owner, Data: valid.Data, OccurredAt: occurredAt, RecordingID: recordingID,
 		IdempotencyKey: key, RequestHash: hash[:],
-	})
-	switch {
-	case errors.Is(err, store.ErrIdempotencyMismatch):
-		return &httpError{Status: http.StatusConflict, Code: "idempotency_key_reused", Message: "this Idempotency-Key was used with a different request body in the last 24 hours"}
-	case errors.Is(err, store.ErrNotFound):
-		return &httpError{Status: http.StatusNotFound, Code: "not_found", Message: "no user " + quote(owner)}
-	case err != nil:
-		return err
-	}
-	if out.Replayed {
-		w.Header().Set("Idempotent-Replayed", "true")
-	}
-	writeJSON(w, http.StatusAccepted, out)
-	return nil
+	}, nil
 }
