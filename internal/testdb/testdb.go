@@ -141,6 +141,7 @@ func NewURL(t testing.TB) string {
 		t.Fatalf("testdb: create database: %v", err)
 	}
 	t.Cleanup(func() {
+		checkIntegrity(t, withDB(ServerURL(), name))
 		c, err := pgx.Connect(context.Background(), ServerURL())
 		if err != nil {
 			t.Logf("testdb: drop %s: %v", name, err)
@@ -152,6 +153,38 @@ func NewURL(t testing.TB) string {
 		}
 	})
 	return withDB(ServerURL(), name)
+}
+
+// orphans counts the rows whose relations migrations/00005 stopped
+// checking with foreign keys: the code keeps them by construction, and
+// every test's database is checked when the test ends.
+const orphans = `SELECT
+	(SELECT count(*) FROM attempts a WHERE NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.id = a.delivery_id)),
+	(SELECT count(*) FROM payloads p WHERE NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.id = p.delivery_id)),
+	(SELECT count(*) FROM delivery_queue q WHERE NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.id = q.delivery_id)),
+	(SELECT count(*) FROM deliveries d WHERE NOT EXISTS (SELECT 1 FROM events v WHERE v.id = d.event_id)
+		OR NOT EXISTS (SELECT 1 FROM endpoints e WHERE e.id = d.endpoint_id AND e.user_id = d.user_id))`
+
+// checkIntegrity fails t when its database holds orphans. A database
+// without the tables (migrated down by the test) is not checked.
+func checkIntegrity(t testing.TB, url string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Logf("testdb: integrity check: %v", err)
+		return
+	}
+	defer c.Close(context.Background())
+	var attempts, payloads, queued, deliveries int
+	if err := c.QueryRow(ctx, orphans).Scan(&attempts, &payloads, &queued, &deliveries); err != nil {
+		t.Logf("testdb: integrity check skipped: %v", err)
+		return
+	}
+	if attempts+payloads+queued+deliveries > 0 {
+		t.Errorf("testdb: orphans left: %d attempts, %d payloads, %d queue rows without their delivery; %d deliveries without their event or endpoint",
+			attempts, payloads, queued, deliveries)
+	}
 }
 
 // New returns a pool on a fresh migrated database for t, closed when t ends.
