@@ -136,42 +136,6 @@ func (q *Queries) EndpointListByUser(ctx context.Context, userID string) ([]Endp
 	return items, nil
 }
 
-const endpointPublishTargets = `-- name: EndpointPublishTargets :many
-SELECT e.id AS endpoint_id
-FROM users u
-LEFT JOIN endpoints e ON e.user_id = u.id AND e.deleted_at IS NULL AND e.enabled
-                      AND $1::text = ANY (e.events)
-WHERE u.id = $2
-ORDER BY e.created_at, e.id
-`
-
-type EndpointPublishTargetsParams struct {
-	EventType string
-	UserID    string
-}
-
-// The endpoints an event of this type, owned by this user, goes to. No row
-// at all: the user does not exist; one row with a null id: no endpoint.
-func (q *Queries) EndpointPublishTargets(ctx context.Context, arg EndpointPublishTargetsParams) ([]*string, error) {
-	rows, err := q.db.Query(ctx, endpointPublishTargets, arg.EventType, arg.UserID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []*string{}
-	for rows.Next() {
-		var endpoint_id *string
-		if err := rows.Scan(&endpoint_id); err != nil {
-			return nil, err
-		}
-		items = append(items, endpoint_id)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const endpointSetSecret = `-- name: EndpointSetSecret :execrows
 UPDATE endpoints SET secret_encrypted = $2, updated_at = now()
 WHERE id = $1 AND deleted_at IS NULL

@@ -28,47 +28,101 @@ func (q *Queries) EventGet(ctx context.Context, id string) (Event, error) {
 	return i, err
 }
 
-const eventPublish = `-- name: EventPublish :exec
-WITH ev AS (
+const eventPublish = `-- name: EventPublish :many
+WITH u AS (
+    SELECT us.id FROM users us WHERE us.id = $1
+), t AS (
+    SELECT e.id AS endpoint_id, row_number() OVER (ORDER BY e.created_at, e.id)::integer AS n
+    FROM endpoints e
+    WHERE e.user_id = $1 AND e.deleted_at IS NULL AND e.enabled
+      AND CASE WHEN $2::text = '' THEN $3::text = ANY (e.events)
+               ELSE e.id = $2::text END
+), gate AS (
+    SELECT EXISTS (SELECT 1 FROM u) AND (SELECT count(*) FROM t) <= cardinality($4::text[]) AS ok
+), ids AS (
+    SELECT t.n, t.endpoint_id, ($4::text[])[t.n] AS id FROM t, gate WHERE gate.ok
+), ev AS (
     INSERT INTO events (id, user_id, type, recording_id, occurred_at, created_at)
-    VALUES ($4, $5, $6, $7, $8, $3)
+    SELECT $5, $1, $3, $6, $7, $8 FROM gate
+    WHERE gate.ok AND ($2::text = '' OR EXISTS (SELECT 1 FROM t))
 ), dl AS (
     INSERT INTO deliveries (id, event_id, endpoint_id, user_id, event_type, next_attempt_at, created_at)
-    SELECT unnest($1::text[]), $4, unnest($9::text[]), $5, $6, $3, $3
+    SELECT ids.id, $5, ids.endpoint_id, $1, $3, $8, $8 FROM ids
 ), q AS (
     INSERT INTO delivery_queue (delivery_id, endpoint_id, due_at)
-    SELECT unnest($1::text[]), unnest($9::text[]), $3
+    SELECT ids.id, ids.endpoint_id, $8 FROM ids
+), p AS (
+    INSERT INTO payloads (delivery_id, body, created_at)
+    SELECT ids.id, $9::bytea || convert_to(ids.id, 'UTF8') || $10::bytea, $8 FROM ids
 )
-INSERT INTO payloads (delivery_id, body, created_at)
-SELECT unnest($1::text[]), unnest($2::bytea[]), $3
+SELECT EXISTS (SELECT 1 FROM u) AS user_found, (SELECT count(*) FROM t)::integer AS targets,
+       coalesce(ids.id, '')::text AS delivery_id, coalesce(ids.endpoint_id, '')::text AS endpoint_id
+FROM (SELECT 1) one
+LEFT JOIN ids ON true
+ORDER BY ids.n
 `
 
 type EventPublishParams struct {
-	DeliveryIds []string
-	Bodies      [][]byte
-	Now         time.Time
-	ID          string
 	UserID      string
+	EndpointID  string
 	Type        string
+	DeliveryIds []string
+	ID          string
 	RecordingID *string
 	OccurredAt  time.Time
-	EndpointIds []string
+	Now         time.Time
+	BodyHead    []byte
+	BodyTail    []byte
 }
 
-// One statement, so atomic without a transaction: the event, one delivery
-// per endpoint and each delivery's fixed body. Foreign keys are checked at
-// the end of the statement, after every part is inserted.
-func (q *Queries) EventPublish(ctx context.Context, arg EventPublishParams) error {
-	_, err := q.db.Exec(ctx, eventPublish,
-		arg.DeliveryIds,
-		arg.Bodies,
-		arg.Now,
-		arg.ID,
+type EventPublishRow struct {
+	UserFound  bool
+	Targets    int32
+	DeliveryID string
+	EndpointID string
+}
+
+// A publish in one statement and one round trip, so atomic without a
+// transaction: it picks the target endpoints (the owner's enabled ones
+// subscribed to the type, or the one endpoint_id given: the test button),
+// and writes the event, one delivery per target, its queue row and its
+// fixed body. Bodies differ only in the delivery id: each is body_head ||
+// id || body_tail. The caller offers delivery_ids; with more targets than
+// ids it writes nothing, and the caller asks again with enough. One row
+// per delivery made, in target order, or one row with an empty delivery_id
+// when there is none; user_found false: no such user, nothing written.
+func (q *Queries) EventPublish(ctx context.Context, arg EventPublishParams) ([]EventPublishRow, error) {
+	rows, err := q.db.Query(ctx, eventPublish,
 		arg.UserID,
+		arg.EndpointID,
 		arg.Type,
+		arg.DeliveryIds,
+		arg.ID,
 		arg.RecordingID,
 		arg.OccurredAt,
-		arg.EndpointIds,
+		arg.Now,
+		arg.BodyHead,
+		arg.BodyTail,
 	)
-	return err
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []EventPublishRow{}
+	for rows.Next() {
+		var i EventPublishRow
+		if err := rows.Scan(
+			&i.UserFound,
+			&i.Targets,
+			&i.DeliveryID,
+			&i.EndpointID,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }

@@ -11,16 +11,6 @@ SELECT * FROM endpoints
 WHERE user_id = $1 AND deleted_at IS NULL
 ORDER BY created_at, id;
 
--- name: EndpointPublishTargets :many
--- The endpoints an event of this type, owned by this user, goes to. No row
--- at all: the user does not exist; one row with a null id: no endpoint.
-SELECT e.id AS endpoint_id
-FROM users u
-LEFT JOIN endpoints e ON e.user_id = u.id AND e.deleted_at IS NULL AND e.enabled
-                      AND sqlc.arg(event_type)::text = ANY (e.events)
-WHERE u.id = sqlc.arg(user_id)
-ORDER BY e.created_at, e.id;
-
 -- name: EndpointUpdate :one
 UPDATE endpoints
 SET url = $2, description = $3, events = $4, enabled = $5, disabled_reason = $6,
