@@ -28,92 +28,118 @@ func (q *Queries) EventGet(ctx context.Context, id string) (Event, error) {
 	return i, err
 }
 
-const eventPublish = `-- name: EventPublish :many
-WITH u AS (
-    SELECT us.id FROM users us WHERE us.id = $1
-), t AS (
-    SELECT e.id AS endpoint_id, row_number() OVER (ORDER BY e.created_at, e.id)::integer AS n
-    FROM endpoints e
-    WHERE e.user_id = $1 AND e.deleted_at IS NULL AND e.enabled
-      AND CASE WHEN $2::text = '' THEN $3::text = ANY (e.events)
-               ELSE e.id = $2::text END
+const eventPublishBatch = `-- name: EventPublishBatch :many
+WITH r AS (
+    SELECT x.i, (x.i - 1) * $1::integer AS base, ($2::text[])[x.i] AS event_id, ($3::text[])[x.i] AS user_id,
+           ($4::text[])[x.i] AS type, ($5::text[])[x.i] AS recording_id,
+           ($6::timestamptz[])[x.i] AS occurred_at, ($7::text[])[x.i] AS endpoint_id,
+           ($8::bytea[])[x.i] AS body_head, ($9::bytea[])[x.i] AS body_tail
+    FROM generate_subscripts($2::text[], 1) AS x (i)
+), tg AS (
+    SELECT r.i, r.base, e.id AS endpoint_id, row_number() OVER (PARTITION BY r.i ORDER BY e.created_at, e.id)::integer AS n
+    FROM r
+    JOIN endpoints e ON e.user_id = r.user_id AND e.deleted_at IS NULL AND e.enabled
+     AND CASE WHEN r.endpoint_id = '' THEN r.type = ANY (e.events) ELSE e.id = r.endpoint_id END
+), cnt AS (
+    SELECT tg.i, count(*)::integer AS n FROM tg GROUP BY tg.i
 ), gate AS (
-    SELECT EXISTS (SELECT 1 FROM u) AND (SELECT count(*) FROM t) <= cardinality($4::text[]) AS ok
+    SELECT r.i, r.base, r.event_id, r.user_id, r.type, r.recording_id, r.occurred_at, r.endpoint_id, r.body_head, r.body_tail, EXISTS (SELECT 1 FROM users u WHERE u.id = r.user_id) AS user_found,
+           coalesce(cnt.n, 0)::integer AS targets
+    FROM r LEFT JOIN cnt ON cnt.i = r.i
+), ok AS (
+    SELECT i, base, event_id, user_id, type, recording_id, occurred_at, endpoint_id, body_head, body_tail, user_found, targets FROM gate
+    WHERE user_found AND targets <= $1::integer AND (endpoint_id = '' OR targets > 0)
 ), ids AS (
-    SELECT t.n, t.endpoint_id, ($4::text[])[t.n] AS id FROM t, gate WHERE gate.ok
+    SELECT tg.i, tg.n, tg.endpoint_id, d.id
+    FROM tg
+    JOIN ok ON ok.i = tg.i
+    JOIN (SELECT unnest($10::text[]) AS id, generate_subscripts($10::text[], 1) AS k) d
+      ON d.k = tg.base + tg.n
 ), ev AS (
     INSERT INTO events (id, user_id, type, recording_id, occurred_at, created_at)
-    SELECT $5, $1, $3, $6, $7, $8 FROM gate
-    WHERE gate.ok AND ($2::text = '' OR EXISTS (SELECT 1 FROM t))
+    SELECT ok.event_id, ok.user_id, ok.type, NULLIF(ok.recording_id, ''), ok.occurred_at, $11 FROM ok
 ), dl AS (
     INSERT INTO deliveries (id, event_id, endpoint_id, user_id, event_type, next_attempt_at, created_at)
-    SELECT ids.id, $5, ids.endpoint_id, $1, $3, $8, $8 FROM ids
+    SELECT ids.id, ok.event_id, ids.endpoint_id, ok.user_id, ok.type, $11, $11
+    FROM ids JOIN ok ON ok.i = ids.i
 ), q AS (
     INSERT INTO delivery_queue (delivery_id, endpoint_id, due_at)
-    SELECT ids.id, ids.endpoint_id, $8 FROM ids
+    SELECT ids.id, ids.endpoint_id, $11 FROM ids
 ), p AS (
     INSERT INTO payloads (delivery_id, body, created_at)
-    SELECT ids.id, $9::bytea || convert_to(ids.id, 'UTF8') || $10::bytea, $8 FROM ids
+    SELECT ids.id, ok.body_head || convert_to(ids.id, 'UTF8') || ok.body_tail, $11
+    FROM ids JOIN ok ON ok.i = ids.i
 )
-SELECT EXISTS (SELECT 1 FROM u) AS user_found, (SELECT count(*) FROM t)::integer AS targets,
+SELECT gate.i::integer AS i, gate.user_found, gate.targets,
+       (ok.i IS NOT NULL)::boolean AS written,
        coalesce(ids.id, '')::text AS delivery_id, coalesce(ids.endpoint_id, '')::text AS endpoint_id
-FROM (SELECT 1) one
-LEFT JOIN ids ON true
-ORDER BY ids.n
+FROM gate
+LEFT JOIN ok ON ok.i = gate.i
+LEFT JOIN ids ON ids.i = gate.i
+ORDER BY gate.i, ids.n
 `
 
-type EventPublishParams struct {
-	UserID      string
-	EndpointID  string
-	Type        string
-	DeliveryIds []string
-	ID          string
-	RecordingID *string
-	OccurredAt  time.Time
-	Now         time.Time
-	BodyHead    []byte
-	BodyTail    []byte
+type EventPublishBatchParams struct {
+	PerEvent     int32
+	EventIds     []string
+	UserIds      []string
+	Types        []string
+	RecordingIds []string
+	OccurredAt   []time.Time
+	EndpointIds  []string
+	BodyHeads    [][]byte
+	BodyTails    [][]byte
+	DeliveryIds  []string
+	Now          time.Time
 }
 
-type EventPublishRow struct {
+type EventPublishBatchRow struct {
+	I          int32
 	UserFound  bool
 	Targets    int32
+	Written    bool
 	DeliveryID string
 	EndpointID string
 }
 
-// A publish in one statement and one round trip, so atomic without a
-// transaction: it picks the target endpoints (the owner's enabled ones
-// subscribed to the type, or the one endpoint_id given: the test button),
-// and writes the event, one delivery per target, its queue row and its
-// fixed body. Bodies differ only in the delivery id: each is body_head ||
-// id || body_tail. The caller offers delivery_ids; with more targets than
-// ids it writes nothing, and the caller asks again with enough. One row
-// per delivery made, in target order, or one row with an empty delivery_id
-// when there is none; user_found false: no such user, nothing written.
-func (q *Queries) EventPublish(ctx context.Context, arg EventPublishParams) ([]EventPublishRow, error) {
-	rows, err := q.db.Query(ctx, eventPublish,
-		arg.UserID,
-		arg.EndpointID,
-		arg.Type,
-		arg.DeliveryIds,
-		arg.ID,
-		arg.RecordingID,
+// Publishes a batch of events in one statement and one round trip, so each
+// is atomic without a transaction and the batch commits once: per event it
+// picks the target endpoints (the owner's enabled ones subscribed to the
+// type, or the one endpoint_id given: the test button) and writes the
+// event, one delivery per target, its queue row and its fixed body. Bodies
+// differ only in the delivery id: each is body_head || id || body_tail.
+// Event i (from 1) may use delivery_ids[(i-1)*per_event+1 ..
+// i*per_event]; an event with more targets than that is not written, and
+// the caller publishes it again with enough ids. Nor is an event of an
+// unknown user, or for an endpoint_id that takes no deliveries. One row
+// per delivery made, else one row for the event with an empty
+// delivery_id; written tells whether the event was.
+func (q *Queries) EventPublishBatch(ctx context.Context, arg EventPublishBatchParams) ([]EventPublishBatchRow, error) {
+	rows, err := q.db.Query(ctx, eventPublishBatch,
+		arg.PerEvent,
+		arg.EventIds,
+		arg.UserIds,
+		arg.Types,
+		arg.RecordingIds,
 		arg.OccurredAt,
+		arg.EndpointIds,
+		arg.BodyHeads,
+		arg.BodyTails,
+		arg.DeliveryIds,
 		arg.Now,
-		arg.BodyHead,
-		arg.BodyTail,
 	)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	items := []EventPublishRow{}
+	items := []EventPublishBatchRow{}
 	for rows.Next() {
-		var i EventPublishRow
+		var i EventPublishBatchRow
 		if err := rows.Scan(
+			&i.I,
 			&i.UserFound,
 			&i.Targets,
+			&i.Written,
 			&i.DeliveryID,
 			&i.EndpointID,
 		); err != nil {

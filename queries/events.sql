@@ -1,44 +1,64 @@
--- name: EventPublish :many
--- A publish in one statement and one round trip, so atomic without a
--- transaction: it picks the target endpoints (the owner's enabled ones
--- subscribed to the type, or the one endpoint_id given: the test button),
--- and writes the event, one delivery per target, its queue row and its
--- fixed body. Bodies differ only in the delivery id: each is body_head ||
--- id || body_tail. The caller offers delivery_ids; with more targets than
--- ids it writes nothing, and the caller asks again with enough. One row
--- per delivery made, in target order, or one row with an empty delivery_id
--- when there is none; user_found false: no such user, nothing written.
-WITH u AS (
-    SELECT us.id FROM users us WHERE us.id = @user_id
-), t AS (
-    SELECT e.id AS endpoint_id, row_number() OVER (ORDER BY e.created_at, e.id)::integer AS n
-    FROM endpoints e
-    WHERE e.user_id = @user_id AND e.deleted_at IS NULL AND e.enabled
-      AND CASE WHEN @endpoint_id::text = '' THEN @type::text = ANY (e.events)
-               ELSE e.id = @endpoint_id::text END
+-- name: EventPublishBatch :many
+-- Publishes a batch of events in one statement and one round trip, so each
+-- is atomic without a transaction and the batch commits once: per event it
+-- picks the target endpoints (the owner's enabled ones subscribed to the
+-- type, or the one endpoint_id given: the test button) and writes the
+-- event, one delivery per target, its queue row and its fixed body. Bodies
+-- differ only in the delivery id: each is body_head || id || body_tail.
+-- Event i (from 1) may use delivery_ids[(i-1)*per_event+1 ..
+-- i*per_event]; an event with more targets than that is not written, and
+-- the caller publishes it again with enough ids. Nor is an event of an
+-- unknown user, or for an endpoint_id that takes no deliveries. One row
+-- per delivery made, else one row for the event with an empty
+-- delivery_id; written tells whether the event was.
+WITH r AS (
+    SELECT x.i, (x.i - 1) * @per_event::integer AS base, (@event_ids::text[])[x.i] AS event_id, (@user_ids::text[])[x.i] AS user_id,
+           (@types::text[])[x.i] AS type, (@recording_ids::text[])[x.i] AS recording_id,
+           (@occurred_at::timestamptz[])[x.i] AS occurred_at, (@endpoint_ids::text[])[x.i] AS endpoint_id,
+           (@body_heads::bytea[])[x.i] AS body_head, (@body_tails::bytea[])[x.i] AS body_tail
+    FROM generate_subscripts(@event_ids::text[], 1) AS x (i)
+), tg AS (
+    SELECT r.i, r.base, e.id AS endpoint_id, row_number() OVER (PARTITION BY r.i ORDER BY e.created_at, e.id)::integer AS n
+    FROM r
+    JOIN endpoints e ON e.user_id = r.user_id AND e.deleted_at IS NULL AND e.enabled
+     AND CASE WHEN r.endpoint_id = '' THEN r.type = ANY (e.events) ELSE e.id = r.endpoint_id END
+), cnt AS (
+    SELECT tg.i, count(*)::integer AS n FROM tg GROUP BY tg.i
 ), gate AS (
-    SELECT EXISTS (SELECT 1 FROM u) AND (SELECT count(*) FROM t) <= cardinality(@delivery_ids::text[]) AS ok
+    SELECT r.*, EXISTS (SELECT 1 FROM users u WHERE u.id = r.user_id) AS user_found,
+           coalesce(cnt.n, 0)::integer AS targets
+    FROM r LEFT JOIN cnt ON cnt.i = r.i
+), ok AS (
+    SELECT * FROM gate
+    WHERE user_found AND targets <= @per_event::integer AND (endpoint_id = '' OR targets > 0)
 ), ids AS (
-    SELECT t.n, t.endpoint_id, (@delivery_ids::text[])[t.n] AS id FROM t, gate WHERE gate.ok
+    SELECT tg.i, tg.n, tg.endpoint_id, d.id
+    FROM tg
+    JOIN ok ON ok.i = tg.i
+    JOIN (SELECT unnest(@delivery_ids::text[]) AS id, generate_subscripts(@delivery_ids::text[], 1) AS k) d
+      ON d.k = tg.base + tg.n
 ), ev AS (
     INSERT INTO events (id, user_id, type, recording_id, occurred_at, created_at)
-    SELECT @id, @user_id, @type, @recording_id, @occurred_at, @now FROM gate
-    WHERE gate.ok AND (@endpoint_id::text = '' OR EXISTS (SELECT 1 FROM t))
+    SELECT ok.event_id, ok.user_id, ok.type, NULLIF(ok.recording_id, ''), ok.occurred_at, @now FROM ok
 ), dl AS (
     INSERT INTO deliveries (id, event_id, endpoint_id, user_id, event_type, next_attempt_at, created_at)
-    SELECT ids.id, @id, ids.endpoint_id, @user_id, @type, @now, @now FROM ids
+    SELECT ids.id, ok.event_id, ids.endpoint_id, ok.user_id, ok.type, @now, @now
+    FROM ids JOIN ok ON ok.i = ids.i
 ), q AS (
     INSERT INTO delivery_queue (delivery_id, endpoint_id, due_at)
     SELECT ids.id, ids.endpoint_id, @now FROM ids
 ), p AS (
     INSERT INTO payloads (delivery_id, body, created_at)
-    SELECT ids.id, @body_head::bytea || convert_to(ids.id, 'UTF8') || @body_tail::bytea, @now FROM ids
+    SELECT ids.id, ok.body_head || convert_to(ids.id, 'UTF8') || ok.body_tail, @now
+    FROM ids JOIN ok ON ok.i = ids.i
 )
-SELECT EXISTS (SELECT 1 FROM u) AS user_found, (SELECT count(*) FROM t)::integer AS targets,
+SELECT gate.i::integer AS i, gate.user_found, gate.targets,
+       (ok.i IS NOT NULL)::boolean AS written,
        coalesce(ids.id, '')::text AS delivery_id, coalesce(ids.endpoint_id, '')::text AS endpoint_id
-FROM (SELECT 1) one
-LEFT JOIN ids ON true
-ORDER BY ids.n;
+FROM gate
+LEFT JOIN ok ON ok.i = gate.i
+LEFT JOIN ids ON ids.i = gate.i
+ORDER BY gate.i, ids.n;
 
 -- name: EventGet :one
 SELECT * FROM events WHERE id = $1;

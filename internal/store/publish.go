@@ -51,11 +51,11 @@ var ErrIdempotencyMismatch = fmt.Errorf("%w: idempotency key reused with a diffe
 // Publish stores the event, one delivery per target endpoint and each
 // delivery's body, all at once, so no event exists without its deliveries.
 // Bodies are rendered here, once; every attempt sends exactly these bytes.
-// Without an Idempotency-Key it is one statement and one round trip.
-// ErrNotFound when the user does not exist.
+// Without an Idempotency-Key, concurrent publishes share one statement and
+// one commit (see publisher). ErrNotFound when the user does not exist.
 func (s *Store) Publish(ctx context.Context, p Publish) (Published, error) {
 	if p.IdempotencyKey == "" {
-		return s.publish(ctx, s.q, p, s.Now())
+		return s.pub.publish(p)
 	}
 	now := s.Now()
 	since := now.Add(-IdempotencyWindow)
@@ -71,10 +71,12 @@ func (s *Store) Publish(ctx context.Context, p Publish) (Published, error) {
 		if err := q.IdempotencyKeyDeleteExpired(ctx, db.IdempotencyKeyDeleteExpiredParams{Key: p.IdempotencyKey, Since: since}); err != nil {
 			return err
 		}
-		var err error
-		if out, err = s.publish(ctx, q, p, now); err != nil {
-			return err
+		all, _ := publishBatch(ctx, q, []Publish{p}, now)
+		res := all[0]
+		if res.err != nil {
+			return res.err
 		}
+		out = res.out
 		resp, err := json.Marshal(out)
 		if err != nil {
 			return err
@@ -94,52 +96,90 @@ func (s *Store) Publish(ctx context.Context, p Publish) (Published, error) {
 	return out, nil
 }
 
-// publishIDs is how many delivery ids a publish offers at first: users
-// with more matching endpoints cost a second round trip.
+// publishIDs is how many delivery ids a publish offers per event at first:
+// an event of a user with more matching endpoints is published again alone.
 const publishIDs = 8
 
-// publish runs EventPublish, offering enough delivery ids.
-func (s *Store) publish(ctx context.Context, q *db.Queries, p Publish, now time.Time) (Published, error) {
-	out := Published{EventID: webhook.NewID("evt_")}
-	// The body of every delivery but for its id, split where the id goes.
-	// The event name before it is one of a few fixed words, so the first
-	// occurrence of the placeholder is the id's place.
-	mark := webhook.NewID("del_")
-	body := webhook.RenderBody(p.Event, mark, p.OccurredAt, p.Data)
-	at := bytes.Index(body, []byte(mark))
-	params := db.EventPublishParams{
-		ID: out.EventID, UserID: p.UserID, Type: p.Event, OccurredAt: p.OccurredAt, Now: now,
-		RecordingID: nonEmpty(p.RecordingID), EndpointID: p.EndpointID,
-		BodyHead: body[:at], BodyTail: body[at+len(mark):],
+// published is one event's outcome in a batch.
+type published struct {
+	out Published
+	err error
+}
+
+// publishBatch writes events with EventPublishBatch: one statement for
+// the batch, and one more per event that needed more delivery ids. err is
+// the batch statement's error, also given to each event.
+func publishBatch(ctx context.Context, q *db.Queries, ps []Publish, now time.Time) ([]published, error) {
+	res := make([]published, len(ps))
+	more, err := publishRound(ctx, q, ps, res, publishIDs, now)
+	for i, targets := range more {
+		// Nothing of it was written: ask again with as many ids as it has targets.
+		if again, _ := publishRound(ctx, q, ps[i:i+1], res[i:i+1], targets, now); len(again) > 0 {
+			res[i].err = &Conflict{"the user's endpoints changed while publishing: try again"}
+		}
 	}
-	for n := publishIDs; ; {
-		params.DeliveryIds = make([]string, n)
-		for i := range params.DeliveryIds {
-			params.DeliveryIds[i] = webhook.NewID("del_")
+	return res, err
+}
+
+// publishRound runs one statement for ps, offering perEvent ids to each
+// and filling res; it returns the events that need more ids (index:
+// their target count).
+func publishRound(ctx context.Context, q *db.Queries, ps []Publish, res []published, perEvent int, now time.Time) (more map[int]int, err error) {
+	n := len(ps)
+	params := db.EventPublishBatchParams{
+		PerEvent: int32(perEvent), Now: now,
+		EventIds: make([]string, n), UserIds: make([]string, n), Types: make([]string, n),
+		RecordingIds: make([]string, n), OccurredAt: make([]time.Time, n), EndpointIds: make([]string, n),
+		BodyHeads: make([][]byte, n), BodyTails: make([][]byte, n), DeliveryIds: make([]string, n*perEvent),
+	}
+	for i, p := range ps {
+		params.EventIds[i] = webhook.NewID("evt_")
+		params.UserIds[i], params.Types[i], params.RecordingIds[i] = p.UserID, p.Event, p.RecordingID
+		params.OccurredAt[i], params.EndpointIds[i] = p.OccurredAt, p.EndpointID
+		// The body of every delivery but for its id, split where the id
+		// goes. The event name before it is one of a few fixed words, so
+		// the first occurrence of the placeholder is the id's place.
+		mark := webhook.NewID("del_")
+		body := webhook.RenderBody(p.Event, mark, p.OccurredAt, p.Data)
+		at := bytes.Index(body, []byte(mark))
+		params.BodyHeads[i], params.BodyTails[i] = body[:at], body[at+len(mark):]
+	}
+	for i := range params.DeliveryIds {
+		params.DeliveryIds[i] = webhook.NewID("del_")
+	}
+	rows, err := q.EventPublishBatch(ctx, params)
+	if err != nil {
+		err = fmt.Errorf("store: publish: %w", mapErr(err))
+		for i := range res {
+			res[i].err = err
 		}
-		rows, err := q.EventPublish(ctx, params)
-		if err != nil {
-			return Published{}, fmt.Errorf("store: publish: %w", mapErr(err))
-		}
-		if len(rows) == 0 || !rows[0].UserFound {
-			return Published{}, fmt.Errorf("store: publish: user %s: %w", p.UserID, ErrNotFound)
-		}
-		if int(rows[0].Targets) > n {
-			n = int(rows[0].Targets) // nothing was written: ask again with enough ids
-			continue
-		}
-		out.Deliveries = make([]PublishedDelivery, 0, len(rows))
-		for _, r := range rows {
+		return nil, err
+	}
+	for _, r := range rows {
+		i := int(r.I) - 1
+		o := &res[i]
+		switch {
+		case !r.UserFound:
+			o.err = fmt.Errorf("store: publish: user %s: %w", ps[i].UserID, ErrNotFound)
+		case !r.Written && int(r.Targets) > perEvent:
+			if more == nil {
+				more = map[int]int{}
+			}
+			more[i] = int(r.Targets)
+		case !r.Written:
+			// The test button's endpoint was disabled or deleted meanwhile.
+			o.err = &Conflict{"the endpoint is disabled or deleted"}
+		default:
+			o.out.EventID = params.EventIds[i]
+			if o.out.Deliveries == nil {
+				o.out.Deliveries = []PublishedDelivery{}
+			}
 			if r.DeliveryID != "" {
-				out.Deliveries = append(out.Deliveries, PublishedDelivery{ID: r.DeliveryID, EndpointID: r.EndpointID})
+				o.out.Deliveries = append(o.out.Deliveries, PublishedDelivery{ID: r.DeliveryID, EndpointID: r.EndpointID})
 			}
 		}
-		if p.EndpointID != "" && len(out.Deliveries) == 0 {
-			// The test button's endpoint was disabled or deleted meanwhile.
-			return Published{}, &Conflict{"the endpoint is disabled or deleted"}
-		}
-		return out, nil
 	}
+	return more, nil
 }
 
 func replay(prev db.IdempotencyKey, hash []byte) (Published, error) {

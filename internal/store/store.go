@@ -38,6 +38,8 @@ type Store struct {
 
 	stopMu    sync.Mutex
 	stopHooks []func(endpointID string)
+
+	pub *publisher // combines concurrent publishes (publisher.go)
 }
 
 // OnEndpointStopped registers fn, called after an endpoint of this process
@@ -92,6 +94,7 @@ func Connect(ctx context.Context, url string, maxConns int32) (*pgxpool.Pool, er
 // New wraps a pool.
 func New(pool *pgxpool.Pool, o Options) (*Store, error) {
 	s := &Store{Pool: pool, q: db.New(pool), now: o.Now}
+	s.pub = &publisher{s: s}
 	if s.now == nil {
 		s.now = time.Now
 	}
