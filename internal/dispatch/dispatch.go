@@ -90,6 +90,9 @@ type Dispatcher struct {
 	slowCap  int                  // most attempts slow endpoints hold at once
 	slowTime time.Duration        // an attempt this long makes its endpoint slow
 
+	secretsMu sync.Mutex
+	secrets   map[string]sealedSecret // by endpoint id; see secret
+
 	stopClaim  chan struct{} // closed: claim no more
 	hardCtx    context.Context
 	hardCancel context.CancelFunc // cancels attempts in flight
@@ -159,7 +162,7 @@ func New(o Options) *Dispatcher {
 		wake: make(chan struct{}, 1), freed: make(chan struct{}, 1), notify: make(chan struct{}, 1),
 		results: make(chan outcome, 4*o.Workers), perEP: map[string]int{}, held: map[string][]heldRow{}, stops: map[string]time.Time{}, slowEP: map[string]time.Time{},
 		slowCap: max(1, o.Workers-max(1, o.Workers/4)), slowTime: o.AttemptTimeout / 4,
-		stopClaim: make(chan struct{}),
+		stopClaim: make(chan struct{}), secrets: map[string]sealedSecret{},
 	}
 	d.hardCtx, d.hardCancel = context.WithCancel(context.Background())
 	if o.Store != nil {
