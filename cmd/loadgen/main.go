@@ -8,6 +8,7 @@
 //	loadgen seed    --db URL --deliveries 100000 --body 1024 --url http://127.0.0.1:9100/hook
 //	loadgen drain   --receiver http://127.0.0.1:9100 --want 100000
 //	loadgen rate    --api http://127.0.0.1:8080 --token T --user U --rate 2000 --duration 60s
+//	loadgen lists   --seed --db URL --deliveries 1000000 --api http://127.0.0.1:8080 --token T
 package main
 
 import (
@@ -31,7 +32,7 @@ func main() {
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("usage: loadgen receive|seed|drain|rate [flags]")
+		return errors.New("usage: loadgen receive|seed|drain|rate|lists [flags]")
 	}
 	switch args[0] {
 	case "receive":
@@ -42,6 +43,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return drain(ctx, args[1:], stdout)
 	case "rate":
 		return rate(ctx, args[1:], stdout)
+	case "lists":
+		return lists(ctx, args[1:], stdout)
 	}
 	return fmt.Errorf("unknown command %q", args[0])
 }
