@@ -75,6 +75,8 @@ func TestAdminFailedDeliveries(t *testing.T) {
 	}{
 		{"user by email", "user=alice%40shop", []string{a1, a2}},
 		{"user by id", "user=" + bob, []string{b1}},
+		{"users by part of the address", "user=.example", []string{a1, a2, b1}},
+		{"user unknown", "user=carol%40nowhere", nil},
 		{"endpoint host", "host=localhost", []string{b1}},
 		{"event type", "event=recording.failed", []string{a2}},
 		{"time", "since=1h", []string{a1, a2, b1}},

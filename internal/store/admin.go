@@ -20,6 +20,8 @@ type AdminFilter struct {
 	RecordingID string // events.recording_id
 	Limit       int
 	Cursor      string
+
+	userIDs []string // User resolved to ids (AdminDeliveryList); nil: a subquery
 }
 
 // AdminDelivery is a delivery with what the admin list shows beside it.
@@ -46,7 +48,14 @@ func (f AdminFilter) where(c *sqlConds) {
 	if f.Status != "" {
 		add("d.status = ?", f.Status)
 	}
-	if f.User != "" {
+	switch {
+	case len(f.userIDs) == 1:
+		// Resolved by AdminDeliveryList: one user's deliveries come in
+		// deliveries_user_idx order, no sort.
+		add("d.user_id = ?", f.userIDs[0])
+	case len(f.userIDs) > 1:
+		add("d.user_id = ANY (?)", f.userIDs)
+	case f.User != "":
 		// Users first, then their deliveries through deliveries_user_idx:
 		// the same rows as testing u.email on the join, without reading
 		// every delivery to test its user's email (1,000,000 stored: 400 ms
@@ -75,6 +84,26 @@ const adminFrom = `FROM ` + deliveryFrom + ` JOIN users u ON u.id = d.user_id JO
 // AdminDeliveryList returns deliveries of every user, newest first, paged
 // by keyset like DeliveryList.
 func (s *Store) AdminDeliveryList(ctx context.Context, f AdminFilter) (AdminPage, error) {
+	if f.User != "" {
+		// The users the filter names, first: with one (the usual case) the
+		// page is read in index order; the subquery form made PostgreSQL
+		// sort the user's every delivery (1,000,000 stored, 10,000 of the
+		// user's: 80-180 ms).
+		rows, err := s.Pool.Query(ctx, `SELECT id FROM users WHERE id = $1 OR strpos(lower(email), lower($1)) > 0 ORDER BY id LIMIT 101`, f.User)
+		if err != nil {
+			return AdminPage{}, fmt.Errorf("store: admin delivery list: %w", mapErr(err))
+		}
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return AdminPage{}, fmt.Errorf("store: admin delivery list: %w", mapErr(err))
+		}
+		if len(ids) == 0 {
+			return AdminPage{Deliveries: []AdminDelivery{}}, nil
+		}
+		if len(ids) <= 100 {
+			f.userIDs = ids
+		}
+	}
 	var c sqlConds
 	f.where(&c)
 	if f.Cursor != "" {
@@ -90,7 +119,7 @@ func (s *Store) AdminDeliveryList(ctx context.Context, f AdminFilter) (AdminPage
 	}
 	sql := fmt.Sprintf(`SELECT %s, u.email, e.url, e.enabled, e.deleted_at IS NOT NULL %s %s
 		ORDER BY d.created_at DESC, d.id DESC LIMIT %d`, deliveryCols, adminFrom, c.where(), limit+1)
-	rows, err := s.Pool.Query(ctx, sql, c.args...)
+	rows, err := s.Pool.Query(ctx, sql, c.queryArgs()...)
 	if err != nil {
 		return AdminPage{}, fmt.Errorf("store: admin delivery list: %w", mapErr(err))
 	}

@@ -129,7 +129,7 @@ func (s *Store) DeliveryList(ctx context.Context, f DeliveryFilter) (DeliveryPag
 		limit = 50
 	}
 	sql := fmt.Sprintf("SELECT %s FROM %s %s ORDER BY d.created_at DESC, d.id DESC LIMIT %d", deliveryCols, deliveryFrom, c.where(), limit+1)
-	rows, err := s.Pool.Query(ctx, sql, c.args...)
+	rows, err := s.Pool.Query(ctx, sql, c.queryArgs()...)
 	if err != nil {
 		return DeliveryPage{}, fmt.Errorf("store: delivery list: %w", err)
 	}

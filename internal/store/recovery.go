@@ -74,7 +74,7 @@ func (s *Store) RecoveryCount(ctx context.Context, sc RecoveryScope) (int, error
 	var c sqlConds
 	sc.where(&c)
 	var n int
-	err := s.Pool.QueryRow(ctx, fmt.Sprintf("SELECT count(*) %s %s", adminFrom, c.where()), c.args...).Scan(&n)
+	err := s.Pool.QueryRow(ctx, fmt.Sprintf("SELECT count(*) %s %s", adminFrom, c.where()), c.queryArgs()...).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("store: recovery count: %w", mapErr(err))
 	}
@@ -198,7 +198,7 @@ func (s *Store) recoveryMark(ctx context.Context, id string, now time.Time, sc R
 		FROM (SELECT created_at, id FROM picked ORDER BY created_at DESC, id DESC LIMIT 1) last`,
 			adminFrom, c.where(), RecoveryBatch)
 		var picked, n int
-		err := s.Pool.QueryRow(ctx, sql, c.args...).Scan(&picked, &n, &afterAt, &afterID)
+		err := s.Pool.QueryRow(ctx, sql, c.queryArgs()...).Scan(&picked, &n, &afterAt, &afterID)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return total, nil
 		}

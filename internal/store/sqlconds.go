@@ -3,6 +3,8 @@ package store
 import (
 	"strconv"
 	"strings"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // sqlConds collects the conditions of a WHERE clause whose filters are
@@ -39,4 +41,16 @@ func (c *sqlConds) where() string {
 		return ""
 	}
 	return "WHERE " + strings.Join(c.conds, " AND ")
+}
+
+// queryArgs are the arguments for Query/QueryRow: the parameters, planned
+// with their values every time. pgx prepares and caches statements, and
+// PostgreSQL switches a prepared statement to a generic plan after five
+// runs; in a generic plan a filter's value is unknown, so a status filter
+// cannot pick the partial index of failed deliveries and walks every
+// delivery instead (1,000,000 stored: 80 ms against 7 ms). These queries
+// are few per page view; planning each (well under a millisecond) is the
+// cheaper side.
+func (c *sqlConds) queryArgs() []any {
+	return append([]any{pgx.QueryExecModeExec}, c.args...)
 }
