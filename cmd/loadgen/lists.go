@@ -389,6 +389,30 @@ func (m *listsMeasure) run(ctx context.Context, o listsOptions, stdout io.Writer
 	if err != nil {
 		return err
 	}
+	// Recording ids for the admin's search: from failed recording.failed
+	// deliveries' payloads, one per user measured.
+	var recordings []string
+	for _, u := range users {
+		var p struct{ Data []struct{ ID string } }
+		if err := m.getJSON(ctx, "/api/v1/deliveries?limit=1&status=failed&event=recording.failed&userId="+u, &p); err != nil {
+			return err
+		}
+		if len(p.Data) == 0 {
+			continue
+		}
+		body, err := m.get(ctx, m.apiClient, "/api/v1/deliveries/"+p.Data[0].ID)
+		if err != nil {
+			return err
+		}
+		if _, rest, ok := strings.Cut(string(body), `recordingId\":\"`); ok {
+			if end := strings.Index(rest, `\"`); end > 0 {
+				recordings = append(recordings, rest[:end])
+			}
+		}
+	}
+	if len(recordings) == 0 {
+		return errors.New("lists: no recording id found in failed recording.failed payloads")
+	}
 	if len(page2) == 0 || len(deep) == 0 {
 		return errors.New("lists: the endpoints hold fewer than three API pages: seed more deliveries")
 	}
@@ -440,6 +464,8 @@ func (m *listsMeasure) run(ctx context.Context, o listsOptions, stdout io.Writer
 		{name: "admin all", client: m.adminClient, urls: []string{"/admin/deliveries?status=any"}, check: htmlRows},
 		{name: "admin all by user", client: m.adminClient, urls: each("/admin/deliveries?status=any&user=%s", users), check: htmlRows},
 		{name: "admin all comment.added", client: m.adminClient, urls: []string{"/admin/deliveries?status=any&event=comment.added"}, check: htmlRows},
+		{name: "admin failed search recording", client: m.adminClient, urls: each("/admin/deliveries?status=failed&q=%s", recordings), check: htmlRows},
+		{name: "admin all search recording", client: m.adminClient, urls: each("/admin/deliveries?status=any&q=%s", recordings), check: htmlRows},
 	}
 
 	// Turns: every query once per round, so a stall or a burst of load
