@@ -8,10 +8,10 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/clipcabinet/webhooks/internal/jsonscan"
 	"github.com/clipcabinet/webhooks/internal/store"
 	"github.com/clipcabinet/webhooks/internal/webhook"
 )
@@ -168,20 +168,20 @@ func decodePublishFast(raw []byte) (publishRequest, bool) {
 		return in, false
 	}
 	// From here on raw is valid JSON, so the walk below checks no syntax.
-	i := skipJSONSpace(raw, 0)
+	i := jsonscan.SkipSpace(raw, 0)
 	if raw[i] != '{' {
 		return in, false
 	}
 	var seen struct{ event, data, userID, occurredAt bool }
-	for i = skipJSONSpace(raw, i+1); raw[i] != '}'; {
-		end := skipJSONString(raw, i)
+	for i = jsonscan.SkipSpace(raw, i+1); raw[i] != '}'; {
+		end := jsonscan.SkipString(raw, i)
 		key := raw[i+1 : end-1]
-		i = skipJSONSpace(raw, skipJSONSpace(raw, end)+1) // past the colon
-		end = skipJSONValue(raw, i)
+		i = jsonscan.SkipSpace(raw, jsonscan.SkipSpace(raw, end)+1) // past the colon
+		end = jsonscan.SkipValue(raw, i)
 		value := raw[i:end]
-		i = skipJSONSpace(raw, end)
+		i = jsonscan.SkipSpace(raw, end)
 		if raw[i] == ',' {
-			i = skipJSONSpace(raw, i+1)
+			i = jsonscan.SkipSpace(raw, i+1)
 		}
 
 		ok := false
@@ -235,58 +235,4 @@ func jsonStringOrNull(raw []byte) (*string, bool) {
 	}
 	s, ok := jsonString(raw)
 	return &s, ok
-}
-
-// skipJSONSpace returns the index of the first byte at or after i that is
-// not JSON whitespace. b is valid JSON, so skipJSONSpace and the next two
-// never run past its end where these functions are used.
-func skipJSONSpace(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
-	}
-	return i
-}
-
-// skipJSONString returns the index just past the string that starts at b[i].
-func skipJSONString(b []byte, i int) int {
-	for i++; i < len(b); i++ {
-		switch b[i] {
-		case '\\':
-			i++ // the escaped byte cannot end the string
-		case '"':
-			return i + 1
-		}
-	}
-	return len(b)
-}
-
-// skipJSONValue returns the index just past the value that starts at b[i].
-func skipJSONValue(b []byte, i int) int {
-	switch b[i] {
-	case '"':
-		return skipJSONString(b, i)
-	case '{', '[':
-		depth := 0
-		for i < len(b) {
-			switch b[i] {
-			case '"':
-				i = skipJSONString(b, i)
-				continue
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					return i + 1
-				}
-			}
-			i++
-		}
-		return len(b)
-	default: // a number, true, false or null
-		for i < len(b) && !strings.ContainsRune(" \t\n\r,}]", rune(b[i])) {
-			i++
-		}
-		return i
-	}
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/clipcabinet/webhooks/internal/jsonscan"
 )
 
 // FieldErrors maps a JSON path ("data.title", "data.counts.frames",
@@ -425,61 +427,14 @@ func (r *reader) member() (key, value []byte) {
 // value returns the next value, without surrounding space.
 func (r *reader) value() []byte {
 	start := r.i
-	r.i = skipValue(r.b, r.i)
+	r.i = jsonscan.SkipValue(r.b, r.i)
 	return r.b[start:r.i]
 }
 
 func (r *reader) space() {
-	for r.i < len(r.b) && isSpace(r.b[r.i]) {
+	for r.i < len(r.b) && jsonscan.IsSpace(r.b[r.i]) {
 		r.i++
 	}
-}
-
-// skipValue returns the index just past the JSON value that starts at b[i].
-func skipValue(b []byte, i int) int {
-	if i >= len(b) {
-		return len(b)
-	}
-	switch b[i] {
-	case '"':
-		return skipString(b, i)
-	case '{', '[':
-		depth := 0
-		for i < len(b) {
-			switch b[i] {
-			case '"':
-				i = skipString(b, i)
-				continue
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					return i + 1
-				}
-			}
-			i++
-		}
-		return len(b)
-	default: // a number, true, false or null
-		for i < len(b) && !isSpace(b[i]) && b[i] != ',' && b[i] != '}' && b[i] != ']' {
-			i++
-		}
-		return i
-	}
-}
-
-// skipString returns the index just past the string literal that starts at b[i].
-func skipString(b []byte, i int) int {
-	for i++; i < len(b); i++ {
-		switch b[i] {
-		case '\\':
-			i++ // the escaped byte cannot end the string
-		case '"':
-			return i + 1
-		}
-	}
-	return len(b)
 }
 
 // childPath names a member of the object at parent: parent.key for keys that
@@ -512,14 +467,12 @@ func isIdentifier(s string) bool {
 	return true
 }
 
-func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
-
 // trimSpace removes JSON whitespace (and only JSON whitespace) around b.
 func trimSpace(b []byte) []byte {
-	for len(b) > 0 && isSpace(b[0]) {
+	for len(b) > 0 && jsonscan.IsSpace(b[0]) {
 		b = b[1:]
 	}
-	for len(b) > 0 && isSpace(b[len(b)-1]) {
+	for len(b) > 0 && jsonscan.IsSpace(b[len(b)-1]) {
 		b = b[:len(b)-1]
 	}
 	return b
