@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -199,19 +198,12 @@ func listsSeed(ctx context.Context, dbURL string, c listsSeedConfig, stdout io.W
 	if c.deliveries < 1 || c.users < 1 || c.perUser < 1 || c.batch < c.perUser || c.span < 2*time.Hour {
 		return errors.New("lists: --deliveries, --users and --endpoints-per-user must be positive, --batch at least the fan-out, --days at least 1")
 	}
-	key, err := base64.StdEncoding.DecodeString(os.Getenv("CLIPCABINET_ENCRYPTION_KEY"))
-	if err != nil || len(key) != 32 {
-		return errors.New("CLIPCABINET_ENCRYPTION_KEY: the server's key is needed to seal endpoint secrets")
-	}
-	pool, err := store.Connect(ctx, dbURL, 4)
+	st, err := openStore(ctx, dbURL)
 	if err != nil {
 		return err
 	}
-	defer pool.Close()
-	st, err := store.New(pool, store.Options{EncryptionKey: key})
-	if err != nil {
-		return err
-	}
+	defer st.Pool.Close()
+	pool := st.Pool
 	hash, err := auth.HashPassword(c.password)
 	if err != nil {
 		return err

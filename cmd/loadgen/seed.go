@@ -31,19 +31,12 @@ func seed(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	key, err := base64.StdEncoding.DecodeString(os.Getenv("CLIPCABINET_ENCRYPTION_KEY"))
-	if err != nil || len(key) != 32 {
-		return errors.New("CLIPCABINET_ENCRYPTION_KEY: the server's key is needed to seal endpoint secrets")
-	}
-	pool, err := store.Connect(ctx, *dbURL, 4)
+	st, err := openStore(ctx, *dbURL)
 	if err != nil {
 		return err
 	}
-	defer pool.Close()
-	st, err := store.New(pool, store.Options{EncryptionKey: key})
-	if err != nil {
-		return err
-	}
+	defer st.Pool.Close()
+	pool := st.Pool
 	user, err := st.UserCreate(ctx, store.NewUser{ID: webhook.NewID("user_"), Email: webhook.NewID("load") + "@example.com"})
 	if err != nil {
 		return err
@@ -101,4 +94,23 @@ func seed(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "seeded %d deliveries of %d bytes over %d endpoint(s) for %s\n", *n, len(payloads[0][1].([]byte)), len(epIDs), user.ID)
 	return nil
+}
+
+// openStore opens the database with the server's key (from
+// CLIPCABINET_ENCRYPTION_KEY), to seal endpoint secrets as the server does.
+func openStore(ctx context.Context, dbURL string) (*store.Store, error) {
+	key, err := base64.StdEncoding.DecodeString(os.Getenv("CLIPCABINET_ENCRYPTION_KEY"))
+	if err != nil || len(key) != 32 {
+		return nil, errors.New("CLIPCABINET_ENCRYPTION_KEY: the server's key is needed to seal endpoint secrets")
+	}
+	pool, err := store.Connect(ctx, dbURL, 4)
+	if err != nil {
+		return nil, err
+	}
+	st, err := store.New(pool, store.Options{EncryptionKey: key})
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return st, nil
 }
