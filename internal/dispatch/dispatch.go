@@ -272,8 +272,8 @@ func (d *Dispatcher) sleep(dur time.Duration, wakes ...chan struct{}) bool {
 // statement (planning, executor start, commit) was most of PostgreSQL's
 // time at 1,500 events/s. Paced, each takes what arrived meanwhile. An
 // idle dispatcher is past the gap already, so a lone publish is claimed at
-// once; a claim that filled up is followed at once (no pacing: the
-// backlog is the batch).
+// once; a claim that filled up, or took a refill's worth, is followed at
+// once (no pacing: the backlog is the batch).
 func (d *Dispatcher) pace(last time.Time, gap time.Duration) bool {
 	wait := gap - time.Since(last)
 	if wait <= 0 {
@@ -286,7 +286,7 @@ func (d *Dispatcher) pace(last time.Time, gap time.Duration) bool {
 func (d *Dispatcher) claim(ctx context.Context) {
 	defer d.loops.Done()
 	failures := 0
-	var last time.Time // when the last claim that did not fill up started
+	var last time.Time // when the last small claim started (see pace)
 	for {
 		select {
 		case <-d.stopClaim:
@@ -329,7 +329,13 @@ func (d *Dispatcher) claim(ctx context.Context) {
 			last = time.Time{}
 			continue // probably more due
 		}
-		last = started
+		// Pace after a small claim only: a backlog claimed as room frees
+		// up comes in claims of a refill or more, and pacing those made a
+		// one-endpoint drain ~12% slower.
+		last = time.Time{}
+		if len(rows) < d.refill() {
+			last = started
+		}
 		if !d.sleep(d.untilNextDue(ctx, now), d.wake, d.freed) {
 			return
 		}
