@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# scripts/profile.sh drain|api: one load run with where the time goes, for
+# tuning (make bench is the scoreboard). Prints the run's line and the CPU
+# each kind of process used over it (cores, from /proc).
+#   drain: seed N (40,000) deliveries of 1 KiB, start a server, time the drain
+#   api:   16 clients (CONC) publish in a closed loop for DUR (10s)
+# Options (environment):
+#   LOGSTMT=1     log every statement; print PostgreSQL time per statement
+#   AUTOEXPLAIN=1 log every plan with timings (auto_explain) to bench-out/plans.log
+#   PPROF=1       save a 3 s CPU profile of the server to bench-out/server.pprof
+#   EXTRA_SQL     statements (;-separated) run on the database before the load
+# Needs bin/ built and TEST_DATABASE_URL (make build; scripts/db.sh).
+set -euo pipefail
+mode="${1:?usage: scripts/profile.sh drain|api}"
+server_url="${TEST_DATABASE_URL:?}"
+db="clipcabinet_profile_$$"
+db_url="${server_url%%\?*}"; db_url="${db_url%/*}/$db?sslmode=disable"
+out=bench-out; mkdir -p "$out"
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  psql "$server_url" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+psql "$server_url" -qc "CREATE DATABASE $db" >/dev/null
+export DATABASE_URL="$db_url"
+export CLIPCABINET_ENCRYPTION_KEY="$(head -c 32 /dev/urandom | base64)"
+export CLIPCABINET_API_TOKEN=bench CLIPCABINET_ALLOW_PRIVATE_TARGETS=true
+export CLIPCABINET_ADDR=127.0.0.1:18188 CLIPCABINET_LOG_LEVEL=error
+[ "${PPROF:-0}" = 1 ] && export CLIPCABINET_PPROF_ADDR=127.0.0.1:18189
+bin/clipcabinet migrate up >/dev/null
+R=http://127.0.0.1:19188
+bin/loadgen receive --addr 127.0.0.1:19188 2>/dev/null >/dev/null & pids+=($!)
+sleep 0.5
+if [ "$mode" = drain ]; then
+  bin/loadgen seed --deliveries "${N:-40000}" --url "$R/hook" --receiver "$R" >/dev/null
+fi
+if [ -n "${EXTRA_SQL:-}" ]; then
+  IFS=";" read -ra stmts <<<"$EXTRA_SQL"
+  for st in "${stmts[@]}"; do psql "$db_url" -qc "$st"; done
+fi
+set_db() { psql "$server_url" -qc "ALTER DATABASE $db SET $1" >/dev/null; }
+[ "${LOGSTMT:-0}" = 1 ] && set_db "log_min_duration_statement = 0"
+if [ "${AUTOEXPLAIN:-0}" = 1 ]; then
+  set_db "session_preload_libraries = 'auto_explain'"; set_db "auto_explain.log_min_duration = 0"
+  set_db "auto_explain.log_analyze = on"; set_db "auto_explain.log_buffers = on"
+fi
+pglog=/var/log/postgresql/postgresql-15-main.log # Debian's cluster logs here
+off=0; [ -r "$pglog" ] && off=$(stat -c %s "$pglog")
+
+bin/clipcabinet serve --no-migrate 2>"$out/profile-server.log" & pids+=($!)
+until curl -sf http://127.0.0.1:18188/readyz >/dev/null; do sleep 0.1; done
+if [ "${PPROF:-0}" = 1 ]; then
+  (sleep 1; curl -s -o "$out/server.pprof" "http://127.0.0.1:18189/debug/pprof/profile?seconds=3") & pids+=($!)
+fi
+
+# CPU ticks per kind of process (postgres, clipcabinet, loadgen), summed.
+ticks() {
+  for p in /proc/[0-9]*; do
+    read -r line <"$p/stat" 2>/dev/null || continue
+    name=${line#*(}; name=${name%%)*}; rest=${line##*) }
+    set -- $rest
+    echo "$name $((${12} + ${13}))"
+  done | awk '$1=="postgres"||$1=="clipcabinet"||$1=="loadgen" {s[$1]+=$2} END {for (k in s) print k, s[k]}' | sort
+}
+ticks >"$out/ticks0"; t0=$(date +%s.%N)
+if [ "$mode" = drain ]; then
+  bin/loadgen drain --receiver "$R" --want "${N:-40000}" --settle 0s
+else
+  bin/loadgen rate --label api --api http://127.0.0.1:18188 --token bench --receiver "$R" --closed \
+    --concurrency "${CONC:-16}" --duration "${DUR:-10s}"
+fi
+t1=$(date +%s.%N); ticks >"$out/ticks1"
+hz=$(getconf CLK_TCK)
+join "$out/ticks0" "$out/ticks1" | awk -v t="$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')" -v hz="$hz" \
+  '{printf "cpu: %s %.2f cores\n", $1, ($3 - $2) / hz / t}'
+echo "cpu: (a load client that exits before the end is not counted)"
+
+if [ "${LOGSTMT:-0}" = 1 ] || [ "${AUTOEXPLAIN:-0}" = 1 ]; then
+  sleep 0.5
+  tail -c +$((off + 1)) "$pglog" >"$out/plans.log" || true
+fi
+if [ "${LOGSTMT:-0}" = 1 ]; then
+  grep -h "$db.*duration:" "$out/plans.log" |
+    sed -E 's/.*duration: ([0-9.]+) ms +(statement|execute [^:]*|parse [^:]*|bind [^:]*): *(.{0,60}).*/\1\t\2\t\3/' |
+    awk -F'\t' '{split($2, a, " "); k = a[1] " | " $3; s[k] += $1; c[k]++}
+      END {for (k in s) printf "pg: %10.1f ms %7d  %s\n", s[k], c[k], k}' | sort -k2 -rn | head -12
+fi
