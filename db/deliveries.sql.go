@@ -439,6 +439,8 @@ type DeliveryStopForEndpointParams struct {
 // with the reason, and nothing of it waits in the queue any more (requested
 // manual attempts included). One in flight keeps its lease; its result is
 // recorded and then it ends failed too (see DeliveryCompleteBatch).
+// delivery_queue has no index by endpoint (it would be written by every
+// claim): this reads the whole queue, which is fine for a rare action.
 func (q *Queries) DeliveryStopForEndpoint(ctx context.Context, arg DeliveryStopForEndpointParams) (int64, error) {
 	result, err := q.db.Exec(ctx, deliveryStopForEndpoint, arg.Reason, arg.Now, arg.EndpointID)
 	if err != nil {

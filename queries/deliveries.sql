@@ -215,6 +215,8 @@ WHERE q.claim_token IS NULL AND q.manual_requested_at IS NULL;
 -- with the reason, and nothing of it waits in the queue any more (requested
 -- manual attempts included). One in flight keeps its lease; its result is
 -- recorded and then it ends failed too (see DeliveryCompleteBatch).
+-- delivery_queue has no index by endpoint (it would be written by every
+-- claim): this reads the whole queue, which is fine for a rare action.
 WITH waiting AS (
     DELETE FROM delivery_queue wq
     WHERE wq.endpoint_id = @endpoint_id AND wq.claim_token IS NULL

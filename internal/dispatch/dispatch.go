@@ -59,7 +59,7 @@ type Options struct {
 	LeaseMargin time.Duration
 	// Poll is the longest the claimer sleeps without a wake-up [1s].
 	Poll time.Duration
-	// ClaimGap is the least time between two claims that did not fill up
+	// ClaimGap is the least time after a small claim before the next
 	// [5ms]; CompleteGap the least between two result writes [10ms]. See
 	// pace.
 	ClaimGap    time.Duration
@@ -325,16 +325,15 @@ func (d *Dispatcher) claim(ctx context.Context) {
 		}
 		failures = 0
 		d.startAll(ctx, rows, token, now)
-		if len(rows) == n {
-			last = time.Time{}
-			continue // probably more due
-		}
 		// Pace after a small claim only: a backlog claimed as room frees
 		// up comes in claims of a refill or more, and pacing those made a
-		// one-endpoint drain ~12% slower.
+		// one-endpoint drain ~12% slower; a full claim is not paced either.
 		last = time.Time{}
-		if len(rows) < d.refill() {
+		if len(rows) < n && len(rows) < d.refill() {
 			last = started
+		}
+		if len(rows) == n {
+			continue // probably more due
 		}
 		if !d.sleep(d.untilNextDue(ctx, now), d.wake, d.freed) {
 			return
