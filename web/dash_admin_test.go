@@ -15,7 +15,7 @@ import (
 )
 
 // publish sends one event through the API and returns its delivery ids.
-func publish(t *testing.T, app *testapp.App, userID, event, recordingID string) []string {
+func publish(t testing.TB, app *testapp.App, userID, event, recordingID string) []string {
 	t.Helper()
 	var data map[string]any
 	_ = json.Unmarshal(webhook.SampleData(event, userID), &data)

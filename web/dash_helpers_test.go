@@ -220,7 +220,7 @@ func (c *client) logIn(email, password string) *page {
 }
 
 // newAdmin creates an admin account directly in the store.
-func newAdmin(t *testing.T, app *testapp.App, email string) string {
+func newAdmin(t testing.TB, app *testapp.App, email string) string {
 	t.Helper()
 	hash, err := auth.HashPassword(testPassword)
 	if err != nil {

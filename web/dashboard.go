@@ -3,6 +3,8 @@ package web
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -111,11 +113,40 @@ func (s *Server) dash(a access, h dashHandler) http.Handler {
 		if r.Body != nil {
 			r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
 		}
+		if err := readForm(r); err != nil {
+			s.dashError(w, r, err)
+			return
+		}
 		if err := h(w, r); err != nil {
 			s.dashError(w, r, err)
 		}
 	})
 	return s.sessions.LoadAndSave(inner)
+}
+
+// readForm parses the query and a urlencoded form body once, for every
+// action, and refuses what no field can hold: PostgreSQL rejects NUL and
+// invalid UTF-8 in text, which would otherwise reach it from a login email,
+// a sign-up name or a filter and come back as a 500.
+func readForm(r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return &httpError{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: "The form is too large."}
+		}
+		return errBadRequest("The form or the address could not be read: " + err.Error())
+	}
+	for k, vs := range r.Form {
+		if !storableText(k) {
+			return errBadRequest("The form or the address holds characters that cannot be stored (NUL or bytes that are not UTF-8).")
+		}
+		for _, v := range vs {
+			if !storableText(v) {
+				return errBadRequest(fmt.Sprintf("The field %q holds characters that cannot be stored (NUL or bytes that are not UTF-8).", k))
+			}
+		}
+	}
+	return nil
 }
 
 // toLogin sends a visitor without a session to the login page, coming

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -150,6 +151,9 @@ func encodeCursor(at time.Time, id string) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(at.UnixMicro(), 10) + "." + id))
 }
 
+// maxCursorMicros is the latest time a cursor may hold: the year 9999.
+var maxCursorMicros = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC).UnixMicro()
+
 func decodeCursor(c string) (time.Time, string, error) {
 	raw, err := base64.RawURLEncoding.DecodeString(c)
 	if err != nil {
@@ -157,7 +161,11 @@ func decodeCursor(c string) (time.Time, string, error) {
 	}
 	micros, id, ok := strings.Cut(string(raw), ".")
 	n, err := strconv.ParseInt(micros, 10, 64)
-	if !ok || err != nil || id == "" {
+	// A cursor is the client's input: an id PostgreSQL cannot hold (NUL,
+	// invalid UTF-8) or a time outside its range would be a database
+	// error, so it is a bad cursor like any other we did not make.
+	if !ok || err != nil || id == "" || !utf8.ValidString(id) || strings.ContainsRune(id, 0) ||
+		n < 0 || n > maxCursorMicros {
 		return time.Time{}, "", ErrBadCursor
 	}
 	return time.UnixMicro(n).UTC(), id, nil
