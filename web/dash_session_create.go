@@ -5,9 +5,12 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/clipcabinet/webhooks/internal/auth"
 	"github.com/clipcabinet/webhooks/internal/store"
@@ -83,10 +86,26 @@ func (s *Server) dashSessionCreate(w http.ResponseWriter, r *http.Request) error
 	return nil
 }
 
-// safeNext keeps a post-login destination on this site.
+// safeNext keeps a post-login destination on this site: a path with one
+// leading slash and no scheme or host once parsed, and no whitespace,
+// control character or backslash anywhere. Browsers drop tabs and line
+// breaks and read a backslash as a slash, so "/\t/evil.example" or
+// "/\\evil.example" would leave the site.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") {
-		return "/endpoints"
+	const home = "/endpoints"
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") {
+		return home
+	}
+	for _, r := range next {
+		if unicode.IsSpace(r) || unicode.IsControl(r) || r == '\\' || r == utf8.RuneError ||
+			unicode.Is(unicode.Zl, r) || unicode.Is(unicode.Zp, r) {
+			return home
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" ||
+		!strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") {
+		return home
 	}
 	return next
 }

@@ -126,3 +126,53 @@ func TestSignupValidationAndClosedSignup(t *testing.T) {
 		t.Fatal("login page offers sign-up while it is closed")
 	}
 }
+
+func TestLoginNextStaysOnSite(t *testing.T) {
+	t.Parallel()
+	app := testapp.Start(t, testapp.Options{NoDispatcher: true})
+	newAdmin(t, app, "next@example.com")
+	c := newClient(t, app)
+	tests := []struct{ name, next, want string }{
+		{"a page of this site", "/endpoints/ep_1/deliveries?status=failed", "/endpoints/ep_1/deliveries?status=failed"},
+		{"tab after the slash", "/\t/evil.example/x", "/endpoints"},
+		{"tab before the slash", "/\t\t//evil.example", "/endpoints"},
+		{"two slashes", "//evil.example", "/endpoints"},
+		{"backslash", "/\\evil.example", "/endpoints"},
+		{"backslash later", "/a\\..\\\\evil.example", "/endpoints"},
+		{"absolute", "https://evil.example/", "/endpoints"},
+		{"scheme relative to a path", "javascript:alert(1)", "/endpoints"},
+		{"space", "/ /evil.example", "/endpoints"},
+		{"no-break space", "/\u00a0/evil.example", "/endpoints"},
+		{"line separator", "/\u2028/evil.example", "/endpoints"},
+		{"DEL", "/\x7f/evil.example", "/endpoints"},
+		{"NUL", "/a\x00", "/endpoints"},
+		{"empty", "", "/endpoints"},
+	}
+	// Signed out: the form's next field, after the password.
+	for _, tc := range tests {
+		t.Run("post "+tc.name, func(t *testing.T) {
+			c := newClient(t, app)
+			p := c.post("/login", url.Values{"email": {"next@example.com"}, "password": {testPassword}, "next": {tc.next}})
+			if p.Status == http.StatusBadRequest && tc.want == "/endpoints" {
+				return // refused outright (bytes no field may hold)
+			}
+			if p.status(http.StatusSeeOther).Header.Get("Location") != tc.want {
+				t.Fatalf("next %q sent to %q, want %q", tc.next, p.Header.Get("Location"), tc.want)
+			}
+		})
+	}
+	// Signed in: GET /login?next= redirects at once.
+	c.logIn("next@example.com", testPassword).status(http.StatusSeeOther)
+	for _, tc := range tests {
+		t.Run("get "+tc.name, func(t *testing.T) {
+			c.t = t
+			p := c.get("/login?next=" + url.QueryEscape(tc.next))
+			if p.Status == http.StatusBadRequest && tc.want == "/endpoints" {
+				return
+			}
+			if p.status(http.StatusSeeOther).Header.Get("Location") != tc.want {
+				t.Fatalf("next %q sent to %q, want %q", tc.next, p.Header.Get("Location"), tc.want)
+			}
+		})
+	}
+}
