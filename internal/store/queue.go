@@ -52,7 +52,7 @@ func (s *Store) QueueClaim(ctx context.Context, c Claim) ([]Claimed, error) {
 	if c.DefaultRoom <= 0 {
 		c.DefaultRoom = c.Max
 	}
-	rows, err := s.q.DeliveryClaimDue(ctx, db.DeliveryClaimDueParams{
+	rows, err := s.queue.DeliveryClaimDue(ctx, db.DeliveryClaimDueParams{
 		Now: c.Now, LostNow: c.Now, SkipEndpoints: c.Skip, MaxRows: int32(c.Max), Token: c.Token, LeaseUntil: c.LeaseUntil,
 		// Read twice the rows wanted, so endpoints short of room leave some for the others.
 		ScanRows: int32(2 * c.Max), DefaultRoom: int32(c.DefaultRoom),
@@ -108,7 +108,7 @@ func (s *Store) QueueComplete(ctx context.Context, rs []Result) ([]string, error
 		p.NextAttemptAt = append(p.NextAttemptAt, orNoTime(r.NextAttemptAt))
 		p.CompletedAt = append(p.CompletedAt, orNoTime(r.CompletedAt))
 	}
-	ids, err := s.q.DeliveryCompleteBatch(ctx, p)
+	ids, err := s.queue.DeliveryCompleteBatch(ctx, p)
 	if err != nil {
 		return nil, fmt.Errorf("store: complete: %w", err)
 	}
@@ -124,7 +124,7 @@ func orNoTime(t *time.Time) time.Time {
 
 // QueueRelease gives claimed deliveries back without an attempt.
 func (s *Store) QueueRelease(ctx context.Context, ids []string, tokens []int64) error {
-	err := s.q.DeliveryRelease(ctx, db.DeliveryReleaseParams{Ids: ids, Tokens: tokens})
+	err := s.queue.DeliveryRelease(ctx, db.DeliveryReleaseParams{Ids: ids, Tokens: tokens})
 	if err != nil {
 		return fmt.Errorf("store: release: %w", err)
 	}

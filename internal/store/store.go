@@ -33,8 +33,11 @@ var (
 type Store struct {
 	Pool *pgxpool.Pool
 	q    *db.Queries
-	aead cipher.AEAD // nil when no key is configured (commands that never touch secrets)
-	now  func() time.Time
+	// queue runs the dispatcher's statements planned with their values
+	// every time (see customPlans).
+	queue *db.Queries
+	aead  cipher.AEAD // nil when no key is configured (commands that never touch secrets)
+	now   func() time.Time
 
 	stopMu    sync.Mutex
 	stopHooks []func(endpointID string)
@@ -93,7 +96,7 @@ func Connect(ctx context.Context, url string, maxConns int32) (*pgxpool.Pool, er
 
 // New wraps a pool.
 func New(pool *pgxpool.Pool, o Options) (*Store, error) {
-	s := &Store{Pool: pool, q: db.New(pool), now: o.Now}
+	s := &Store{Pool: pool, q: db.New(pool), queue: db.New(customPlans{pool}), now: o.Now}
 	s.pub = &publisher{s: s}
 	if s.now == nil {
 		s.now = time.Now
@@ -128,6 +131,35 @@ func (s *Store) WithTx(ctx context.Context, fn func(q *db.Queries) error) error 
 		return err
 	}
 	return mapErr(tx.Commit(ctx))
+}
+
+// customPlans runs each statement as an unnamed prepared statement
+// (pgx.QueryExecModeCacheDescribe: still one round trip and binary
+// values, the parameter and result types cached), which PostgreSQL plans
+// with the values it is given every time.
+//
+// The dispatcher's statements need that. A named prepared statement, as
+// pgx makes by default, is planned generically after five runs, and the
+// generic plan is made with the tables' size at that moment. An idle
+// dispatcher claims from an empty queue once a second, so by the time
+// traffic comes its claim is planned for empty tables: it joined each
+// claimed row to deliveries by a sequential scan, 150–400 ms a claim at
+// a few thousand deliveries and worse as they grew, and kept that plan for
+// the connection's life (issue 10: "a stall after idle"). Planning each
+// claim, completion and release with its values costs well under a
+// millisecond, a few times per 100 deliveries.
+type customPlans struct{ db db.DBTX }
+
+func (c customPlans) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	return c.db.Exec(ctx, sql, append([]any{pgx.QueryExecModeCacheDescribe}, args...)...)
+}
+
+func (c customPlans) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	return c.db.Query(ctx, sql, append([]any{pgx.QueryExecModeCacheDescribe}, args...)...)
+}
+
+func (c customPlans) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	return c.db.QueryRow(ctx, sql, append([]any{pgx.QueryExecModeCacheDescribe}, args...)...)
 }
 
 // mapErr turns pgx's errors into the store's.
