@@ -125,20 +125,21 @@ func (s *Server) dash(a access, h dashHandler) http.Handler {
 }
 
 // readForm parses the query and a urlencoded form body once, for every
-// action, and refuses what no field can hold: PostgreSQL rejects NUL and
-// invalid UTF-8 in text, which would otherwise reach it from a login email,
-// a sign-up name or a filter and come back as a 500.
+// action, and refuses a form field no column can hold: PostgreSQL rejects
+// NUL and invalid UTF-8 in text, which would otherwise reach it from a
+// login email or a sign-up name and come back as a 500. Query parameters
+// are the lists' filters, which say what is wrong inline on the list.
 func readForm(r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			return &httpError{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: "The form is too large."}
 		}
-		return errBadRequest("The form or the address could not be read: " + err.Error())
+		return errBadRequest("The form could not be read: " + err.Error())
 	}
-	for k, vs := range r.Form {
+	for k, vs := range r.PostForm {
 		if !storableText(k) {
-			return errBadRequest("The form or the address holds characters that cannot be stored (NUL or bytes that are not UTF-8).")
+			return errBadRequest("The form holds characters that cannot be stored (NUL or bytes that are not UTF-8).")
 		}
 		for _, v := range vs {
 			if !storableText(v) {
