@@ -158,3 +158,47 @@ func TestAdminFailedDeliveries(t *testing.T) {
 		t.Fatalf("alice's recovery audit entries: %v, want one with count 2", recoveries)
 	}
 }
+
+// TestAdminHostFilter: the endpoint host filter matches part of the URL's
+// host, whatever characters the host and the filter hold.
+func TestAdminHostFilter(t *testing.T) {
+	t.Parallel()
+	app := testapp.Start(t, testapp.Options{NoDispatcher: true})
+	alice := app.NewUser(t, "alice@host.example")
+	bob := app.NewUser(t, "bob@host.example")
+	app.NewEndpoint(t, alice, "http://127.0.0.1:9/a")
+	app.NewEndpoint(t, bob, "http://localhost:9/b?x=1")
+	a := publish(t, app, alice, "comment.added", "")[0]
+	b := publish(t, app, bob, "comment.added", "")[0]
+	newAdmin(t, app, "root@host.example")
+	c := newClient(t, app)
+	c.logIn("root@host.example", testPassword).status(http.StatusSeeOther)
+	tests := []struct {
+		name, host string
+		want       []string
+	}{
+		{"an IPv4 address", "127.0.0.1", []string{a}},
+		{"part of an address", "0.0", []string{a}},
+		{"a name", "LOCALHOST", []string{b}},
+		{"the port", ":9", []string{a, b}},
+		{"a digit of one host", "1", []string{a}},
+		{"a digit in neither host", "5", nil},
+		{"a question mark", "?", nil},
+		{"the path is not the host", "/b", nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c.t = t
+			p := c.get("/admin/deliveries?status=any&host=" + url.QueryEscape(tc.host)).status(http.StatusOK)
+			got := rowIDs(p)
+			if len(got) != len(tc.want) {
+				t.Fatalf("host %q: rows %v, want %v", tc.host, got, tc.want)
+			}
+			for _, id := range tc.want {
+				if !got[id] {
+					t.Fatalf("host %q: rows %v, want %v", tc.host, got, tc.want)
+				}
+			}
+		})
+	}
+}

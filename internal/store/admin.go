@@ -44,38 +44,39 @@ type AdminPage struct {
 // and the recovery (its count and its marking, recovery.go) share it, so
 // "the filtered set" is the same rows in both.
 func (f AdminFilter) where(c *sqlConds) {
-	add := c.add
+	add, arg := c.add, c.arg
 	if f.Status != "" {
-		add("d.status = ?", f.Status)
+		add("d.status = " + arg(f.Status))
 	}
 	switch {
 	case len(f.userIDs) == 1:
 		// Resolved by AdminDeliveryList: one user's deliveries come in
 		// deliveries_user_idx order, no sort.
-		add("d.user_id = ?", f.userIDs[0])
+		add("d.user_id = " + arg(f.userIDs[0]))
 	case len(f.userIDs) > 1:
-		add("d.user_id = ANY (?)", f.userIDs)
+		add("d.user_id = ANY (" + arg(f.userIDs) + ")")
 	case f.User != "":
 		// Users first, then their deliveries through deliveries_user_idx:
 		// the same rows as testing u.email on the join, without reading
 		// every delivery to test its user's email (1,000,000 stored: 400 ms
 		// down to 25 ms).
-		add("d.user_id IN (SELECT fu.id FROM users fu WHERE fu.id = ? OR strpos(lower(fu.email), lower(?)) > 0)", f.User)
+		p := arg(f.User)
+		add("d.user_id IN (SELECT fu.id FROM users fu WHERE fu.id = " + p + " OR strpos(lower(fu.email), lower(" + p + ")) > 0)")
 	}
 	if f.Host != "" {
-		add(`strpos(lower(substring(e.url from '^[A-Za-z][A-Za-z0-9+.-]*://([^/?#]+)')), lower(?)) > 0`, f.Host)
+		add(`strpos(lower(substring(e.url from '^[A-Za-z][A-Za-z0-9+.-]*://([^/?#]+)')), lower(` + arg(f.Host) + `)) > 0`)
 	}
 	if f.Event != "" {
-		add("d.event_type = ?", f.Event)
+		add("d.event_type = " + arg(f.Event))
 	}
 	if !f.Since.IsZero() {
-		add("d.created_at >= ?", f.Since)
+		add("d.created_at >= " + arg(f.Since))
 	}
 	if f.DeliveryID != "" {
-		add("d.id = ?", f.DeliveryID)
+		add("d.id = " + arg(f.DeliveryID))
 	}
 	if f.RecordingID != "" {
-		add("d.event_id IN (SELECT ev.id FROM events ev WHERE ev.recording_id = ?)", f.RecordingID)
+		add("d.event_id IN (SELECT ev.id FROM events ev WHERE ev.recording_id = " + arg(f.RecordingID) + ")")
 	}
 }
 
@@ -111,7 +112,7 @@ func (s *Store) AdminDeliveryList(ctx context.Context, f AdminFilter) (AdminPage
 		if err != nil {
 			return AdminPage{}, err
 		}
-		c.add("(d.created_at, d.id) < (?, ?)", at, id)
+		c.add(c.keysetBefore(at, id))
 	}
 	limit := f.Limit
 	if limit <= 0 || limit > 100 {

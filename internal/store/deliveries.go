@@ -102,28 +102,28 @@ var ErrBadCursor = errors.New("cursor is not valid")
 // (created_at, id): no OFFSET, no count, one index range scan per page.
 func (s *Store) DeliveryList(ctx context.Context, f DeliveryFilter) (DeliveryPage, error) {
 	var c sqlConds
-	add := c.add
+	add, arg := c.add, c.arg
 	if f.UserID != "" {
-		add("d.user_id = ?", f.UserID)
+		add("d.user_id = " + arg(f.UserID))
 	}
 	if f.EndpointID != "" {
-		add("d.endpoint_id = ?", f.EndpointID)
+		add("d.endpoint_id = " + arg(f.EndpointID))
 	}
 	if f.Status != "" {
-		add("d.status = ?", f.Status)
+		add("d.status = " + arg(f.Status))
 	}
 	if f.Event != "" {
-		add("d.event_type = ?", f.Event)
+		add("d.event_type = " + arg(f.Event))
 	}
 	if f.ID != "" {
-		add("d.id = ?", f.ID)
+		add("d.id = " + arg(f.ID))
 	}
 	if f.Cursor != "" {
 		at, id, err := decodeCursor(f.Cursor)
 		if err != nil {
 			return DeliveryPage{}, err
 		}
-		add("(d.created_at, d.id) < (?, ?)", at, id)
+		add(c.keysetBefore(at, id))
 	}
 	limit := f.Limit
 	if limit <= 0 || limit > 100 {

@@ -56,12 +56,12 @@ func (sc RecoveryScope) where(c *sqlConds) {
 	f.Status = ""
 	f.where(c)
 	if sc.EndpointID != "" {
-		c.add("d.endpoint_id = ?", sc.EndpointID)
+		c.add("d.endpoint_id = " + c.arg(sc.EndpointID))
 	}
 	if !sc.From.IsZero() {
-		c.add("d.created_at >= ?", sc.From)
+		c.add("d.created_at >= " + c.arg(sc.From))
 	}
-	c.add("d.created_at <= ?", sc.To)
+	c.add("d.created_at <= " + c.arg(sc.To))
 	c.conds = append(c.conds, retryable...)
 }
 
@@ -177,7 +177,7 @@ func (s *Store) recoveryMark(ctx context.Context, id string, now time.Time, sc R
 		c := sqlConds{args: []any{now, id}}
 		sc.where(&c)
 		if afterID != "" {
-			c.add("(d.created_at, d.id) > (?, ?)", afterAt, afterID)
+			c.add("(d.created_at, d.id) > (" + c.arg(afterAt) + ", " + c.arg(afterID) + ")")
 		}
 		sql := fmt.Sprintf(`WITH picked AS (
 			SELECT d.id, d.endpoint_id, d.created_at %s %s

@@ -3,6 +3,7 @@ package store
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -12,27 +13,30 @@ import (
 // the admin list and recoveries build their queries: separate statements
 // per filter set give the planner each filter's own index, which one
 // statement with "$1 IS NULL OR ..." would not.
+//
+// Placeholders come from arg and are put into the condition by the caller;
+// the SQL text is never searched or rewritten, so a '?' or '$' inside a
+// literal (a regular expression, say) stays what it is.
 type sqlConds struct {
 	conds []string
 	args  []any // parameters, including any the caller put first
 }
 
-// add appends cond with its ? placeholders bound to vals: with one value,
-// every ? is that value; with several, each ? takes the next one.
-func (c *sqlConds) add(cond string, vals ...any) {
-	var b strings.Builder
-	first := len(c.args) + 1
-	c.args = append(c.args, vals...)
-	n := 0
-	for _, r := range cond {
-		if r != '?' {
-			b.WriteRune(r)
-			continue
-		}
-		b.WriteString("$" + strconv.Itoa(first+min(n, len(vals)-1)))
-		n++
-	}
-	c.conds = append(c.conds, b.String())
+// arg binds v as the next parameter and returns its placeholder, $n.
+func (c *sqlConds) arg(v any) string {
+	c.args = append(c.args, v)
+	return "$" + strconv.Itoa(len(c.args))
+}
+
+// add appends a condition whose placeholders came from arg.
+func (c *sqlConds) add(cond string) {
+	c.conds = append(c.conds, cond)
+}
+
+// keysetBefore is the newest-first keyset condition: rows older than the
+// cursor's (created_at, id).
+func (c *sqlConds) keysetBefore(at time.Time, id string) string {
+	return "(d.created_at, d.id) < (" + c.arg(at) + ", " + c.arg(id) + ")"
 }
 
 // where is the WHERE clause, or "" when there are no conditions.
