@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"strconv"
 	"testing"
 	"time"
 )
@@ -52,5 +53,56 @@ func TestThrottleAddressLimit(t *testing.T) {
 	}
 	if blocked, _ := th.Blocked(Limit{Key: "acct:new@example.com", Max: 5}, addr); !blocked {
 		t.Fatal("address not blocked after 20 failures across accounts")
+	}
+}
+
+// TestThrottleFullTableStillCounts: a table filled with other keys drops
+// its oldest, and a new key's failures still count to its limit.
+func TestThrottleFullTableStillCounts(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	th := NewThrottle(15*time.Minute, func() time.Time { return now })
+	for i := range DefaultMaxKeys {
+		th.Fail("address:flood-" + strconv.Itoa(i))
+	}
+	victim := Limit{Key: "account:victim@example.com", Max: 5}
+	for range 5 {
+		th.Fail(victim.Key)
+	}
+	if blocked, _ := th.Blocked(victim); !blocked {
+		t.Fatal("failures not counted once the table was full: the throttle failed open")
+	}
+	// The oldest flood key made room; a recent one is still there.
+	if blocked, _ := th.Blocked(Limit{Key: "address:flood-0", Max: 1}); blocked {
+		t.Fatal("the oldest key was not evicted")
+	}
+	if blocked, _ := th.Blocked(Limit{Key: "address:flood-" + strconv.Itoa(DefaultMaxKeys-1), Max: 1}); !blocked {
+		t.Fatal("a recent key was evicted")
+	}
+}
+
+func TestThrottleTakeCountsBeforeAndForgets(t *testing.T) {
+	t.Parallel()
+	th := NewThrottle(15*time.Minute, nil)
+	l := Limit{Key: "pair:x", Max: 3}
+	for i := range 3 {
+		if ok, _ := th.Take(l); !ok {
+			t.Fatalf("refused at attempt %d", i+1)
+		}
+	}
+	if ok, wait := th.Take(l); ok || wait <= 0 {
+		t.Fatalf("fourth attempt: ok %v, wait %s", ok, wait)
+	}
+	th.Forget(l.Key)
+	if ok, _ := th.Take(l); !ok {
+		t.Fatal("a forgotten attempt still counts")
+	}
+	k := NewKnownGood(nil)
+	if k.Known("good:a") {
+		t.Fatal("known before any login")
+	}
+	k.Remember("good:a")
+	if !k.Known("good:a") {
+		t.Fatal("not known after a login")
 	}
 }
