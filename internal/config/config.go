@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -35,6 +36,12 @@ type Config struct {
 	DisableAfter       time.Duration // no successful automatic attempt this long ...
 	DisableMinFailures int           // ... while this many deliveries failed: auto-disable
 	MetricsAddr        string        // non-empty: /metrics on its own listener, no token
+	// Limits per user (api.md "Limits").
+	MaxEndpointsPerUser int // endpoints one user may have
+	TestEventsPerMinute int // test events per user per minute
+	// TrustedProxies are the peers whose X-Forwarded-For is believed for
+	// the client address; none by default.
+	TrustedProxies []netip.Prefix
 	// PprofAddr, when set, serves net/http/pprof on its own listener, no
 	// token: for profiling on a trusted host only (default off).
 	PprofAddr string
@@ -98,6 +105,12 @@ func Load(getenv func(string) string) (Config, error) {
 	c.Retention = duration(getenv, "CLIPCABINET_RETENTION", 30*24*time.Hour, fail)
 	c.DisableAfter = duration(getenv, "CLIPCABINET_DISABLE_AFTER", 72*time.Hour, fail)
 	c.DisableMinFailures = integer(getenv, "CLIPCABINET_DISABLE_MIN_FAILURES", 2, 1, 1000000, fail)
+	c.MaxEndpointsPerUser = integer(getenv, "CLIPCABINET_MAX_ENDPOINTS_PER_USER", 50, 1, 100000, fail)
+	c.TestEventsPerMinute = integer(getenv, "CLIPCABINET_TEST_EVENTS_PER_MINUTE", 30, 1, 100000, fail)
+	c.TrustedProxies, err = ParsePrefixes(getenv("CLIPCABINET_TRUSTED_PROXIES"))
+	if err != nil {
+		fail("CLIPCABINET_TRUSTED_PROXIES", "%v", err)
+	}
 	c.MetricsAddr = getenv("CLIPCABINET_METRICS_ADDR")
 	c.PprofAddr = getenv("CLIPCABINET_PPROF_ADDR")
 	switch c.LogLevel {
@@ -135,6 +148,31 @@ func ParseSchedule(s string) ([]time.Duration, error) {
 			return nil, fmt.Errorf("%q is not a positive duration such as 30s, 5m or 1h", part)
 		}
 		out = append(out, d)
+	}
+	return out, nil
+}
+
+// ParsePrefixes parses a comma-separated list of CIDRs (10.0.0.0/8,
+// fd00::/8); a bare address is its own /32 or /128. Empty: none.
+func ParsePrefixes(s string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		p, err := netip.ParsePrefix(part)
+		if err != nil {
+			a, aerr := netip.ParseAddr(part)
+			if aerr != nil {
+				return nil, fmt.Errorf("%q is not a CIDR such as 10.0.0.0/8 or fd00::/8", part)
+			}
+			p = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
+		}
+		if p.Addr().Is4In6() && p.Bits() >= 96 {
+			p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
+		}
+		out = append(out, p.Masked())
 	}
 	return out, nil
 }

@@ -3,6 +3,7 @@ package config_test
 import (
 	"bytes"
 	"encoding/base64"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -55,6 +56,12 @@ func TestDefaults(t *testing.T) {
 		t.Errorf("LogLevel = %q", c.LogLevel)
 	case c.SecureCookies():
 		t.Error("SecureCookies for http://localhost")
+	case c.MaxEndpointsPerUser != 50:
+		t.Errorf("MaxEndpointsPerUser = %d", c.MaxEndpointsPerUser)
+	case c.TestEventsPerMinute != 30:
+		t.Errorf("TestEventsPerMinute = %d", c.TestEventsPerMinute)
+	case c.TrustedProxies != nil:
+		t.Errorf("TrustedProxies = %v", c.TrustedProxies)
 	}
 }
 
@@ -89,6 +96,11 @@ func TestEveryVariableParsed(t *testing.T) {
 		{"CLIPCABINET_SIGNUP_OPEN", "1", func(c config.Config) bool { return c.SignupOpen }},
 		{"CLIPCABINET_LOG_LEVEL", "debug", func(c config.Config) bool { return c.LogLevel == "debug" }},
 		{"CLIPCABINET_LOG_LEVEL", "error", func(c config.Config) bool { return c.LogLevel == "error" }},
+		{"CLIPCABINET_MAX_ENDPOINTS_PER_USER", "3", func(c config.Config) bool { return c.MaxEndpointsPerUser == 3 }},
+		{"CLIPCABINET_TEST_EVENTS_PER_MINUTE", "2", func(c config.Config) bool { return c.TestEventsPerMinute == 2 }},
+		{"CLIPCABINET_TRUSTED_PROXIES", "10.0.0.0/8, 192.168.1.7,fd00::/8,::ffff:172.16.0.0/108", func(c config.Config) bool {
+			return fmt.Sprint(c.TrustedProxies) == "[10.0.0.0/8 192.168.1.7/32 fd00::/8 172.16.0.0/12]"
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name+"="+tt.value, func(t *testing.T) {
@@ -142,6 +154,12 @@ func TestMalformedValues(t *testing.T) {
 		{"CLIPCABINET_SIGNUP_OPEN", "nope"},
 		{"CLIPCABINET_LOG_LEVEL", "verbose"},
 		{"CLIPCABINET_LOG_LEVEL", "INFO"},
+		{"CLIPCABINET_MAX_ENDPOINTS_PER_USER", "0"},
+		{"CLIPCABINET_MAX_ENDPOINTS_PER_USER", "lots"},
+		{"CLIPCABINET_TEST_EVENTS_PER_MINUTE", "-1"},
+		{"CLIPCABINET_TRUSTED_PROXIES", "10.0.0.0/33"},
+		{"CLIPCABINET_TRUSTED_PROXIES", "10.0.0.0/8,,"},
+		{"CLIPCABINET_TRUSTED_PROXIES", "proxy.internal"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name+"="+tt.value, func(t *testing.T) {
