@@ -51,6 +51,7 @@ type SignupForm struct {
 	Email  string
 	Name   string
 	Errors map[string]string
+	Error  string // about the whole form (throttled, busy)
 }
 
 // EndpointRow is one endpoint in the list.

@@ -192,13 +192,6 @@ func apiActor(r *http.Request) store.Actor {
 	return store.Actor{ID: "api", RemoteAddr: remoteIP(r)}
 }
 
-func remoteIP(r *http.Request) string {
-	host := r.RemoteAddr
-	if i := strings.LastIndexByte(host, ':'); i > 0 {
-		host = host[:i]
-	}
-	return strings.Trim(host, "[]")
-}
 
 // checkKeys catches what encoding/json lets through: a key that matches a
 // field only case-insensitively ("URL" for "url") and a key given twice.

@@ -42,8 +42,10 @@ func (s *Server) dashSessionNew(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, http.StatusOK, views.LoginPage(s.chrome(r, "Log in", ""), views.LoginForm{Next: safeNext(r.URL.Query().Get("next"))}))
 }
 
-// dashSessionCreate logs in. Failures are throttled per account and per
-// address (auth.Throttle) before the password is even checked.
+// dashSessionCreate logs in. The attempt is counted against the address,
+// the address and account together, and (unless this address logged in to
+// the account before) the account, before the password is hashed; hashing
+// waits for a turn (auth.Hasher), and a full queue is a quick 503.
 func (s *Server) dashSessionCreate(w http.ResponseWriter, r *http.Request) error {
 	email := strings.TrimSpace(r.PostFormValue("email"))
 	password := r.PostFormValue("password")
@@ -54,12 +56,15 @@ func (s *Server) dashSessionCreate(w http.ResponseWriter, r *http.Request) error
 		return s.render(w, r, status, views.LoginPage(s.chrome(r, "Log in", ""), form))
 	}
 
+	addrKey := throttleAddr(r)
 	acct := "account:" + strings.ToLower(email)
-	addr := "address:" + remoteIP(r)
-	if blocked, wait := s.throttle.Blocked(
-		auth.Limit{Key: acct, Max: auth.MaxFailuresPerAccount},
-		auth.Limit{Key: addr, Max: auth.MaxFailuresPerAddress},
-	); blocked {
+	addr := "address:" + addrKey
+	pair := "pair:" + addrKey + " " + strings.ToLower(email)
+	limits := []auth.Limit{{Key: pair, Max: auth.MaxFailuresPerPair}, {Key: addr, Max: auth.MaxFailuresPerAddress}}
+	if !s.knownGood.Known(pair) {
+		limits = append(limits, auth.Limit{Key: acct, Max: auth.MaxFailuresPerAccount})
+	}
+	if ok, wait := s.throttle.Take(limits...); !ok {
 		s.log.WarnContext(r.Context(), "login throttled", "remote_addr", remoteIP(r))
 		return fail(http.StatusTooManyRequests, fmt.Sprintf(
 			"Too many failed attempts. Try again in %s.", minutes(wait)))
@@ -73,18 +78,31 @@ func (s *Server) dashSessionCreate(w http.ResponseWriter, r *http.Request) error
 	if err == nil && u.PasswordHash != nil {
 		hash = *u.PasswordHash
 	}
-	ok := auth.CheckPassword(hash, password) == nil && err == nil && u.PasswordHash != nil
-	if !ok {
-		s.throttle.Fail(acct, addr)
+	checkErr := s.hasher.Check(r.Context(), hash, password)
+	if errors.Is(checkErr, auth.ErrBusy) {
+		// Not the user's failure: the attempt does not count.
+		for _, l := range limits {
+			s.throttle.Forget(l.Key)
+		}
+		w.Header().Set("Retry-After", "2")
+		return fail(http.StatusServiceUnavailable, busyMessage)
+	}
+	if checkErr != nil || err != nil || u.PasswordHash == nil {
 		return fail(http.StatusUnauthorized, loginFailed)
 	}
-	s.throttle.Reset(acct)
+	s.throttle.Forget(addr)
+	s.throttle.Reset(pair, acct)
+	s.knownGood.Remember(pair)
 	if err := s.login(r.Context(), u.ID); err != nil {
 		return err
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
 	return nil
 }
+
+// busyMessage answers a login or sign-up that found too many password
+// checks running or waiting.
+const busyMessage = "The server is busy checking other passwords. Try again in a moment."
 
 // safeNext keeps a post-login destination on this site: a path with one
 // leading slash and no scheme or host once parsed, and no whitespace,

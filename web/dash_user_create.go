@@ -1,6 +1,8 @@
 package web
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -48,14 +50,35 @@ func (s *Server) dashUserCreate(w http.ResponseWriter, r *http.Request) error {
 	if len(form.Errors) > 0 {
 		return invalid()
 	}
-	hash, err := auth.HashPassword(password)
-	if err != nil {
+	// Counted before anything costs: a sign-up is a password hash.
+	addr := "address:" + throttleAddr(r)
+	if ok, wait := s.signups.Take(auth.Limit{Key: addr, Max: auth.MaxSignupsPerAddress}); !ok {
+		form.Error = fmt.Sprintf("Too many sign-ups from your address. Try again in %s.", minutes(wait))
+		return s.render(w, r, http.StatusTooManyRequests, views.SignupPage(s.chrome(r, "Sign up", ""), form))
+	}
+	taken := func() error {
+		form.Errors["email"] = "an account with this email already exists: log in instead"
+		return invalid()
+	}
+	// The duplicate is found before hashing (the unique index still
+	// decides a race).
+	if _, err := s.store.UserByEmail(r.Context(), email); err == nil {
+		return taken()
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	hash, err := s.hasher.Hash(r.Context(), password)
+	if errors.Is(err, auth.ErrBusy) {
+		s.signups.Forget(addr)
+		w.Header().Set("Retry-After", "2")
+		form.Error = busyMessage
+		return s.render(w, r, http.StatusServiceUnavailable, views.SignupPage(s.chrome(r, "Sign up", ""), form))
+	} else if err != nil {
 		return err
 	}
 	u, err := s.store.UserCreate(r.Context(), store.NewUser{ID: webhook.NewID("user_"), Email: email, Name: form.Name, PasswordHash: &hash})
 	if isConflict(err) {
-		form.Errors["email"] = "an account with this email already exists: log in instead"
-		return invalid()
+		return taken()
 	} else if err != nil {
 		return err
 	}

@@ -30,7 +30,13 @@ type Server struct {
 	// handler (security headers and cross-origin protection around mux).
 	sessions *scs.SessionManager
 	throttle *auth.Throttle
-	handler  http.Handler
+	// knownGood: addresses each account logged in from (the account limit
+	// does not apply there); signups: sign-up attempts per address.
+	knownGood auth.KnownGood
+	signups   *auth.Throttle
+	// hasher bounds the argon2id hashes running and waiting at once.
+	hasher  *auth.Hasher
+	handler http.Handler
 	// dashRoutes lists the dashboard's patterns, for tests that walk them.
 	dashRoutes []string
 }
@@ -51,6 +57,8 @@ type Deps struct {
 	// Metrics, when set, counts publishes; its /metrics is served here
 	// behind the API token unless Config.MetricsAddr serves it apart.
 	Metrics *metrics.Metrics
+	// Hasher runs password hashes. Nil: auth.NewDefaultHasher.
+	Hasher *auth.Hasher
 }
 
 // New builds the server and its route table.
@@ -69,8 +77,14 @@ func New(d Deps) *Server {
 		s.sessions, _ = NewSessions(d.Config, d.Store.Pool, 0)
 	}
 	s.throttle = auth.NewThrottle(auth.LoginWindow, nil)
+	s.knownGood = auth.NewKnownGood(nil)
+	s.signups = auth.NewThrottle(auth.SignupWindow, nil)
+	s.hasher = d.Hasher
+	if s.hasher == nil {
+		s.hasher = auth.NewDefaultHasher()
+	}
 	s.routes()
-	s.handler = s.securityHeaders(s.crossOriginProtection(s.mux))
+	s.handler = s.clientAddress(s.securityHeaders(s.crossOriginProtection(s.mux)))
 	return s
 }
 
