@@ -3,8 +3,6 @@ package dispatch_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"slices"
 	"sort"
@@ -14,7 +12,6 @@ import (
 	"time"
 
 	"github.com/clipcabinet/webhooks/internal/dispatch"
-	"github.com/clipcabinet/webhooks/internal/netguard"
 	"github.com/clipcabinet/webhooks/internal/store"
 	"github.com/clipcabinet/webhooks/internal/testapp"
 )
@@ -30,28 +27,10 @@ func TestTwoDispatchersOneDatabase(t *testing.T) {
 	app := testapp.Start(t, testapp.Options{OnResult: func(store.Result) { byA.Add(1) }})
 
 	// The second instance: its own pool and store on the same database.
-	ctx := context.Background()
-	pool, err := store.Connect(ctx, app.DBURL, 16)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	st, err := store.New(pool, store.Options{EncryptionKey: app.Config.EncryptionKey})
-	if err != nil {
-		t.Fatal(err)
-	}
-	second := dispatch.New(dispatch.Options{
-		Store: st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Client:   netguard.NewClient(netguard.ClientOptions{Policy: netguard.Policy{AllowPrivate: true}}),
+	startDispatcher(t, app, dispatch.Options{
 		Schedule: app.Config.RetrySchedule, AttemptTimeout: app.Config.AttemptTimeout,
 		Workers: app.Config.Workers, Poll: 200 * time.Millisecond,
 		OnResult: func(store.Result) { byB.Add(1) },
-	})
-	second.Start(ctx)
-	t.Cleanup(func() {
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		second.Stop(sctx)
 	})
 
 	user := app.NewUser(t, "owner@example.com")
@@ -77,7 +56,7 @@ func TestTwoDispatchersOneDatabase(t *testing.T) {
 		t.Errorf("receiver saw %d delivery ids, want %d", len(got), len(ids))
 	}
 	var attemptRows, notFirst int
-	if err := app.Pool.QueryRow(ctx, "SELECT count(*), count(*) FILTER (WHERE number <> 1 OR outcome <> 'success') FROM attempts").Scan(&attemptRows, &notFirst); err != nil {
+	if err := app.Pool.QueryRow(context.Background(), "SELECT count(*), count(*) FILTER (WHERE number <> 1 OR outcome <> 'success') FROM attempts").Scan(&attemptRows, &notFirst); err != nil {
 		t.Fatal(err)
 	}
 	if attemptRows != len(ids) || notFirst != 0 {

@@ -2,15 +2,20 @@ package dispatch_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/clipcabinet/webhooks/internal/dispatch"
+	"github.com/clipcabinet/webhooks/internal/netguard"
+	"github.com/clipcabinet/webhooks/internal/store"
 	"github.com/clipcabinet/webhooks/internal/testapp"
 	"github.com/clipcabinet/webhooks/internal/webhook"
 )
@@ -157,4 +162,30 @@ func hasStatus(want string) func(testapp.Delivery) bool {
 
 func attempts(n int) func(testapp.Delivery) bool {
 	return func(d testapp.Delivery) bool { return len(d.Attempts) >= n }
+}
+
+// startDispatcher starts another dispatcher on app's database with its own
+// pool and store, as another instance of the service has, stopped when t
+// ends. o's Store, Logger and Client are filled in.
+func startDispatcher(t *testing.T, app *testapp.App, o dispatch.Options) *dispatch.Dispatcher {
+	t.Helper()
+	ctx := context.Background()
+	pool, err := store.Connect(ctx, app.DBURL, 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	if o.Store, err = store.New(pool, store.Options{EncryptionKey: app.Config.EncryptionKey}); err != nil {
+		t.Fatal(err)
+	}
+	o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	o.Client = netguard.NewClient(netguard.ClientOptions{Policy: netguard.Policy{AllowPrivate: true}})
+	d := dispatch.New(o)
+	d.Start(ctx)
+	t.Cleanup(func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		d.Stop(sctx)
+	})
+	return d
 }

@@ -11,7 +11,6 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/clipcabinet/webhooks/internal/netguard"
 	"github.com/clipcabinet/webhooks/internal/store"
@@ -35,86 +34,6 @@ const (
 	OutcomeDNSError        = "dns_error"
 	OutcomeBlocked         = "blocked"
 )
-
-// attempt sends one delivery. cancelled is true when a hard stop cut it
-// short: the delivery goes back to the queue with no attempt recorded.
-func (d *Dispatcher) attempt(c store.Claimed, token int64) (res store.Result, cancelled bool) {
-	start := d.o.Now().UTC()
-	manual := c.ClaimManual
-	res = store.Result{DeliveryID: c.ID, EndpointID: c.EndpointID, Token: token, Number: c.AttemptCount + 1, Manual: manual, StartedAt: start}
-
-	ctx, cancel := context.WithTimeout(d.hardCtx, d.o.AttemptTimeout)
-	defer cancel()
-	code, body, truncated, outcome, errText := d.send(ctx, c)
-	if d.hardCtx.Err() != nil && outcome != OutcomeSuccess {
-		return res, true
-	}
-	finished := d.o.Now().UTC()
-	res.DurationMs = int32(finished.Sub(start).Milliseconds())
-	res.StatusCode, res.ResponseBody, res.Truncated = int32(code), body, truncated
-	res.Outcome, res.Error = outcome, errText
-	d.nextState(&res, c, finished)
-
-	if outcome != OutcomeSuccess {
-		d.log.Warn("attempt failed", "delivery_id", c.ID, "endpoint_id", c.EndpointID, "attempt", res.Number,
-			"status", code, "outcome", outcome, "next_status", res.Status)
-	}
-	return res, false
-}
-
-// nextState applies the retry schedule. A manual attempt never shortens or
-// resets the automatic schedule: it can only end the delivery by succeeding.
-func (d *Dispatcher) nextState(res *store.Result, c store.Claimed, now time.Time) {
-	success := res.Outcome == OutcomeSuccess
-	res.AutoAttempts = c.AutoAttempts
-	switch {
-	case success:
-		res.Status, res.CompletedAt = "succeeded", &now
-		if !res.Manual {
-			res.AutoAttempts++
-		}
-	case res.Manual:
-		res.Status, res.NextAttemptAt = c.Status, c.NextAttemptAt
-		if c.Status == "pending" {
-			res.Status = "retrying"
-		}
-	default:
-		res.AutoAttempts++
-		if int(res.AutoAttempts) > len(d.o.Schedule) {
-			res.Status, res.CompletedAt = "failed", &now
-		} else {
-			next := now.Add(d.o.Schedule[res.AutoAttempts-1])
-			res.Status, res.NextAttemptAt = "retrying", &next
-		}
-	}
-}
-
-// sealedSecret is an endpoint's secret as last opened, with the sealed
-// bytes it was opened from.
-type sealedSecret struct {
-	sealed, secret string
-}
-
-// secret opens the endpoint's sealed signing secret, once per sealed value:
-// every claimed row carries the sealed bytes, and opening them for each
-// attempt was 6% of the dispatcher's CPU in a drain. A rotation seals a
-// new value, which misses the cache and is opened afresh.
-func (d *Dispatcher) secret(endpointID string, sealed []byte) (string, error) {
-	d.secretsMu.Lock()
-	e, ok := d.secrets[endpointID]
-	d.secretsMu.Unlock()
-	if ok && e.sealed == string(sealed) {
-		return e.secret, nil
-	}
-	secret, err := d.o.Store.OpenSecret(endpointID, sealed)
-	if err != nil {
-		return "", err
-	}
-	d.secretsMu.Lock()
-	d.secrets[endpointID] = sealedSecret{sealed: string(sealed), secret: secret}
-	d.secretsMu.Unlock()
-	return secret, nil
-}
 
 // send POSTs the stored body with exactly the documented headers.
 func (d *Dispatcher) send(ctx context.Context, c store.Claimed) (code int, body []byte, truncated bool, outcome, errText string) {

@@ -1,0 +1,354 @@
+package dispatch
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/clipcabinet/webhooks/internal/store"
+)
+
+// The admission rules, without a database or a loop: what a claim may take,
+// which claimed rows start, wait or go back, and when an attempt's end
+// wakes the claimer.
+
+var t0 = time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+
+func row(id, ep string) store.Claimed {
+	due := t0.Add(-time.Second)
+	return store.Claimed{ID: id, EndpointID: ep, Status: "pending", NextAttemptAt: &due}
+}
+
+func rows(ep string, n int) []store.Claimed {
+	out := make([]store.Claimed, n)
+	for i := range out {
+		out[i] = row(fmt.Sprintf("%s-%d", ep, i), ep)
+	}
+	return out
+}
+
+func ids(cs []store.Claimed) []string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = c.ID
+	}
+	return out
+}
+
+// room is what a plan lets one endpoint have, and whether it is skipped.
+func (p claimPlan) room(ep string) (n int, skipped bool) {
+	if p.Max <= 0 || slices.Contains(p.Skip, ep) {
+		return 0, true
+	}
+	if i := slices.Index(p.RoomEndpoints, ep); i >= 0 {
+		return int(p.RoomCounts[i]), false
+	}
+	return p.DefaultRoom, false
+}
+
+func TestAdmissionFreshEndpointGetsItsCap(t *testing.T) {
+	a := newAdmission(10, 4, 100, 15*time.Second)
+	p := a.plan(100, t0)
+	if p.Max != 10 || len(p.Skip) != 0 || p.DefaultRoom != 4 {
+		t.Fatalf("fresh plan = %+v, want Max 10, no skips, DefaultRoom 4", p)
+	}
+	start, back := a.admit(rows("ep_a", 6), 1, t0)
+	if len(start) != 4 || len(back) != 2 {
+		t.Fatalf("admit 6 rows of one endpoint with cap 4: started %v, back %v; want 4 started, 2 back (no held room before an attempt finished)", ids(start), back)
+	}
+	if a.inFlight() != 4 {
+		t.Fatalf("in flight %d, want 4", a.inFlight())
+	}
+	if n, skipped := a.plan(100, t0).room("ep_a"); !skipped {
+		t.Fatalf("an endpoint at its cap has room %d, want skipped", n)
+	}
+}
+
+func TestAdmissionRowsWithNothingToDoGoBack(t *testing.T) {
+	a := newAdmission(10, 4, 100, 15*time.Second)
+	later := t0.Add(time.Minute)
+	r := row("d1", "ep_a")
+	r.NextAttemptAt = &later // leased row whose endpoint was disabled: nothing due
+	done := row("d2", "ep_a")
+	done.Status = "failed"
+	manual := row("d3", "ep_a")
+	manual.Status, manual.ClaimManual = "failed", true
+	start, back := a.admit([]store.Claimed{r, done, manual}, 1, t0)
+	if !slices.Equal(ids(start), []string{"d3"}) || !slices.Equal(back, []string{"d1", "d2"}) {
+		t.Fatalf("started %v, back %v; want the manual attempt started, the others back", ids(start), back)
+	}
+}
+
+// fastEndpoint admits n rows of ep and finishes them all quickly, so the
+// endpoint has an average attempt time (and held room) but nothing in flight.
+func fastEndpoint(t *testing.T, a *admission, ep string, n int, dur time.Duration) {
+	t.Helper()
+	start, _ := a.admit(rows(ep, n), 1, t0)
+	for range start {
+		a.finish(ep, dur, false, false, t0)
+	}
+}
+
+func TestAdmissionHoldsForAFastEndpointAndStartsHeldRowsInItsSlots(t *testing.T) {
+	a := newAdmission(100, 4, 100, 15*time.Second)
+	fastEndpoint(t, a, "ep_a", 1, time.Millisecond)
+	start, back := a.admit(rows("ep_a", 4), 1, t0) // fill its slots
+	if len(start) != 4 || len(back) != 0 {
+		t.Fatalf("started %d, back %d", len(start), len(back))
+	}
+	// 1 ms attempts start 4 × 20 = 80 rows within heldMaxAge: the held
+	// queue is capped at the endpoint's cap.
+	p := a.plan(100, t0)
+	if n, skipped := p.room("ep_a"); skipped || n != 4 {
+		t.Fatalf("room of a fast endpoint at its cap = %d (skipped %v), want 4 held", n, skipped)
+	}
+	more := []store.Claimed{row("h1", "ep_a"), row("h2", "ep_a"), row("h3", "ep_a"), row("h4", "ep_a")}
+	start, back = a.admit(more, 2, t0)
+	if len(start) != 0 || len(back) != 0 {
+		t.Fatalf("rows over the cap: started %v, back %v; want all held", ids(start), back)
+	}
+	next, ok, gone, _ := a.finish("ep_a", time.Millisecond, false, false, t0.Add(time.Millisecond))
+	if !ok || next.c.ID != "h1" || next.token != 2 || len(gone) != 0 {
+		t.Fatalf("finish: next %v %v, back %d; want h1 with its claim's token", next.c.ID, ok, len(gone))
+	}
+	if a.inFlight() != 4 {
+		t.Fatalf("in flight %d, want 4: the held row took the freed slot", a.inFlight())
+	}
+	// Held past heldMaxAge: given back, not sent.
+	_, ok, gone, _ = a.finish("ep_a", time.Millisecond, false, false, t0.Add(heldMaxAge+time.Millisecond))
+	if ok || len(gone) != 3 {
+		t.Fatalf("after heldMaxAge: next %v, %d back; want none started, 3 back", ok, len(gone))
+	}
+}
+
+func TestAdmissionHeldRoomFollowsTheEndpointsPace(t *testing.T) {
+	a := newAdmission(100, 8, 100, 15*time.Second)
+	fastEndpoint(t, a, "ep_slowish", 1, 80*time.Millisecond)
+	a.admit(rows("ep_slowish", 8), 1, t0)
+	// 8 slots finishing every 80 ms start 2 rows within 20 ms: 2 are held,
+	// the third goes back.
+	start, back := a.admit(rows("ep_slowish", 3), 2, t0)
+	if len(start) != 0 || len(back) != 1 || len(a.eps["ep_slowish"].held) != 2 {
+		t.Fatalf("started %d, back %d, held %d; want 0, 1, 2", len(start), len(back), len(a.eps["ep_slowish"].held))
+	}
+}
+
+func TestAdmissionStoppedEndpointsHeldRowsGoBack(t *testing.T) {
+	a := newAdmission(100, 2, 100, 15*time.Second)
+	fastEndpoint(t, a, "ep_a", 1, time.Millisecond)
+	a.admit(rows("ep_a", 2), 1, t0)
+	a.admit([]store.Claimed{row("h1", "ep_a")}, 2, t0)
+	a.stopped("ep_a", t0)
+	next, ok, back, _ := a.finish("ep_a", time.Millisecond, false, false, t0)
+	if ok || len(back) != 1 || back[0].c.ID != "h1" {
+		t.Fatalf("after a stop: next %v %v, back %d; want h1 back", next.c.ID, ok, len(back))
+	}
+}
+
+func TestAdmissionStoppingGivesHeldRowsBack(t *testing.T) {
+	a := newAdmission(100, 2, 100, 15*time.Second)
+	fastEndpoint(t, a, "ep_a", 1, time.Millisecond)
+	a.admit(rows("ep_a", 2), 1, t0)
+	a.admit([]store.Claimed{row("h1", "ep_a"), row("h2", "ep_a")}, 2, t0)
+	_, ok, back, _ := a.finish("ep_a", time.Millisecond, true, true, t0)
+	if ok || len(back) != 2 {
+		t.Fatalf("stopping: started %v, %d back; want both held rows back", ok, len(back))
+	}
+}
+
+func TestAdmissionBusyEndpointIsRefilledInBatches(t *testing.T) {
+	// cap 8, claim batch 100: refill = min(16, 100)/2 = 8; a slow-ish
+	// endpoint (no held room) is claimed for again only when all 8 slots
+	// are free... and a fast one when its slots plus held room reach 8.
+	a := newAdmission(100, 8, 100, 15*time.Second)
+	fastEndpoint(t, a, "ep_a", 1, time.Second) // 1 s attempts: no held room
+	start, _ := a.admit(rows("ep_a", 8), 1, t0)
+	if len(start) != 8 {
+		t.Fatal(len(start))
+	}
+	for i := range 8 {
+		_, _, _, wake := a.finish("ep_a", time.Second, false, false, t0)
+		_, skipped := a.plan(100, t0).room("ep_a")
+		last := i == 7
+		if skipped == last {
+			t.Fatalf("after %d of 8 finished: skipped %v", i+1, skipped)
+		}
+		if wake != last {
+			t.Fatalf("after %d of 8 finished: wake %v, want a wake only when the endpoint can be claimed for again", i+1, wake)
+		}
+	}
+}
+
+func TestAdmissionWorkersFullWakesOnFirstFreedWorker(t *testing.T) {
+	a := newAdmission(3, 3, 100, 15*time.Second)
+	a.admit(rows("ep_a", 3), 1, t0)
+	if p := a.plan(100, t0); p.Max != 0 {
+		t.Fatalf("all workers busy: plan Max %d, want 0", p.Max)
+	}
+	if _, _, _, wake := a.finish("ep_a", time.Second, false, false, t0); !wake {
+		t.Fatal("the first freed worker did not wake the claimer")
+	}
+	if p := a.plan(100, t0); p.Max != 1 {
+		t.Fatalf("plan Max %d, want 1", p.Max)
+	}
+}
+
+func TestAdmissionSlowEndpointsShareIsCapped(t *testing.T) {
+	// 8 workers: slow endpoints hold at most 6 (8 - 8/4).
+	a := newAdmission(8, 8, 100, 4*time.Second)
+	for _, ep := range []string{"ep_s1", "ep_s2"} {
+		fastEndpoint(t, a, ep, 1, 2*time.Second) // 2 s ≥ 4 s / 4: slow
+	}
+	p := a.plan(100, t0)
+	if n, skipped := p.room("ep_s1"); skipped || n != 6 {
+		t.Fatalf("slow endpoint room %d (skipped %v), want 6", n, skipped)
+	}
+	start, back := a.admit(append(rows("ep_s1", 4), rows("ep_s2", 4)...), 1, t0)
+	if len(start) != 6 || len(back) != 2 {
+		t.Fatalf("slow endpoints: %d started, %d back; want 6 and 2", len(start), len(back))
+	}
+	p = a.plan(100, t0)
+	if _, skipped := p.room("ep_s2"); !skipped {
+		t.Fatal("slow endpoints hold their share, yet a slow one is not skipped")
+	}
+	if n, skipped := p.room("ep_fast"); skipped || n != 8 || p.Max != 2 {
+		t.Fatalf("a fresh endpoint: room %d, skipped %v, max %d; want the 2 workers left", n, skipped, p.Max)
+	}
+	if _, _, _, wake := a.finish("ep_s1", 2*time.Second, false, false, t0); !wake {
+		t.Fatal("a slow attempt's end freed the slow share without waking the claimer")
+	}
+	// A fast attempt makes the endpoint fast again: its other attempts
+	// no longer count in the slow share.
+	a.finish("ep_s2", time.Millisecond, false, false, t0)
+	if a.slowInflight != 3 {
+		t.Fatalf("slow in flight %d, want ep_s1's 3", a.slowInflight)
+	}
+}
+
+// TestAdmissionClaimWithinPlanIsNeverGivenBack: rows a claim takes within
+// the plan (as the claim statement guarantees) all start or wait; none has
+// to be given back.
+func TestAdmissionClaimWithinPlanIsNeverGivenBack(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	a := newAdmission(32, 6, 20, 4*time.Second)
+	type flight struct {
+		ep  string
+		dur time.Duration
+	}
+	var inflight []flight
+	durs := map[string]time.Duration{"e0": time.Millisecond, "e1": 5 * time.Millisecond, "e2": 30 * time.Millisecond, "e3": 2 * time.Second, "e4": 3 * time.Second, "e5": time.Millisecond}
+	eps := []string{"e0", "e1", "e2", "e3", "e4", "e5"}
+	n := 0
+	for step := range 5000 {
+		if r.IntN(2) == 0 || len(inflight) == 0 {
+			p := a.plan(20, t0)
+			var claimed []store.Claimed
+			for _, ep := range eps {
+				room, skipped := p.room(ep)
+				if skipped {
+					continue
+				}
+				for range r.IntN(room + 1) {
+					if len(claimed) == p.Max {
+						break
+					}
+					n++
+					claimed = append(claimed, row(fmt.Sprint(n), ep))
+				}
+			}
+			start, back := a.admit(claimed, int64(step), t0)
+			if len(back) > 0 {
+				t.Fatalf("step %d: plan %+v: claimed rows given back: %v", step, p, back)
+			}
+			for _, c := range start {
+				inflight = append(inflight, flight{c.EndpointID, durs[c.EndpointID]})
+			}
+			continue
+		}
+		i := r.IntN(len(inflight))
+		f := inflight[i]
+		inflight = append(inflight[:i], inflight[i+1:]...)
+		next, ok, _, _ := a.finish(f.ep, f.dur, false, false, t0)
+		if ok {
+			inflight = append(inflight, flight{next.c.EndpointID, durs[next.c.EndpointID]})
+		}
+		if a.inFlight() != len(inflight) || a.inFlight() > 32 {
+			t.Fatalf("step %d: admission counts %d in flight, the test %d (workers 32)", step, a.inFlight(), len(inflight))
+		}
+	}
+}
+
+// TestAdmissionNoLostWakeUp: a claimer that plans, claims what the plan
+// allows and then sleeps until woken never misses room: whenever a plan
+// made now would let it take something its last plan did not (a free
+// worker, an endpoint no longer skipped), some attempt's end has woken it.
+// Attempts end in random order, of fast, slow-ish and slow endpoints, with
+// held rows and refills.
+func TestAdmissionNoLostWakeUp(t *testing.T) {
+	for seed := range uint64(20) {
+		r := rand.New(rand.NewPCG(seed, 7))
+		a := newAdmission(16, 5, 12, 4*time.Second)
+		durs := map[string]time.Duration{"e0": time.Millisecond, "e1": 10 * time.Millisecond, "e2": time.Second, "e3": 2 * time.Second, "e4": 3 * time.Second}
+		eps := []string{"e0", "e1", "e2", "e3", "e4"}
+		type flight struct{ ep string }
+		var inflight []flight
+		backlog := map[string]int{"e0": 200, "e1": 200, "e2": 200, "e3": 200, "e4": 200}
+		n := 0
+		var view claimPlan
+		claim := func(step int) {
+			view = a.plan(12, t0)
+			var claimed []store.Claimed
+			for _, ep := range eps {
+				room, skipped := view.room(ep)
+				for ; !skipped && room > 0 && backlog[ep] > 0 && len(claimed) < view.Max; room-- {
+					backlog[ep]--
+					n++
+					claimed = append(claimed, row(fmt.Sprint(n), ep))
+				}
+			}
+			start, _ := a.admit(claimed, int64(step), t0)
+			for _, c := range start {
+				inflight = append(inflight, flight{c.EndpointID})
+			}
+		}
+		claim(0)
+		woken := false
+		for step := 1; len(inflight) > 0; step++ {
+			if woken && r.IntN(3) == 0 {
+				claim(step)
+				woken = false
+				continue
+			}
+			i := r.IntN(len(inflight))
+			f := inflight[i]
+			inflight = append(inflight[:i], inflight[i+1:]...)
+			next, ok, back, wake := a.finish(f.ep, durs[f.ep], false, false, t0)
+			if ok {
+				inflight = append(inflight, flight{next.c.EndpointID})
+			}
+			for _, h := range back {
+				backlog[h.c.EndpointID]++
+			}
+			woken = woken || wake
+			if woken {
+				continue
+			}
+			now := a.plan(12, t0)
+			if view.Max == 0 && now.Max > 0 {
+				t.Fatalf("seed %d step %d: a worker came free and the claimer was not woken", seed, step)
+			}
+			for _, ep := range eps {
+				_, was := view.room(ep)
+				_, is := now.room(ep)
+				if was && !is && backlog[ep] > 0 {
+					t.Fatalf("seed %d step %d: %s can be claimed for again and the claimer was not woken", seed, step, ep)
+				}
+			}
+			if len(inflight) == 0 {
+				claim(step) // the claimer's Poll: nothing in flight, nothing lost
+			}
+		}
+	}
+}

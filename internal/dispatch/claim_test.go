@@ -1,0 +1,75 @@
+package dispatch_test
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/clipcabinet/webhooks/internal/dispatch"
+	"github.com/clipcabinet/webhooks/internal/testapp"
+)
+
+// TestClaimerNeverSleepsWhileRowsAreDue runs a dispatcher whose Poll is an
+// hour, so a claimer that sleeps without being woken while rows are due
+// stops for good and the test fails (no timing assertion: a drain of
+// seconds either finishes or hangs). No publish wakes it either: the
+// backlog is queued before it starts, the way a server finds one after a
+// restart. The endpoints cover each path that frees room: a fast one (its
+// rows held and started in its own slots), one slower than heldMaxAge
+// (held rows given back and claimed again), one at 1 in flight that
+// answers 500 first (a retry due later), small caps and batches so refills
+// and the workers' cap come into play. It also counts the claim
+// statements: one that took nothing follows only a claim that took rows,
+// or a wake-up, so the count stays near the claims that took rows (no
+// polling loop).
+func TestClaimerNeverSleepsWhileRowsAreDue(t *testing.T) {
+	t.Parallel()
+	const events = 150
+	fast := newReceiver(t, nil)
+	slowish := newReceiver(t, func(_ http.ResponseWriter, _ *http.Request, _ int) { time.Sleep(30 * time.Millisecond) })
+	flaky := newReceiver(t, func(w http.ResponseWriter, _ *http.Request, n int) {
+		if n%3 == 0 {
+			w.WriteHeader(http.StatusInternalServerError)
+		}
+	})
+	app := testapp.Start(t, testapp.Options{NoDispatcher: true, Env: map[string]string{"CLIPCABINET_RETRY_SCHEDULE": "300ms"}})
+	user := app.NewUser(t, "owner@example.com")
+	app.NewEndpoint(t, user, fast.URL+"/hook", "comment.added")
+	app.NewEndpoint(t, user, slowish.URL+"/hook", "comment.added")
+	app.NewEndpoint(t, user, flaky.URL+"/hook", "comment.added")
+	ids := publishMany(t, app, user, events)
+
+	var mu sync.Mutex
+	var withRows, empty int
+	startDispatcher(t, app, dispatch.Options{
+		Schedule: []time.Duration{300 * time.Millisecond}, AttemptTimeout: 10 * time.Second,
+		Workers: 12, EndpointConcurrency: 5, ClaimBatch: 8, Poll: time.Hour,
+		OnClaim: func(n int) {
+			mu.Lock()
+			defer mu.Unlock()
+			if n == 0 {
+				empty++
+			} else {
+				withRows++
+			}
+		},
+	})
+	// A delivery of the flaky endpoint whose first attempt failed is due
+	// 300 ms later: the claimer's due timer, not a wake-up, brings it.
+	waitCount(t, app, 90*time.Second, len(ids), "SELECT count(*) FROM deliveries WHERE status IN ('succeeded', 'failed')")
+	mu.Lock()
+	defer mu.Unlock()
+	t.Logf("%d deliveries: %d claims took rows, %d took none", len(ids), withRows, empty)
+	if empty > withRows+20 {
+		t.Errorf("%d claims took nothing against %d that took rows: the claimer polls", empty, withRows)
+	}
+	if withRows == 0 {
+		t.Fatal("no claim took rows")
+	}
+	var queued int
+	if err := app.Pool.QueryRow(context.Background(), "SELECT count(*) FROM delivery_queue").Scan(&queued); err != nil || queued != 0 {
+		t.Fatalf("%d rows left in the queue (%v)", queued, err)
+	}
+}

@@ -1,0 +1,91 @@
+package dispatch
+
+import (
+	"context"
+	"time"
+
+	"github.com/clipcabinet/webhooks/internal/store"
+)
+
+// complete writes results in batches: whatever has arrived while the
+// previous write ran, or within CompleteGap of its start (see pace), goes
+// in the next statement. Waiting costs nothing that matters: the worker
+// slot is free already, and the lease outlasts the gap by far.
+func (d *Dispatcher) complete(ctx context.Context) {
+	defer d.completer.Done()
+	var last time.Time
+	for first := range d.results {
+		if wait := d.o.CompleteGap - time.Since(last); wait > 0 && len(d.results) < 500 {
+			time.Sleep(wait)
+		}
+		last = time.Now()
+		batch := []outcome{first}
+	drain:
+		for len(batch) < 500 {
+			select {
+			case o, ok := <-d.results:
+				if !ok {
+					break drain
+				}
+				batch = append(batch, o)
+			default:
+				break drain
+			}
+		}
+		d.write(ctx, batch)
+	}
+}
+
+// write records a batch, retrying while the database is unavailable. If it
+// cannot (hard stop), the leases expire and the rows are attempted again.
+func (d *Dispatcher) write(ctx context.Context, batch []outcome) {
+	var results []store.Result
+	var relIDs []string
+	var relTokens []int64
+	for _, o := range batch {
+		if o.release {
+			relIDs = append(relIDs, o.result.DeliveryID)
+			relTokens = append(relTokens, o.result.Token)
+		} else {
+			results = append(results, o.result)
+		}
+	}
+	for failures := 1; ; failures++ {
+		err := d.flush(ctx, results, relIDs, relTokens)
+		if err == nil {
+			break
+		}
+		d.log.Error("recording attempts failed; retrying", "err", err, "count", len(batch))
+		select {
+		case <-d.hardCtx.Done():
+			return
+		case <-time.After(backoff(failures)):
+		}
+	}
+	if len(relIDs) > 0 {
+		// The rows given back are due again now: look for them here, and
+		// tell the other processes.
+		d.Wake()
+	}
+	if d.o.OnResult != nil {
+		for _, r := range results {
+			d.o.OnResult(r)
+		}
+	}
+}
+
+func (d *Dispatcher) flush(ctx context.Context, results []store.Result, relIDs []string, relTokens []int64) error {
+	if len(results) > 0 {
+		recorded, err := d.o.Store.QueueComplete(ctx, results)
+		if err != nil {
+			return err
+		}
+		if len(recorded) < len(results) {
+			d.log.Warn("results dropped: their leases had expired and the deliveries were reclaimed", "count", len(results)-len(recorded))
+		}
+	}
+	if len(relIDs) > 0 {
+		return d.o.Store.QueueRelease(ctx, relIDs, relTokens)
+	}
+	return nil
+}
