@@ -94,7 +94,7 @@ func TestPasswordChecksBeyondTheQueueAre503(t *testing.T) {
 	newAdmin(t, app, "busy@example.com")
 	h := auth.NewHasher(1, 0, 0)
 	server(app).SetHasher(h)
-	release, err := h.Acquire(context.Background())
+	release, err := h.Acquire(context.Background(), false)
 	if err != nil {
 		t.Fatal(err)
 	}

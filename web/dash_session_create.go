@@ -61,7 +61,8 @@ func (s *Server) dashSessionCreate(w http.ResponseWriter, r *http.Request) error
 	addr := "address:" + addrKey
 	pair := "pair:" + addrKey + " " + strings.ToLower(email)
 	limits := []auth.Limit{{Key: pair, Max: auth.MaxFailuresPerPair}, {Key: addr, Max: auth.MaxFailuresPerAddress}}
-	if !s.knownGood.Known(pair) {
+	known := s.knownGood.Known(pair)
+	if !known {
 		limits = append(limits, auth.Limit{Key: acct, Max: auth.MaxFailuresPerAccount})
 	}
 	if ok, wait := s.throttle.Take(limits...); !ok {
@@ -78,7 +79,7 @@ func (s *Server) dashSessionCreate(w http.ResponseWriter, r *http.Request) error
 	if err == nil && u.PasswordHash != nil {
 		hash = *u.PasswordHash
 	}
-	checkErr := s.hasher.Check(r.Context(), hash, password)
+	checkErr := s.hasher.Check(r.Context(), hash, password, known)
 	if errors.Is(checkErr, auth.ErrBusy) {
 		// Not the user's failure: the attempt does not count.
 		for _, l := range limits {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"runtime"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -18,11 +19,20 @@ var ErrBusy = errors.New("auth: too many password checks at once")
 // once is an easy way to exhaust the process's memory. At most
 // concurrency run; up to waiting more wait at most maxWait for a turn;
 // anything beyond gets ErrBusy without waiting.
+//
+// Priority waiters (a login from an address the account logged in from
+// before) have their own queue of the same size and take every turn that
+// frees up before the others, so a burst of strangers' attempts fills the
+// ordinary queue without keeping the owner out.
 type Hasher struct {
-	run     chan struct{} // a token per running hash
-	admit   chan struct{} // a token per running or waiting hash
-	maxWait time.Duration
-	hashes  atomic.Int64
+	mu       sync.Mutex
+	running  int
+	limit    int
+	waiting  int
+	queues   [2][]chan struct{} // [0] ordinary, [1] priority; FIFO
+	maxWait  time.Duration
+	hashes   atomic.Int64
+	released func()
 }
 
 // NewHasher makes a hasher. concurrency <= 0 means one per CPU.
@@ -30,7 +40,9 @@ func NewHasher(concurrency, waiting int, maxWait time.Duration) *Hasher {
 	if concurrency <= 0 {
 		concurrency = runtime.GOMAXPROCS(0)
 	}
-	return &Hasher{run: make(chan struct{}, concurrency), admit: make(chan struct{}, concurrency+max(waiting, 0)), maxWait: maxWait}
+	h := &Hasher{limit: concurrency, waiting: max(waiting, 0), maxWait: maxWait}
+	h.released = h.release
+	return h
 }
 
 // NewDefaultHasher is the server's: one hash per CPU, 32 waiting per CPU,
@@ -40,38 +52,75 @@ func NewDefaultHasher() *Hasher {
 	return NewHasher(n, 32*n, 2*time.Second)
 }
 
-// Acquire waits for a turn to hash. release must be called when done.
-func (h *Hasher) Acquire(ctx context.Context) (release func(), err error) {
-	select {
-	case h.admit <- struct{}{}:
-	default:
+// Acquire waits for a turn to hash, in the priority queue if priority.
+// release must be called when done.
+func (h *Hasher) Acquire(ctx context.Context, priority bool) (release func(), err error) {
+	q := 0
+	if priority {
+		q = 1
+	}
+	h.mu.Lock()
+	if h.running < h.limit {
+		h.running++
+		h.mu.Unlock()
+		return h.released, nil
+	}
+	if len(h.queues[q]) >= h.waiting {
+		h.mu.Unlock()
 		return nil, ErrBusy
 	}
-	select {
-	case h.run <- struct{}{}:
-		return func() { <-h.run; <-h.admit }, nil
-	default:
-	}
+	turn := make(chan struct{})
+	h.queues[q] = append(h.queues[q], turn)
+	h.mu.Unlock()
+
 	t := time.NewTimer(h.maxWait)
 	defer t.Stop()
 	select {
-	case h.run <- struct{}{}:
+	case <-turn:
+		return h.released, nil
 	case <-t.C:
-		<-h.admit
-		return nil, ErrBusy
+		err = ErrBusy
 	case <-ctx.Done():
-		<-h.admit
-		return nil, ctx.Err()
+		err = ctx.Err()
 	}
-	return func() { <-h.run; <-h.admit }, nil
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for i, c := range h.queues[q] {
+		if c == turn {
+			h.queues[q] = append(h.queues[q][:i], h.queues[q][i+1:]...)
+			return nil, err
+		}
+	}
+	// Handed a turn just as the wait ended: pass it on.
+	h.handOnLocked()
+	return nil, err
+}
+
+// release ends a turn, handing it to the first priority waiter, else the
+// first ordinary one.
+func (h *Hasher) release() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.handOnLocked()
+}
+
+func (h *Hasher) handOnLocked() {
+	for q := 1; q >= 0; q-- {
+		if len(h.queues[q]) > 0 {
+			close(h.queues[q][0])
+			h.queues[q] = h.queues[q][1:]
+			return
+		}
+	}
+	h.running--
 }
 
 // Hashes is how many hashes the hasher ran (made or checked).
 func (h *Hasher) Hashes() int64 { return h.hashes.Load() }
 
-// Hash is HashPassword in a turn.
+// Hash is HashPassword in an ordinary turn.
 func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
-	release, err := h.Acquire(ctx)
+	release, err := h.Acquire(ctx, false)
 	if err != nil {
 		return "", err
 	}
@@ -80,10 +129,10 @@ func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 	return HashPassword(password)
 }
 
-// Check is CheckPassword in a turn; ErrBusy or the context's error when it
-// got none.
-func (h *Hasher) Check(ctx context.Context, hash, password string) error {
-	release, err := h.Acquire(ctx)
+// Check is CheckPassword in a turn (a priority one if priority); ErrBusy
+// or the context's error when it got none.
+func (h *Hasher) Check(ctx context.Context, hash, password string, priority bool) error {
+	release, err := h.Acquire(ctx, priority)
 	if err != nil {
 		return err
 	}
