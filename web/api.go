@@ -192,7 +192,6 @@ func apiActor(r *http.Request) store.Actor {
 	return store.Actor{ID: "api", RemoteAddr: remoteIP(r)}
 }
 
-
 // checkKeys catches what encoding/json lets through: a key that matches a
 // field only case-insensitively ("URL" for "url") and a key given twice.
 // Both are refused, as api.md refuses unknown fields.
