@@ -10,6 +10,18 @@ import (
 	"time"
 )
 
+const endpointCountByUser = `-- name: EndpointCountByUser :one
+SELECT count(*) FROM endpoints WHERE user_id = $1 AND deleted_at IS NULL
+`
+
+// The user's endpoints that are not deleted.
+func (q *Queries) EndpointCountByUser(ctx context.Context, userID string) (int64, error) {
+	row := q.db.QueryRow(ctx, endpointCountByUser, userID)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
 const endpointDelete = `-- name: EndpointDelete :execrows
 UPDATE endpoints SET deleted_at = now(), enabled = false, disabled_reason = 'endpoint deleted', updated_at = now()
 WHERE id = $1 AND deleted_at IS NULL

@@ -89,3 +89,15 @@ func (q *Queries) UserInsert(ctx context.Context, arg UserInsertParams) (User, e
 	)
 	return i, err
 }
+
+const userLock = `-- name: UserLock :exec
+SELECT 1 FROM users WHERE id = $1 FOR UPDATE
+`
+
+// Serialises a user's changes that check a limit (EndpointCreate): taken
+// in its own statement, so the next statement's snapshot sees what the
+// transaction that held the lock committed.
+func (q *Queries) UserLock(ctx context.Context, id string) error {
+	_, err := q.db.Exec(ctx, userLock, id)
+	return err
+}

@@ -25,3 +25,7 @@ WHERE id = $1 AND deleted_at IS NULL;
 -- name: EndpointDelete :execrows
 UPDATE endpoints SET deleted_at = now(), enabled = false, disabled_reason = 'endpoint deleted', updated_at = now()
 WHERE id = $1 AND deleted_at IS NULL;
+
+-- name: EndpointCountByUser :one
+-- The user's endpoints that are not deleted.
+SELECT count(*) FROM endpoints WHERE user_id = $1 AND deleted_at IS NULL;

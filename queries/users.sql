@@ -11,3 +11,9 @@ SELECT * FROM users WHERE lower(email) = lower(sqlc.arg(email));
 
 -- name: UserCount :one
 SELECT count(*) FROM users;
+
+-- name: UserLock :exec
+-- Serialises a user's changes that check a limit (EndpointCreate): taken
+-- in its own statement, so the next statement's snapshot sees what the
+-- transaction that held the lock committed.
+SELECT 1 FROM users WHERE id = $1 FOR UPDATE;

@@ -95,6 +95,7 @@ type EndpointForm struct {
 	Events      map[string]bool
 	Enabled     bool
 	Errors      map[string]string
+	Error       string // about the whole form (a limit reached)
 	EventTypes  []string
 }
 

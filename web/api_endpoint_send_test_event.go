@@ -2,10 +2,13 @@ package web
 
 import (
 	"context"
+	"fmt"
+	"math"
 	"net/http"
 	"time"
 
 	"github.com/clipcabinet/webhooks/db"
+	"github.com/clipcabinet/webhooks/internal/auth"
 	"github.com/clipcabinet/webhooks/internal/store"
 	"github.com/clipcabinet/webhooks/internal/webhook"
 )
@@ -15,6 +18,13 @@ import (
 func (s *Server) sendTestEvent(ctx context.Context, ep db.Endpoint, event string) (string, error) {
 	if !ep.Enabled {
 		return "", &store.Conflict{Msg: "the endpoint is disabled: enable it to send a test event"}
+	}
+	// Test events go to any public URL the user names: per user, a few a
+	// minute (per process, like the login throttle).
+	limit := s.cfg.TestEventsPerMinute
+	if ok, wait := s.testEvents.Take(auth.Limit{Key: ep.UserID, Max: limit}); !ok {
+		return "", &httpError{Status: http.StatusTooManyRequests, Code: "rate_limited", Message: fmt.Sprintf(
+			"at most %d test events per user per minute (the limit per user); try again in %d seconds", limit, int(math.Ceil(wait.Seconds())))}
 	}
 	out, err := s.publish(ctx, store.Publish{
 		Event: event, UserID: ep.UserID, Data: webhook.SampleData(event, ep.UserID),

@@ -38,6 +38,7 @@ func (s *Server) apiEndpointCreate(w http.ResponseWriter, r *http.Request) error
 	enabled := in.Enabled == nil || *in.Enabled
 	ep, secret, err := s.store.EndpointCreate(r.Context(), apiActor(r), store.NewEndpoint{
 		UserID: user.ID, URL: url, Description: in.Description, Events: events, Enabled: enabled,
+		Max: s.cfg.MaxEndpointsPerUser,
 	})
 	if err != nil {
 		return err

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 
@@ -56,8 +57,13 @@ func (s *Server) dashEndpointCreate(w http.ResponseWriter, r *http.Request) erro
 	}
 	ep, _, err := s.store.EndpointCreate(r.Context(), actor(r), store.NewEndpoint{
 		UserID: u.ID, URL: url, Description: f.Description, Events: events, Enabled: f.Enabled,
+		Max: s.cfg.MaxEndpointsPerUser,
 	})
-	if err != nil {
+	var conflict *store.Conflict
+	if errors.As(err, &conflict) {
+		f.Error = "You have reached the limit: " + conflict.Msg + "."
+		return s.render(w, r, http.StatusConflict, views.EndpointFormPage(s.chrome(r, "Add an endpoint", "endpoints"), f))
+	} else if err != nil {
 		return err
 	}
 	s.flash(r.Context(), "ok", "Endpoint added. Reveal its signing secret below to verify deliveries, then send a test event.")

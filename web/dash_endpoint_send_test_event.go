@@ -34,8 +34,11 @@ func (s *Server) dashEndpointSendTest(w http.ResponseWriter, r *http.Request) er
 	}
 	id, err := s.sendTestEvent(r.Context(), ep, event)
 	var conflict *store.Conflict
+	var he *httpError
 	if errors.As(err, &conflict) {
 		return failed(http.StatusConflict, "The endpoint is disabled: enable it to send a test event.")
+	} else if errors.As(err, &he) && he.Status == http.StatusTooManyRequests {
+		return failed(he.Status, "Too many test events: "+he.Message+".")
 	} else if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/alexedwards/scs/v2"
 
@@ -34,6 +35,8 @@ type Server struct {
 	// does not apply there); signups: sign-up attempts per address.
 	knownGood auth.KnownGood
 	signups   *auth.Throttle
+	// testEvents counts test events per user (CLIPCABINET_TEST_EVENTS_PER_MINUTE).
+	testEvents *auth.Throttle
 	// hasher bounds the argon2id hashes running and waiting at once.
 	hasher  *auth.Hasher
 	handler http.Handler
@@ -79,6 +82,7 @@ func New(d Deps) *Server {
 	s.throttle = auth.NewThrottle(auth.LoginWindow, nil)
 	s.knownGood = auth.NewKnownGood(nil)
 	s.signups = auth.NewThrottle(auth.SignupWindow, nil)
+	s.testEvents = auth.NewThrottle(time.Minute, nil)
 	s.hasher = d.Hasher
 	if s.hasher == nil {
 		s.hasher = auth.NewDefaultHasher()

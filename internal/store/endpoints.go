@@ -15,6 +15,9 @@ type NewEndpoint struct {
 	Description string
 	Events      []string
 	Enabled     bool
+	// Max is how many endpoints the user may have (deleted ones aside);
+	// creating one more is a Conflict. 0: no limit.
+	Max int
 }
 
 // EndpointPatch changes the fields that are set.
@@ -38,6 +41,18 @@ func (s *Store) EndpointCreate(ctx context.Context, a Actor, in NewEndpoint) (db
 	}
 	var ep db.Endpoint
 	err = s.WithTx(ctx, func(q *db.Queries) error {
+		if in.Max > 0 {
+			if err := q.UserLock(ctx, in.UserID); err != nil {
+				return mapErr(err)
+			}
+			n, err := q.EndpointCountByUser(ctx, in.UserID)
+			if err != nil {
+				return mapErr(err)
+			}
+			if n >= int64(in.Max) {
+				return &Conflict{fmt.Sprintf("a user may have at most %d endpoints (the limit per user); delete one before adding another", in.Max)}
+			}
+		}
 		var err error
 		ep, err = q.EndpointInsert(ctx, db.EndpointInsertParams{
 			ID: id, UserID: in.UserID, Url: in.URL, Description: in.Description,
