@@ -148,6 +148,85 @@ func (q *Queries) EndpointListByUser(ctx context.Context, userID string) ([]Endp
 	return items, nil
 }
 
+const endpointSealedSecretsForUpdate = `-- name: EndpointSealedSecretsForUpdate :many
+SELECT id, secret_encrypted FROM endpoints ORDER BY id FOR UPDATE
+`
+
+type EndpointSealedSecretsForUpdateRow struct {
+	ID              string
+	SecretEncrypted []byte
+}
+
+// Every sealed secret, deleted endpoints included, locked for re-sealing.
+func (q *Queries) EndpointSealedSecretsForUpdate(ctx context.Context) ([]EndpointSealedSecretsForUpdateRow, error) {
+	rows, err := q.db.Query(ctx, endpointSealedSecretsForUpdate)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []EndpointSealedSecretsForUpdateRow{}
+	for rows.Next() {
+		var i EndpointSealedSecretsForUpdateRow
+		if err := rows.Scan(&i.ID, &i.SecretEncrypted); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const endpointSealedSecretsSample = `-- name: EndpointSealedSecretsSample :many
+(SELECT id, secret_encrypted FROM endpoints ORDER BY created_at DESC, id DESC LIMIT $1::int)
+UNION
+(SELECT id, secret_encrypted FROM endpoints ORDER BY created_at, id LIMIT $1::int)
+`
+
+type EndpointSealedSecretsSampleRow struct {
+	ID              string
+	SecretEncrypted []byte
+}
+
+// The newest and the oldest sealed secrets, deleted endpoints included:
+// enough to tell whether a key is the one they were sealed with.
+func (q *Queries) EndpointSealedSecretsSample(ctx context.Context, n int32) ([]EndpointSealedSecretsSampleRow, error) {
+	rows, err := q.db.Query(ctx, endpointSealedSecretsSample, n)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []EndpointSealedSecretsSampleRow{}
+	for rows.Next() {
+		var i EndpointSealedSecretsSampleRow
+		if err := rows.Scan(&i.ID, &i.SecretEncrypted); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const endpointSecretReseal = `-- name: EndpointSecretReseal :exec
+UPDATE endpoints SET secret_encrypted = $2 WHERE id = $1
+`
+
+type EndpointSecretResealParams struct {
+	ID              string
+	SecretEncrypted []byte
+}
+
+// A secret sealed again under another key; the secret itself and
+// updated_at do not change.
+func (q *Queries) EndpointSecretReseal(ctx context.Context, arg EndpointSecretResealParams) error {
+	_, err := q.db.Exec(ctx, endpointSecretReseal, arg.ID, arg.SecretEncrypted)
+	return err
+}
+
 const endpointSetSecret = `-- name: EndpointSetSecret :execrows
 UPDATE endpoints SET secret_encrypted = $2, updated_at = now()
 WHERE id = $1 AND deleted_at IS NULL

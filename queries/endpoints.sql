@@ -29,3 +29,19 @@ WHERE id = $1 AND deleted_at IS NULL;
 -- name: EndpointCountByUser :one
 -- The user's endpoints that are not deleted.
 SELECT count(*) FROM endpoints WHERE user_id = $1 AND deleted_at IS NULL;
+
+-- name: EndpointSealedSecretsSample :many
+-- The newest and the oldest sealed secrets, deleted endpoints included:
+-- enough to tell whether a key is the one they were sealed with.
+(SELECT id, secret_encrypted FROM endpoints ORDER BY created_at DESC, id DESC LIMIT sqlc.arg(n)::int)
+UNION
+(SELECT id, secret_encrypted FROM endpoints ORDER BY created_at, id LIMIT sqlc.arg(n)::int);
+
+-- name: EndpointSealedSecretsForUpdate :many
+-- Every sealed secret, deleted endpoints included, locked for re-sealing.
+SELECT id, secret_encrypted FROM endpoints ORDER BY id FOR UPDATE;
+
+-- name: EndpointSecretReseal :exec
+-- A secret sealed again under another key; the secret itself and
+-- updated_at do not change.
+UPDATE endpoints SET secret_encrypted = $2 WHERE id = $1;

@@ -34,6 +34,8 @@ commands:
                                      create a user and print its id
   receive --secret whsec_... [--addr 127.0.0.1:9000]
                                      a local receiver that verifies and prints deliveries
+  key rotate --new KEY [--old KEY]   re-encrypt every stored signing secret with a new
+                                     CLIPCABINET_ENCRYPTION_KEY (--old defaults to the current one)
 
 configuration comes from the environment: see README.md.
 `
@@ -52,6 +54,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return user(ctx, args[1:], getenv, stdout, stderr)
 	case "receive":
 		return receive(ctx, args[1:], stdout, stderr)
+	case "key":
+		return key(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

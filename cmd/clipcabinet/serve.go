@@ -57,6 +57,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	if err != nil {
 		return err
 	}
+	if err := st.CheckKey(ctx); errors.Is(err, store.ErrWrongKey) {
+		return fmt.Errorf("configuration:\nCLIPCABINET_ENCRYPTION_KEY: is not the key the stored signing secrets were sealed with (%v); "+
+			"start with that key, or re-encrypt them with: clipcabinet key rotate --old <that key> --new <this key>", err)
+	} else if err != nil {
+		return err
+	}
 
 	mt := maintain.New(maintain.Options{
 		Store: st, Logger: log, Retention: cfg.Retention, DisableAfter: cfg.DisableAfter,

@@ -84,9 +84,9 @@ func Load(getenv func(string) string) (Config, error) {
 	c.BaseURL = base
 
 	if k := getenv("CLIPCABINET_ENCRYPTION_KEY"); k != "" {
-		key, err := base64.StdEncoding.DecodeString(strings.TrimSpace(k))
-		if err != nil || len(key) != 32 {
-			fail("CLIPCABINET_ENCRYPTION_KEY", "must be the base64 of exactly 32 random bytes (make one with: openssl rand -base64 32)")
+		key, err := ParseKey(k)
+		if err != nil {
+			fail("CLIPCABINET_ENCRYPTION_KEY", "%v", err)
 		} else {
 			c.EncryptionKey = key
 		}
@@ -150,6 +150,15 @@ func ParseSchedule(s string) ([]time.Duration, error) {
 		out = append(out, d)
 	}
 	return out, nil
+}
+
+// ParseKey decodes an encryption key: the base64 of exactly 32 bytes.
+func ParseKey(s string) ([]byte, error) {
+	key, err := base64.StdEncoding.DecodeString(strings.TrimSpace(s))
+	if err != nil || len(key) != 32 {
+		return nil, errors.New("must be the base64 of exactly 32 random bytes (make one with: openssl rand -base64 32)")
+	}
+	return key, nil
 }
 
 // ParsePrefixes parses a comma-separated list of CIDRs (10.0.0.0/8,

@@ -1,9 +1,14 @@
 package store
 
 import (
+	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/clipcabinet/webhooks/db"
 )
 
 // sealSecret encrypts a signing secret with AES-256-GCM. The endpoint id is
@@ -34,4 +39,70 @@ func (s *Store) OpenSecret(endpointID string, sealed []byte) (string, error) {
 		return "", fmt.Errorf("store: open secret of %s: wrong CLIPCABINET_ENCRYPTION_KEY or damaged row", endpointID)
 	}
 	return string(plain), nil
+}
+
+// ErrWrongKey: the encryption key cannot open the signing secrets stored in
+// the database; they were sealed with another key.
+var ErrWrongKey = errors.New("store: the encryption key cannot open the stored signing secrets")
+
+// CheckKey opens the newest and the oldest stored secrets with the
+// store's key. A server started with another key than the one its secrets
+// were sealed with would otherwise run and fail every attempt and reveal;
+// serve calls this at start and refuses to run on ErrWrongKey.
+func (s *Store) CheckKey(ctx context.Context) error {
+	rows, err := s.q.EndpointSealedSecretsSample(ctx, 20)
+	if err != nil {
+		return fmt.Errorf("store: check key: %w", mapErr(err))
+	}
+	for _, r := range rows {
+		if _, err := s.OpenSecret(r.ID, r.SecretEncrypted); err != nil {
+			return fmt.Errorf("%w (endpoint %s)", ErrWrongKey, r.ID)
+		}
+	}
+	return nil
+}
+
+// RotateKey seals every stored signing secret, deleted endpoints' too,
+// with newKey instead of oldKey, in one transaction: either every secret
+// is under the new key afterwards, or nothing changed. A secret the new
+// key already opens is left as it is, so running it again is harmless. It
+// returns how many secrets it re-sealed.
+func RotateKey(ctx context.Context, pool *pgxpool.Pool, oldKey, newKey []byte) (int, error) {
+	from, err := New(pool, Options{EncryptionKey: oldKey})
+	if err != nil {
+		return 0, err
+	}
+	to, err := New(pool, Options{EncryptionKey: newKey})
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	err = to.WithTx(ctx, func(q *db.Queries) error {
+		rows, err := q.EndpointSealedSecretsForUpdate(ctx)
+		if err != nil {
+			return mapErr(err)
+		}
+		for _, r := range rows {
+			if _, err := to.OpenSecret(r.ID, r.SecretEncrypted); err == nil {
+				continue
+			}
+			secret, err := from.OpenSecret(r.ID, r.SecretEncrypted)
+			if err != nil {
+				return fmt.Errorf("%w: neither the old nor the new key opens the secret of endpoint %s", ErrWrongKey, r.ID)
+			}
+			sealed, err := to.sealSecret(r.ID, secret)
+			if err != nil {
+				return err
+			}
+			if err := q.EndpointSecretReseal(ctx, db.EndpointSecretResealParams{ID: r.ID, SecretEncrypted: sealed}); err != nil {
+				return mapErr(err)
+			}
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store: rotate key: %w", err)
+	}
+	return n, nil
 }
