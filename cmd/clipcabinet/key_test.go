@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/base64"
 	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 	"syscall"
@@ -15,15 +14,7 @@ import (
 // api calls the running server's API with the test token.
 func api(t *testing.T, p *serveProc, method, path, body string) (int, string) {
 	t.Helper()
-	req, _ := http.NewRequest(method, p.url+path, strings.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+testToken)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return request(t, method, p.url+path, testToken, body)
 }
 
 // TestServeRefusesAKeyThatCannotOpenTheSecrets: serve started with another

@@ -217,9 +217,23 @@ func (p *serveProc) stop(t *testing.T, sig os.Signal) int {
 
 func get(t *testing.T, rawURL string) (int, string) {
 	t.Helper()
-	resp, err := http.Get(rawURL)
+	return request(t, "GET", rawURL, "", "")
+}
+
+// request makes one HTTP request, with the bearer token when given, and
+// returns the status and body.
+func request(t *testing.T, method, rawURL, token, body string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, rawURL, strings.NewReader(body))
 	if err != nil {
-		t.Fatalf("GET %s: %v", rawURL, err)
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, rawURL, err)
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
