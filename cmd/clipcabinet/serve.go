@@ -57,7 +57,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	if err != nil {
 		return err
 	}
-	if err := st.CheckKey(ctx); errors.Is(err, store.ErrWrongKey) {
+	// The key must open what is stored. Without the schema (--no-migrate
+	// on a new database) there is nothing to open yet, and /readyz says so.
+	if current, _ := store.SchemaCurrent(ctx, pool); !current {
+		log.WarnContext(ctx, "encryption key not checked: the database schema is not current")
+	} else if err := st.CheckKey(ctx); errors.Is(err, store.ErrWrongKey) {
 		return fmt.Errorf("configuration:\nCLIPCABINET_ENCRYPTION_KEY: is not the key the stored signing secrets were sealed with (%v); "+
 			"start with that key, or re-encrypt them with: clipcabinet key rotate --old <that key> --new <this key>", err)
 	} else if err != nil {
