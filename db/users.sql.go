@@ -101,3 +101,20 @@ func (q *Queries) UserLock(ctx context.Context, id string) error {
 	_, err := q.db.Exec(ctx, userLock, id)
 	return err
 }
+
+const userSetPassword = `-- name: UserSetPassword :execrows
+UPDATE users SET password_hash = $1 WHERE lower(email) = lower($2)
+`
+
+type UserSetPasswordParams struct {
+	PasswordHash *string
+	Email        string
+}
+
+func (q *Queries) UserSetPassword(ctx context.Context, arg UserSetPasswordParams) (int64, error) {
+	result, err := q.db.Exec(ctx, userSetPassword, arg.PasswordHash, arg.Email)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}

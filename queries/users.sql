@@ -17,3 +17,6 @@ SELECT count(*) FROM users;
 -- in its own statement, so the next statement's snapshot sees what the
 -- transaction that held the lock committed.
 SELECT 1 FROM users WHERE id = $1 FOR UPDATE;
+
+-- name: UserSetPassword :execrows
+UPDATE users SET password_hash = sqlc.arg(password_hash) WHERE lower(email) = lower(sqlc.arg(email));

@@ -104,10 +104,17 @@ type cliResult struct {
 // runCLI runs the binary to completion.
 func runCLI(t *testing.T, env []string, args ...string) cliResult {
 	t.Helper()
+	return runCLIStdin(t, env, "", args...)
+}
+
+// runCLIStdin runs the binary to completion with stdin as its input.
+func runCLIStdin(t *testing.T, env []string, stdin string, args ...string) cliResult {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binPath, args...)
 	cmd.Env = env
+	cmd.Stdin = strings.NewReader(stdin)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
@@ -510,7 +517,7 @@ func TestRun(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
 			var stdout, stderr bytes.Buffer
-			err := run(ctx, tt.args, func(k string) string { return tt.env[k] }, &stdout, &stderr)
+			err := run(ctx, tt.args, func(k string) string { return tt.env[k] }, strings.NewReader(""), &stdout, &stderr)
 			if len(tt.wantErr) == 0 && err != nil {
 				t.Fatalf("run: %v", err)
 			}

@@ -46,7 +46,7 @@ func startReceive(t *testing.T, args ...string) (string, *syncBuffer) {
 	stdout, stderr := &syncBuffer{}, &syncBuffer{}
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, append([]string{"receive", "--addr", "127.0.0.1:0"}, args...), func(string) string { return "" }, stdout, stderr)
+		done <- run(ctx, append([]string{"receive", "--addr", "127.0.0.1:0"}, args...), func(string) string { return "" }, nil, stdout, stderr)
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -179,7 +179,7 @@ func TestReceiveFlags(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			var stdout, stderr bytes.Buffer
-			err := run(context.Background(), append([]string{"receive"}, tt.args...), func(string) string { return "" }, &stdout, &stderr)
+			err := run(context.Background(), append([]string{"receive"}, tt.args...), func(string) string { return "" }, nil, &stdout, &stderr)
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Errorf("receive %v: %v, want an error about %s", tt.args, err, tt.wantErr)
 			}

@@ -39,3 +39,16 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (db.User, error) 
 	u, err := s.q.UserGetByEmail(ctx, email)
 	return u, mapErr(err)
 }
+
+// UserSetPassword sets the dashboard password hash of the user with the
+// email; ErrNotFound when there is none.
+func (s *Store) UserSetPassword(ctx context.Context, email, hash string) error {
+	n, err := s.q.UserSetPassword(ctx, db.UserSetPasswordParams{Email: email, PasswordHash: &hash})
+	if err != nil {
+		return fmt.Errorf("store: user set password: %w", mapErr(err))
+	}
+	if n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
