@@ -46,6 +46,7 @@ type Delivery struct {
 	FailureReason  *string
 	CreatedAt      time.Time
 	CompletedAt    *time.Time
+	Problem        *string
 }
 
 type DeliveryQueue struct {

@@ -13,7 +13,7 @@ import (
 const endpointFailingSince = `-- name: EndpointFailingSince :one
 SELECT d.created_at
 FROM deliveries d
-WHERE d.endpoint_id = $1 AND d.status = 'failed'
+WHERE d.endpoint_id = $1 AND d.problem = 'failed'
   AND d.created_at > coalesce((SELECT max(s.created_at) FROM deliveries s
                                WHERE s.endpoint_id = $1 AND s.status = 'succeeded'),
                               '-infinity'::timestamptz)

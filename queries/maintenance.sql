@@ -37,7 +37,7 @@ SELECT e.id
 FROM endpoints e
 WHERE e.enabled AND e.deleted_at IS NULL AND coalesce(e.enabled_at, e.created_at) < @since::timestamptz
   AND (SELECT count(*) FROM deliveries d
-       WHERE d.endpoint_id = e.id AND d.status = 'failed' AND d.failure_reason IS NULL
+       WHERE d.endpoint_id = e.id AND d.problem = 'failed' AND d.failure_reason IS NULL
          AND d.completed_at >= @since::timestamptz) >= @min_failures::bigint
   AND NOT EXISTS (
        SELECT 1 FROM deliveries d JOIN attempts a ON a.delivery_id = d.id

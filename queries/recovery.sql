@@ -47,7 +47,7 @@ RETURNING *;
 -- after its newest successful one. No row: none failed since.
 SELECT d.created_at
 FROM deliveries d
-WHERE d.endpoint_id = sqlc.arg(endpoint_id) AND d.status = 'failed'
+WHERE d.endpoint_id = sqlc.arg(endpoint_id) AND d.problem = 'failed'
   AND d.created_at > coalesce((SELECT max(s.created_at) FROM deliveries s
                                WHERE s.endpoint_id = sqlc.arg(endpoint_id) AND s.status = 'succeeded'),
                               '-infinity'::timestamptz)

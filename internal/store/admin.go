@@ -45,9 +45,7 @@ type AdminPage struct {
 // "the filtered set" is the same rows in both.
 func (f AdminFilter) where(c *sqlConds) {
 	add, arg := c.add, c.arg
-	if f.Status != "" {
-		add("d.status = " + arg(f.Status))
-	}
+	statusCond(c, f.Status)
 	switch {
 	case len(f.userIDs) == 1:
 		// Resolved by AdminDeliveryList: one user's deliveries come in
@@ -140,6 +138,6 @@ func (s *Store) AdminDeliveryList(ctx context.Context, f AdminFilter) (AdminPage
 // retryable narrows a filter to the failed deliveries a manual attempt can
 // be queued for now: none in flight or requested, endpoint enabled.
 var retryable = []string{
-	"d.status = 'failed'", "NOT EXISTS (SELECT 1 FROM delivery_queue q WHERE q.delivery_id = d.id)",
+	"d.problem = 'failed'", "NOT EXISTS (SELECT 1 FROM delivery_queue q WHERE q.delivery_id = d.id)",
 	"e.enabled", "e.deleted_at IS NULL",
 }
