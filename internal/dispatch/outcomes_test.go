@@ -61,6 +61,19 @@ func TestOutcomes(t *testing.T) {
 				}
 			},
 		},
+		{
+			// A receiver's headers count against a cap as its body does:
+			// 1 MiB of one header is an error with the reason, not 1 MiB
+			// held per attempt.
+			name: "response headers over 64 KiB",
+			url: func(t *testing.T) string {
+				return newReceiver(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+					w.Header().Set("X-Big", strings.Repeat("h", 1<<20))
+					w.WriteHeader(http.StatusOK)
+				}).URL
+			},
+			wantOutcome: "connection_error", wantErr: "response headers are larger than 64 KiB", wantStatus: "retrying",
+		},
 		{name: "301", url: redirect(301), wantOutcome: "redirect", wantCode: 301, wantErr: "/moved", wantStatus: "retrying"},
 		{name: "302", url: redirect(302), wantOutcome: "redirect", wantCode: 302, wantErr: "/moved", wantStatus: "retrying"},
 		{name: "307", url: redirect(307), wantOutcome: "redirect", wantCode: 307, wantErr: "/moved", wantStatus: "retrying"},

@@ -102,6 +102,8 @@ func classify(err error) (string, string) {
 	switch {
 	case netguard.IsBlocked(err):
 		return OutcomeBlocked, "the endpoint resolved to an address that is not public: " + unwrapMsg(err)
+	case netguard.IsHeaderTooLarge(err):
+		return OutcomeConnectionError, fmt.Sprintf("the response headers are larger than %d KiB, the most an attempt reads", netguard.MaxResponseHeaderBytes>>10)
 	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &netErr) && netErr.Timeout()):
 		return OutcomeTimeout, "no complete answer within the attempt timeout"
 	case errors.As(err, &dnsErr):

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -27,6 +28,16 @@ const (
 	// endpoints cannot pin thousands of file descriptors between attempts.
 	maxIdleConns = 1024
 )
+
+// MaxResponseHeaderBytes caps a receiver's response headers; a larger
+// answer fails the attempt (see IsHeaderTooLarge).
+const MaxResponseHeaderBytes = 64 << 10
+
+// IsHeaderTooLarge reports whether err is a response whose headers went
+// over MaxResponseHeaderBytes.
+func IsHeaderTooLarge(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "server response headers exceeded")
+}
 
 // NewClient returns the client deliveries are sent through.
 //
@@ -74,6 +85,10 @@ func NewClient(o ClientOptions) *http.Client {
 		MaxIdleConnsPerHost:   idle,
 		MaxConnsPerHost:       o.MaxConnsPerHost,
 		DisableCompression:    true,
+		// A receiver's headers are read whole before the body, whose
+		// size the dispatcher caps; without this cap each could be 10 MiB
+		// (net/http's default), and 40 such answers held 346 MiB.
+		MaxResponseHeaderBytes: MaxResponseHeaderBytes,
 	}
 	return &http.Client{
 		Transport: transport,
