@@ -20,6 +20,7 @@ func (s *Server) dashAdminDeliveryShow(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
+	viewer, _ := currentUser(r.Context())
 	base := adminDeliveryPath(d.ID)
 	switch r.URL.Query().Get("part") {
 	case "row":
@@ -28,6 +29,6 @@ func (s *Server) dashAdminDeliveryShow(w http.ResponseWriter, r *http.Request) e
 		return s.render(w, r, http.StatusOK, views.DeliveryLive(s.liveView(d, ep, base)))
 	}
 	return s.render(w, r, http.StatusOK, views.AdminDeliveryPageC(s.chrome(r, d.EventType+" "+d.ID, "admin"), views.AdminDeliveryPage{
-		Detail: s.detailView(d, ep, base, ""), UserEmail: u.Email, UserID: u.ID, Endpoint: ep.Url,
+		Detail: s.detailView(d, ep, base, "", viewer.ID), UserEmail: u.Email, UserID: u.ID, Endpoint: ep.Url,
 	}))
 }

@@ -202,3 +202,31 @@ func TestAdminHostFilter(t *testing.T) {
 		})
 	}
 }
+
+// TestAdminDoesNotSeeAnotherUsersSignature: a valid signature is as good
+// as the secret for forging that body, so only the endpoint's owner sees
+// it; an admin viewing someone else's delivery does not.
+func TestAdminDoesNotSeeAnotherUsersSignature(t *testing.T) {
+	t.Parallel()
+	app := testapp.Start(t, testapp.Options{NoDispatcher: true})
+	owner := newClient(t, app)
+	ownerID := owner.signUp("sig-owner@example.com")
+	ep := owner.createEndpoint("http://127.0.0.1:9/sig", "")
+	del := publish(t, app, ownerID, "comment.added", "")[0]
+	newAdmin(t, app, "sig-admin@example.com")
+	admin := newClient(t, app)
+	admin.logIn("sig-admin@example.com", testPassword).status(http.StatusSeeOther)
+
+	mine := owner.get("/endpoints/" + ep + "/deliveries/" + del).status(http.StatusOK)
+	if sig := mine.text(`[data-testid="header-X-ClipCabinet-Signature"]`); !strings.Contains(sig, "sha256=") || strings.Contains(sig, "not available") {
+		t.Fatalf("the owner sees %q", sig)
+	}
+	theirs := admin.get("/admin/deliveries/" + del).status(http.StatusOK)
+	sig := theirs.text(`[data-testid="header-X-ClipCabinet-Signature"]`)
+	if strings.Contains(sig, strings.TrimPrefix(strings.Fields(mine.text(`[data-testid="header-X-ClipCabinet-Signature"]`))[0], "sha256=")) {
+		t.Fatalf("an admin sees another user's valid signature: %q", sig)
+	}
+	if !strings.Contains(sig, "owner") {
+		t.Fatalf("the admin is not told why: %q", sig)
+	}
+}

@@ -20,7 +20,8 @@ func (s *Server) dashDeliveryShow(w http.ResponseWriter, r *http.Request) error 
 	case "live":
 		return s.render(w, r, http.StatusOK, views.DeliveryLive(s.liveView(d, ep, base)))
 	}
-	dv := s.detailView(d, ep, base, deliveriesPath(ep.ID))
+	viewer, _ := currentUser(r.Context())
+	dv := s.detailView(d, ep, base, deliveriesPath(ep.ID), viewer.ID)
 	drawer := views.DrawerView{EndpointID: ep.ID, EndpointURL: ep.Url, CloseURL: endpointPath(ep.ID), Detail: &dv}
 	if fragmentTarget(r) == "drawer" {
 		return s.render(w, r, http.StatusOK, views.Drawer(drawer))

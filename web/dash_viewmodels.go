@@ -136,19 +136,25 @@ func (s *Server) liveView(d store.DeliveryDetail, ep db.Endpoint, base string) v
 
 // detailView is a delivery's detail: the exact request and the live part.
 // The signature depends on the secret at send time, so the one shown is
-// computed now with the endpoint's current secret, and labelled so.
-func (s *Server) detailView(d store.DeliveryDetail, ep db.Endpoint, base, back string) views.DeliveryDetailView {
+// computed now with the endpoint's current secret, and labelled so. A
+// valid signature lets its holder pass that body off as ours, so only the
+// endpoint's owner (viewerID) sees it, not an admin looking at another
+// user's delivery.
+func (s *Server) detailView(d store.DeliveryDetail, ep db.Endpoint, base, back, viewerID string) views.DeliveryDetailView {
 	v := views.DeliveryDetailView{
 		ID: d.ID, EventID: d.EventID, Event: d.EventType, EndpointURL: ep.Url, CreatedAt: d.CreatedAt,
 		BackURL: back, BodyPruned: d.Body == nil, Live: s.liveView(d, ep, base),
 	}
 	sig := "sha256=… (not available)"
 	note := "Computed with the endpoint's current signing secret. Attempts made before a rotation carried a signature made with the secret of their time."
-	if d.Body != nil && ep.DeletedAt == nil {
+	switch {
+	case ep.UserID != viewerID:
+		note = "Not shown: only the endpoint's owner sees the signature."
+	case d.Body != nil && ep.DeletedAt == nil:
 		if secret, err := s.store.EndpointSecret(ep); err == nil {
 			sig = webhook.Sign(secret, d.Body)
 		}
-	} else {
+	default:
 		note = "Not shown: the endpoint was deleted or the payload expired."
 	}
 	v.Headers = []views.Header{
