@@ -26,7 +26,7 @@ import (
 )
 
 const (
-	apiToken      = "e2e-token"
+	apiToken      = "e2e-token-0123456789abcdefghijklmn"
 	encryptionKey = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
 )
 

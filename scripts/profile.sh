@@ -26,7 +26,7 @@ trap cleanup EXIT
 psql "$server_url" -qc "CREATE DATABASE $db" >/dev/null
 export DATABASE_URL="$db_url"
 export CLIPCABINET_ENCRYPTION_KEY="$(head -c 32 /dev/urandom | base64)"
-export CLIPCABINET_API_TOKEN=bench CLIPCABINET_ALLOW_PRIVATE_TARGETS=true
+export CLIPCABINET_API_TOKEN=bench-token-0123456789abcdefghijk CLIPCABINET_ALLOW_PRIVATE_TARGETS=true
 export CLIPCABINET_ADDR=127.0.0.1:18188 CLIPCABINET_LOG_LEVEL=error
 [ "${PPROF:-0}" = 1 ] && export CLIPCABINET_PPROF_ADDR=127.0.0.1:18189
 bin/clipcabinet migrate up >/dev/null
@@ -68,7 +68,7 @@ ticks >"$out/ticks0"; t0=$(date +%s.%N)
 if [ "$mode" = drain ]; then
   bin/loadgen drain --receiver "$R" --want "${N:-40000}" --settle 0s
 else
-  bin/loadgen rate --label api --api http://127.0.0.1:18188 --token bench --receiver "$R" --closed \
+  bin/loadgen rate --label api --api http://127.0.0.1:18188 --token "$CLIPCABINET_API_TOKEN" --receiver "$R" --closed \
     --concurrency "${CONC:-16}" --duration "${DUR:-10s}"
 fi
 t1=$(date +%s.%N); ticks >"$out/ticks1"

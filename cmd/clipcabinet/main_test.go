@@ -51,7 +51,7 @@ func TestMain(m *testing.M) {
 }
 
 const (
-	testToken = "cli-test-token"
+	testToken = "cli-test-token-0123456789abcdefghij"
 	testKey   = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=" // base64 of 32 bytes
 )
 
@@ -156,6 +156,13 @@ func startServe(t *testing.T, env []string, args ...string) *serveProc {
 	t.Helper()
 	cmd := exec.Command(binPath, append([]string{"serve"}, args...)...)
 	cmd.Env = append(env, "CLIPCABINET_ADDR=127.0.0.1:0")
+	return startServing(t, cmd)
+}
+
+// startServing starts cmd, which ends up running serve, and waits until
+// serve says it is serving.
+func startServing(t *testing.T, cmd *exec.Cmd) *serveProc {
+	t.Helper()
 	pipe, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -502,6 +509,9 @@ func TestRun(t *testing.T) {
 		{name: "serve with an unreachable database", args: []string{"serve"},
 			env:     map[string]string{"DATABASE_URL": "postgres://postgres@127.0.0.1:1/x?connect_timeout=2", "CLIPCABINET_ENCRYPTION_KEY": testKey},
 			wantErr: []string{"connect"}},
+		{name: "serve with a short API token", args: []string{"serve"},
+			env:     map[string]string{"DATABASE_URL": "postgres://127.0.0.1:1/x", "CLIPCABINET_ENCRYPTION_KEY": testKey, "CLIPCABINET_API_TOKEN": "bench"},
+			wantErr: []string{"CLIPCABINET_API_TOKEN", "32"}},
 		{name: "serve with an unknown flag", args: []string{"serve", "--fast"}, wantErr: []string{"fast"}},
 		{name: "migrate without a database", args: []string{"migrate", "status"}, wantErr: []string{"DATABASE_URL"}},
 		{name: "migrate with a bad setting", args: []string{"migrate"}, env: map[string]string{"DATABASE_URL": "postgres://127.0.0.1:1/x", "CLIPCABINET_LOG_LEVEL": "loud"}, wantErr: []string{"CLIPCABINET_LOG_LEVEL"}},

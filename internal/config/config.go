@@ -16,6 +16,10 @@ import (
 // DefaultRetrySchedule is the documented backoff between automatic attempts.
 const DefaultRetrySchedule = "30s,1m,5m,15m,30m,1h,6h"
 
+// MinAPITokenLength is the shortest API token accepted: a shorter one is
+// within reach of guessing through the API.
+const MinAPITokenLength = 32
+
 // Config is every setting of the service. Build it with Load.
 type Config struct {
 	DatabaseURL         string
@@ -82,6 +86,10 @@ func Load(getenv func(string) string) (Config, error) {
 		base, _ = url.Parse("http://localhost:8080")
 	}
 	c.BaseURL = base
+	if c.APIToken != "" && len(c.APIToken) < MinAPITokenLength {
+		fail("CLIPCABINET_API_TOKEN", "must be at least %d characters, or unset to disable the API (make one with: openssl rand -hex 32)", MinAPITokenLength)
+		c.APIToken = ""
+	}
 
 	if k := getenv("CLIPCABINET_ENCRYPTION_KEY"); k != "" {
 		key, err := ParseKey(k)

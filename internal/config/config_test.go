@@ -77,7 +77,7 @@ func TestEveryVariableParsed(t *testing.T) {
 		{"CLIPCABINET_BASE_URL", "https://hooks.example.com", func(c config.Config) bool {
 			return c.BaseURL.String() == "https://hooks.example.com" && c.SecureCookies()
 		}},
-		{"CLIPCABINET_API_TOKEN", "s3cret-token", func(c config.Config) bool { return c.APIToken == "s3cret-token" }},
+		{"CLIPCABINET_API_TOKEN", "s3cret-token-0123456789abcdefghij", func(c config.Config) bool { return c.APIToken == "s3cret-token-0123456789abcdefghij" }},
 		{"CLIPCABINET_ENCRYPTION_KEY", key32, func(c config.Config) bool { return bytes.Equal(c.EncryptionKey, bytes.Repeat([]byte{0xAB}, 32)) }},
 		{"CLIPCABINET_ENCRYPTION_KEY", " " + key32 + "\n", func(c config.Config) bool { return len(c.EncryptionKey) == 32 }},
 		{"CLIPCABINET_RETRY_SCHEDULE", "1s, 2m,3h", func(c config.Config) bool {
@@ -154,6 +154,8 @@ func TestMalformedValues(t *testing.T) {
 		{"CLIPCABINET_SIGNUP_OPEN", "nope"},
 		{"CLIPCABINET_LOG_LEVEL", "verbose"},
 		{"CLIPCABINET_LOG_LEVEL", "INFO"},
+		{"CLIPCABINET_API_TOKEN", "bench"},
+		{"CLIPCABINET_API_TOKEN", "s3cret-token-0123456789abcdefghi"[:31]},
 		{"CLIPCABINET_MAX_ENDPOINTS_PER_USER", "0"},
 		{"CLIPCABINET_MAX_ENDPOINTS_PER_USER", "lots"},
 		{"CLIPCABINET_TEST_EVENTS_PER_MINUTE", "-1"},

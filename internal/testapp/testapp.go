@@ -29,7 +29,7 @@ import (
 )
 
 // Token is the API token every test app uses.
-const Token = "test-token"
+const Token = "test-token-0123456789abcdefghijklmn"
 
 // App is a running service.
 type App struct {
