@@ -18,8 +18,16 @@ import (
 // rate publishes recording.completed events through the API, open loop at
 // --rate per second (latency measured from each request's due time) or
 // closed loop with --closed (each of --concurrency clients sends as fast as
-// it can), then waits for the receiver to see every delivery and reports
-// the API's and the end-to-end latencies.
+// it can), for --duration or until --events have been published, then
+// waits for the receiver to see every delivery and reports the API's and
+// the end-to-end latencies.
+//
+// It makes --users users with --endpoints endpoints each, all at the
+// receiver (each on its own path, /hook/<user>-<n>, so the receiver checks
+// one signature per request), and tells the receiver their secrets. Events
+// go round-robin over the users, and each is delivered to all of its
+// user's endpoints: --users 20 spreads the load over 20 endpoints,
+// --endpoints 20 fans every event out 20 times.
 func rate(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("rate", flag.ContinueOnError)
 	api := fs.String("api", "http://127.0.0.1:8080", "the service")
@@ -28,11 +36,19 @@ func rate(ctx context.Context, args []string, stdout io.Writer) error {
 	perSec := fs.Float64("rate", 1000, "events per second (open loop)")
 	closed := fs.Bool("closed", false, "closed loop: --concurrency clients back to back")
 	conc := fs.Int("concurrency", 64, "most requests in flight")
-	dur := fs.Duration("duration", 10*time.Second, "how long to publish")
+	dur := fs.Duration("duration", 10*time.Second, "how long to publish at most")
+	maxEvents := fs.Int64("events", 0, "stop after this many events (0: only --duration bounds the run)")
+	users := fs.Int("users", 1, "users, each with --endpoints endpoints; events go round-robin over them")
+	perUser := fs.Int("endpoints", 1, "endpoints per user; each event is delivered to every one of its user's")
 	size := fs.Int("body", 1024, "approximate body size")
+	wait := fs.Duration("wait", 60*time.Second, "how long to wait for the deliveries after publishing")
 	label := fs.String("label", "rate", "name printed with the results")
+	out := fs.String("out", "", "also write the results as key=value lines here")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *users < 1 || *perUser < 1 {
+		return fmt.Errorf("rate: --users and --endpoints must be at least 1")
 	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *conc, MaxConnsPerHost: *conc}, Timeout: 30 * time.Second}
 	call := func(method, path string, body any, out any) error {
@@ -53,21 +69,17 @@ func rate(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		return nil
 	}
-	var user struct{ ID string }
-	if err := call("POST", "/api/v1/users", map[string]string{"email": fmt.Sprintf("load%d@example.com", time.Now().UnixNano())}, &user); err != nil {
+	userIDs, secrets, err := rateAccounts(call, *receiverURL, *users, *perUser)
+	if err != nil {
 		return err
 	}
-	var ep struct{ Secret string }
-	if err := call("POST", "/api/v1/users/"+user.ID+"/endpoints", map[string]any{
-		"url": strings.TrimSuffix(*receiverURL, "/") + "/hook", "events": []string{"recording.completed"},
-	}, &ep); err != nil {
+	if err := receiverPost(*receiverURL+"/control/reset", ""); err != nil {
 		return err
 	}
-	if _, err := http.Post(*receiverURL+"/control/reset", "text/plain", nil); err != nil {
-		return err
-	}
-	if _, err := http.Post(*receiverURL+"/control/secret", "text/plain", strings.NewReader(ep.Secret)); err != nil {
-		return err
+	for _, s := range secrets {
+		if err := receiverPost(*receiverURL+"/control/secret", s); err != nil {
+			return err
+		}
 	}
 
 	var (
@@ -75,10 +87,19 @@ func rate(ctx context.Context, args []string, stdout io.Writer) error {
 		apiLat    []float64
 		failures  atomic.Int64
 		published atomic.Int64
+		seq       atomic.Int64 // events started, for the round-robin and --events
 		wg        sync.WaitGroup
 	)
-	publish := func(due time.Time) {
-		body := map[string]any{"event": "recording.completed", "data": loadData(user.ID, due.UnixNano(), *size)}
+	// next is the user of the next event, false once --events have started.
+	next := func() (string, bool) {
+		i := seq.Add(1) - 1
+		if *maxEvents > 0 && i >= *maxEvents {
+			return "", false
+		}
+		return userIDs[i%int64(len(userIDs))], true
+	}
+	publish := func(due time.Time, userID string) {
+		body := map[string]any{"event": "recording.completed", "data": loadData(userID, due.UnixNano(), *size)}
 		err := call("POST", "/api/v1/events", body, nil)
 		lat := float64(time.Since(due).Microseconds()) / 1000
 		if err != nil {
@@ -98,18 +119,26 @@ func rate(ctx context.Context, args []string, stdout io.Writer) error {
 			go func() {
 				defer wg.Done()
 				for time.Now().Before(end) && ctx.Err() == nil {
-					publish(time.Now())
+					u, ok := next()
+					if !ok {
+						return
+					}
+					publish(time.Now(), u)
 				}
 			}()
 		}
 	} else {
-		dues := make(chan time.Time, *conc)
+		type job struct {
+			due  time.Time
+			user string
+		}
+		jobs := make(chan job, *conc)
 		for range *conc {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				for due := range dues {
-					publish(due)
+				for j := range jobs {
+					publish(j.due, j.user)
 				}
 			}()
 		}
@@ -119,38 +148,76 @@ func rate(ctx context.Context, args []string, stdout io.Writer) error {
 			if !due.Before(end) || ctx.Err() != nil {
 				break
 			}
+			u, ok := next()
+			if !ok {
+				break
+			}
 			time.Sleep(time.Until(due))
-			dues <- due // blocks when --concurrency are in flight; the due time keeps counting
+			jobs <- job{due, u} // blocks when --concurrency are in flight; the due time keeps counting
 		}
-		close(dues)
+		close(jobs)
 	}
 	wg.Wait()
 	elapsed := time.Since(start).Seconds()
 	n := published.Load()
+	want := n * int64(*perUser)
 
-	// Wait for every published event to arrive.
-	var s Stats
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		var err error
-		if s, err = getStats(ctx, *receiverURL); err != nil {
-			return err
-		}
-		if s.Unique >= n || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
+	s, err := waitUnique(ctx, *receiverURL, want, *wait, time.Second)
+	if err != nil {
+		return err
 	}
-	time.Sleep(time.Second)
-	s, _ = getStats(ctx, *receiverURL)
 	slices.Sort(apiLat)
 	var p50, p99 float64
 	if len(apiLat) > 0 {
 		p50, p99 = pct(apiLat, 0.5), pct(apiLat, 0.99)
 	}
+	// Delivered: from the first publish to the last receipt.
+	delivered := perSecond(s.Unique, start.UnixNano(), s.LastAt)
 	fmt.Fprintf(stdout, "%s: published %d in %.1fs = %.0f events/s (errors %d); API p50 %.1fms p99 %.1fms; "+
-		"publish→receipt p50 %.1fms p99 %.1fms max %.1fms; received %d, lost %d, duplicates %d, invalid %d\n",
+		"publish→receipt p50 %.1fms p99 %.1fms max %.1fms; received %d of %d (%.0f/s from the first publish), lost %d, duplicates %d, invalid %d\n",
 		*label, n, elapsed, float64(n)/elapsed, failures.Load(), p50, p99, s.P50Ms, s.P99Ms, s.MaxMs,
-		s.Unique, n-s.Unique, s.Duplicates, s.Invalid)
+		s.Unique, want, delivered, want-s.Unique, s.Duplicates, s.Invalid)
+	return writeResult(*out, "label", *label, "published", n, "publish_rate", float64(n)/elapsed,
+		"errors", failures.Load(), "api_p50", p50, "api_p99", p99,
+		"expected", want, "unique", s.Unique, "rate", delivered, "lost", want-s.Unique,
+		"duplicates", s.Duplicates, "invalid", s.Invalid, "p50", s.P50Ms, "p99", s.P99Ms, "max", s.MaxMs)
+}
+
+// rateAccounts makes users users with perUser endpoints each through the
+// API, every endpoint at its own path of the receiver, and returns the
+// user ids and the endpoints' secrets.
+func rateAccounts(call func(method, path string, body, out any) error, receiverURL string, users, perUser int) ([]string, []string, error) {
+	var ids, secrets []string
+	stamp := time.Now().UnixNano()
+	for u := range users {
+		var user struct{ ID string }
+		if err := call("POST", "/api/v1/users", map[string]string{"email": fmt.Sprintf("load%d-%d@example.com", stamp, u)}, &user); err != nil {
+			return nil, nil, err
+		}
+		ids = append(ids, user.ID)
+		for e := range perUser {
+			var ep struct{ Secret string }
+			if err := call("POST", "/api/v1/users/"+user.ID+"/endpoints", map[string]any{
+				"url":    fmt.Sprintf("%s/hook/%s-%d", strings.TrimSuffix(receiverURL, "/"), user.ID, e),
+				"events": []string{"recording.completed"},
+			}, &ep); err != nil {
+				return nil, nil, err
+			}
+			secrets = append(secrets, ep.Secret)
+		}
+	}
+	return ids, secrets, nil
+}
+
+// receiverPost POSTs body to one of the receiver's control URLs.
+func receiverPost(url, body string) error {
+	resp, err := http.Post(url, "text/plain", strings.NewReader(body))
+	if err != nil {
+		return fmt.Errorf("receiver: %w", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("receiver: %s: %s", url, resp.Status)
+	}
 	return nil
 }
