@@ -13,7 +13,7 @@ func sessionCookie(t *testing.T, h http.Header) *http.Cookie {
 	t.Helper()
 	for _, line := range h.Values("Set-Cookie") {
 		c, err := http.ParseSetCookie(line)
-		if err == nil && c.Name == "clipcabinet_session" {
+		if err == nil && strings.TrimPrefix(c.Name, "__Host-") == "clipcabinet_session" {
 			return c
 		}
 	}
@@ -66,7 +66,10 @@ func TestSessionCookieSecureOnHTTPS(t *testing.T) {
 	app := testapp.Start(t, testapp.Options{NoDispatcher: true, Env: map[string]string{"CLIPCABINET_BASE_URL": "https://hooks.example.com"}})
 	c := newClient(t, app)
 	p := c.post("/signup", url.Values{"email": {"sec@example.com"}, "password": {testPassword}}).status(http.StatusSeeOther)
-	if ck := sessionCookie(t, p.Header); !ck.Secure || !ck.HttpOnly {
+	// __Host-: the browser takes it only from https, for this host alone
+	// (no Domain) and the whole site, so a sibling subdomain cannot plant
+	// or shadow it.
+	if ck := sessionCookie(t, p.Header); !ck.Secure || !ck.HttpOnly || ck.Name != "__Host-clipcabinet_session" || ck.Path != "/" || ck.Domain != "" {
 		t.Fatalf("cookie on https: %+v", ck)
 	}
 	if p.Header.Get("Strict-Transport-Security") == "" {

@@ -39,6 +39,12 @@ func NewSessions(cfg config.Config, pool *pgxpool.Pool, cleanup time.Duration) (
 	m.Cookie.SameSite = http.SameSiteLaxMode
 	m.Cookie.Secure = cfg.SecureCookies()
 	m.Cookie.Path = "/"
+	if m.Cookie.Secure {
+		// The browser keeps a __Host- cookie only if it came over https
+		// with Secure, Path=/ and no Domain: a sibling subdomain or a
+		// plain-http page cannot set or shadow the session.
+		m.Cookie.Name = "__Host-" + sessionCookie
+	}
 	if cleanup <= 0 {
 		return m, func() {}
 	}
