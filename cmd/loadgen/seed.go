@@ -7,9 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -18,8 +16,16 @@ import (
 	"github.com/clipcabinet/webhooks/internal/webhook"
 )
 
-// seed writes a backlog of due deliveries straight into the database (COPY),
-// as a publish would have, so a drain can be timed on its own.
+// seed writes a backlog of deliveries straight into the database (COPY),
+// as a publish would have, so a drain can be timed on its own. Everything
+// is written in one transaction, so a running server sees none of it or all
+// of it. With --due-in the deliveries fall due that long after the seed
+// started rather than at once: a running server then meets the whole
+// backlog at a known instant (its claimer sleeps until the earliest due
+// row), after the seed's own work is done, so a measurement window that
+// opens when the seed returns holds the drain and nothing of the seeding.
+// Each body carries that instant as its load marker, so the receiver's
+// latencies are from when the delivery fell due.
 func seed(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
 	dbURL := fs.String("db", os.Getenv("DATABASE_URL"), "database URL")
@@ -28,6 +34,8 @@ func seed(ctx context.Context, args []string, stdout io.Writer) error {
 	size := fs.Int("body", 1024, "approximate body size in bytes")
 	url := fs.String("url", "http://127.0.0.1:9100/hook", "endpoint URL (the loadgen receiver)")
 	receiverURL := fs.String("receiver", "http://127.0.0.1:9100", "receiver to tell the secrets to")
+	dueIn := fs.Duration("due-in", 0, "the deliveries fall due this long after the seed starts")
+	out := fs.String("out", "", "also write due and commit times (unix ns) as key=value lines here")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -50,21 +58,20 @@ func seed(ctx context.Context, args []string, stdout io.Writer) error {
 			return err
 		}
 		epIDs = append(epIDs, ep.ID)
-		resp, err := http.Post(*receiverURL+"/control/secret", "text/plain", strings.NewReader(secret))
-		if err != nil {
-			return fmt.Errorf("receiver: %w", err)
+		if err := receiverPost(*receiverURL+"/control/secret", secret); err != nil {
+			return err
 		}
-		resp.Body.Close()
 	}
 	now := time.Now().UTC()
-	data := loadData(user.ID, 0, *size)
+	due := now.Add(*dueIn)
+	data := loadData(user.ID, due.UnixNano(), *size)
 	var events, deliveries, queue, payloads [][]any
 	for i := range *n {
 		evt, del := webhook.NewID("evt_"), webhook.NewID("del_")
 		ep := epIDs[i%len(epIDs)]
 		events = append(events, []any{evt, user.ID, webhook.EventRecordingCompleted, now, now})
 		deliveries = append(deliveries, []any{del, evt, ep, user.ID, webhook.EventRecordingCompleted, "pending", now, now})
-		queue = append(queue, []any{del, ep, now})
+		queue = append(queue, []any{del, ep, due})
 		payloads = append(payloads, []any{del, webhook.RenderBody(webhook.EventRecordingCompleted, del, now, data), now})
 	}
 	tx, err := pool.Begin(ctx)
@@ -89,11 +96,22 @@ func seed(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := tx.Commit(ctx); err != nil {
 		return err
 	}
+	committed := time.Now()
 	if _, err := pool.Exec(ctx, "ANALYZE deliveries; ANALYZE delivery_queue; ANALYZE payloads"); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "seeded %d deliveries of %d bytes over %d endpoint(s) for %s\n", *n, len(payloads[0][1].([]byte)), len(epIDs), user.ID)
-	return nil
+	fmt.Fprintf(stdout, "seeded %d deliveries of %d bytes over %d endpoint(s) for %s, due %s\n",
+		*n, len(payloads[0][1].([]byte)), len(epIDs), user.ID, due.Format(time.RFC3339Nano))
+	if left := time.Until(due); *dueIn > 0 && left < 0 {
+		fmt.Fprintf(os.Stderr, "seed: the backlog fell due %s before the seed was done: give a longer --due-in\n", -left)
+	}
+	// The backlog is there for a server from visible on: when it falls due,
+	// or at the commit if that came later.
+	visible := due
+	if committed.After(due) {
+		visible = committed
+	}
+	return writeResult(*out, "due", due.UnixNano(), "committed", committed.UnixNano(), "visible", visible.UnixNano())
 }
 
 // openStore opens the database with the server's key (from
