@@ -9,8 +9,13 @@ import (
 
 // complete writes results in batches: whatever has arrived while the
 // previous write ran, or within CompleteGap of its start (see pace), goes
-// in the next statement. Waiting costs nothing that matters: the worker
-// slot is free already, and the lease outlasts the gap by far.
+// in the next statement. Waiting costs nothing a receiver or a user sees:
+// the worker slot is free already, the next attempt of a delivery is
+// seconds away at the soonest, and the lease outlasts the gap by far;
+// only the drawer shows the result up to CompleteGap later. Each statement
+// costs ~2 ms of PostgreSQL time before its first row (planning, see
+// store.customPlans), so at 2,000 deliveries/s a 10 ms gap spent a tenth
+// of a core on that alone; at 25 ms the batches are 2.5 times larger.
 func (d *Dispatcher) complete(ctx context.Context) {
 	defer d.completer.Done()
 	var last time.Time

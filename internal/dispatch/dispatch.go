@@ -62,8 +62,8 @@ type Options struct {
 	// Poll is the longest the claimer sleeps without a wake-up [1s].
 	Poll time.Duration
 	// ClaimGap is the least time after a small claim before the next
-	// [5ms]; CompleteGap the least between two result writes [10ms]. See
-	// pace.
+	// [5ms]; CompleteGap the least between two result writes [25ms]. See
+	// pace and complete.
 	ClaimGap    time.Duration
 	CompleteGap time.Duration
 	// Now is the clock [time.Now].
@@ -137,7 +137,7 @@ func New(o Options) *Dispatcher {
 		o.ClaimGap = 5 * time.Millisecond
 	}
 	if o.CompleteGap <= 0 {
-		o.CompleteGap = 10 * time.Millisecond
+		o.CompleteGap = 25 * time.Millisecond
 	}
 	d := &Dispatcher{
 		o: o, log: o.Logger.With("component", "dispatch"),

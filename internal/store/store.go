@@ -133,34 +133,124 @@ func (s *Store) WithTx(ctx context.Context, fn func(q *db.Queries) error) error 
 	return mapErr(tx.Commit(ctx))
 }
 
-// customPlans runs each statement as an unnamed prepared statement
-// (pgx.QueryExecModeCacheDescribe: still one round trip and binary
-// values, the parameter and result types cached), which PostgreSQL plans
-// with the values it is given every time.
+// customPlans runs each statement planned with the values it is given,
+// every time: in one round trip, set_config makes plan_cache_mode
+// force_custom_plan for the implicit transaction that the statement runs
+// in (a pipeline up to its Sync is one), and the statement stays a named
+// prepared statement, parsed once per connection.
 //
-// The dispatcher's statements need that. A named prepared statement, as
-// pgx makes by default, is planned generically after five runs, and the
-// generic plan is made with the tables' size at that moment. An idle
-// dispatcher claims from an empty queue once a second, so by the time
-// traffic comes its claim is planned for empty tables: it joined each
-// claimed row to deliveries by a sequential scan, 150–400 ms a claim at
-// a few thousand deliveries and worse as they grew, and kept that plan for
-// the connection's life (issue 10: "a stall after idle"). Planning each
-// claim, completion and release with its values costs well under a
-// millisecond, a few times per 100 deliveries.
-type customPlans struct{ db db.DBTX }
+// The dispatcher's statements need that. PostgreSQL plans a prepared
+// statement generically after five runs, and the generic plan is made for
+// the tables as they are at that moment. An idle dispatcher claims from an
+// empty queue once a second, so by the time traffic came its claim was
+// planned for empty tables: it joined each claimed row to deliveries by a
+// sequential scan, 150-400 ms a claim at a few thousand deliveries and
+// worse as they grew, and kept that plan for the connection's life (issue
+// 10: "a stall after idle"). A generic plan made while the queue is empty
+// (autovacuum truncates it after a drain) scans the whole queue per claim
+// under the next backlog. Planning each claim, completion and release with
+// its values costs 0.7-1 ms; an unnamed statement (pgx's CacheDescribe
+// mode), the first fix, also parsed it every time, another ~0.5 ms.
+type customPlans struct{ pool *pgxpool.Pool }
+
+const forceCustomPlan = "SELECT set_config('plan_cache_mode', 'force_custom_plan', true)"
+
+func (c customPlans) send(ctx context.Context, sql string, args []any) (pgx.BatchResults, error) {
+	b := &pgx.Batch{}
+	b.Queue(forceCustomPlan)
+	b.Queue(sql, args...)
+	br := c.pool.SendBatch(ctx, b)
+	if _, err := br.Exec(); err != nil {
+		_ = br.Close()
+		return nil, err
+	}
+	return br, nil
+}
 
 func (c customPlans) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
-	return c.db.Exec(ctx, sql, append([]any{pgx.QueryExecModeCacheDescribe}, args...)...)
+	br, err := c.send(ctx, sql, args)
+	if err != nil {
+		return pgconn.CommandTag{}, err
+	}
+	tag, err := br.Exec()
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	return tag, err
 }
 
 func (c customPlans) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
-	return c.db.Query(ctx, sql, append([]any{pgx.QueryExecModeCacheDescribe}, args...)...)
+	br, err := c.send(ctx, sql, args)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := br.Query()
+	if err != nil {
+		_ = br.Close()
+		return nil, err
+	}
+	return &batchRows{Rows: rows, br: br}, nil
 }
 
 func (c customPlans) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
-	return c.db.QueryRow(ctx, sql, append([]any{pgx.QueryExecModeCacheDescribe}, args...)...)
+	rows, err := c.Query(ctx, sql, args...)
+	if err != nil {
+		return errRow{err}
+	}
+	return (*batchRow)(rows.(*batchRows))
 }
+
+// batchRows are a statement's rows in a batch; closing them ends the batch
+// and gives the connection back.
+type batchRows struct {
+	pgx.Rows
+	br     pgx.BatchResults
+	closed bool
+	err    error
+}
+
+func (r *batchRows) Close() {
+	if r.closed {
+		return
+	}
+	r.closed = true
+	r.Rows.Close()
+	r.err = r.Rows.Err()
+	if err := r.br.Close(); r.err == nil {
+		r.err = err
+	}
+}
+
+func (r *batchRows) Err() error {
+	if r.closed {
+		return r.err
+	}
+	return r.Rows.Err()
+}
+
+// batchRow is QueryRow's one row: Scan reads it and closes the batch.
+type batchRow batchRows
+
+func (r *batchRow) Scan(dest ...any) error {
+	rows := (*batchRows)(r)
+	defer rows.Close()
+	if !rows.Next() {
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return pgx.ErrNoRows
+	}
+	if err := rows.Scan(dest...); err != nil {
+		return err
+	}
+	rows.Close()
+	return rows.Err()
+}
+
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
 
 // mapErr turns pgx's errors into the store's.
 func mapErr(err error) error {
