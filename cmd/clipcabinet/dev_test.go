@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -14,7 +12,6 @@ import (
 	"sync"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -30,55 +27,39 @@ func runDev(t *testing.T, dir string, env []string) int {
 	cmd := exec.Command("bash", "scripts/dev.sh")
 	cmd.Dir = dir
 	cmd.Env = append(env, "CLIPCABINET_ADDR=127.0.0.1:0")
-	var stdout bytes.Buffer
-	var mu sync.Mutex
-	var log bytes.Buffer
+	var stdout lockedBuffer
 	cmd.Stdout = &stdout
-	pipe, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = cmd.Process.Signal(syscall.SIGTERM); _ = cmd.Wait() }()
-	addr := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(pipe)
-		for sc.Scan() {
-			mu.Lock()
-			log.WriteString(sc.Text() + "\n")
-			mu.Unlock()
-			if m := servingRE.FindStringSubmatch(sc.Text()); m != nil {
-				addr <- m[1]
-			}
-		}
-		_, _ = io.Copy(io.Discard, pipe)
-		close(addr)
-	}()
-	var base string
-	select {
-	case a, ok := <-addr:
-		if !ok {
-			mu.Lock()
-			defer mu.Unlock()
-			t.Fatalf("make run stopped before serving:\n%s\n%s", stdout.String(), log.String())
-		}
-		base = "http://" + a
-	case <-time.After(60 * time.Second):
-		t.Fatal("make run did not serve within 60 s")
-	}
+	p := startServing(t, cmd)
+	defer p.stop(t, syscall.SIGTERM)
 	m := demoLoginRE.FindStringSubmatch(stdout.String())
 	if m == nil {
 		t.Fatalf("no demo login printed:\n%s", stdout.String())
 	}
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := client.PostForm(base+"/login", url.Values{"email": {m[1]}, "password": {m[2]}})
+	resp, err := client.PostForm(p.url+"/login", url.Values{"email": {m[1]}, "password": {m[2]}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
 	return resp.StatusCode
+}
+
+// lockedBuffer is a buffer a process writes to while the test reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // devDB is the database name .env.dev in dir names.
