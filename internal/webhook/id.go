@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"crypto/rand"
+	"encoding/base64"
 	"strings"
 )
 
@@ -19,9 +20,8 @@ const SecretPrefix = "whsec_"
 
 const (
 	idLength = 16
-	// secretLength base62 characters carry log2(62)*43 ≈ 256.03 bits,
-	// as much as 32 random bytes.
-	secretLength = 43
+	// secretBytes random bytes make a secret: 256 bits.
+	secretBytes = 32
 )
 
 const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -46,13 +46,17 @@ func ValidID(prefix, s string) bool {
 	return true
 }
 
-// NewSecret returns a new signing secret: "whsec_" followed by 43 base62
-// characters from crypto/rand, as much entropy as 32 random bytes. Base62
-// keeps the secret free of symbols, so it survives copy and paste, shell
-// quoting and environment files unchanged; receivers use the whole string,
-// prefix included, as the HMAC key.
+// NewSecret returns a new signing secret: "whsec_" followed by the
+// standard base64 of 32 bytes from crypto/rand. One secret serves both
+// schemes: ClipCabinet receivers use the whole string, prefix included, as
+// the HMAC key (webhooks.md); Standard Webhooks receivers use the decoded
+// bytes after the prefix (see [StandardKey]). Secrets made before this
+// release are "whsec_" and 43 base62 characters; they keep working for the
+// ClipCabinet signature but are not Standard Webhooks keys.
 func NewSecret() string {
-	return SecretPrefix + randomBase62(secretLength)
+	b := make([]byte, secretBytes)
+	rand.Read(b) // never returns an error since Go 1.24; it crashes the program instead
+	return SecretPrefix + base64.StdEncoding.EncodeToString(b)
 }
 
 // randomBase62 returns n uniformly random base62 characters. Bytes of 248 or

@@ -1,6 +1,7 @@
 package webhook_test
 
 import (
+	"encoding/base64"
 	"strings"
 	"testing"
 
@@ -107,8 +108,9 @@ func TestNewSecret(t *testing.T) {
 	for range n {
 		s := webhook.NewSecret()
 		rest, ok := strings.CutPrefix(s, "whsec_")
-		if !ok || len(rest) != 43 || !isBase62(rest) {
-			t.Fatalf("NewSecret() = %q, want whsec_ and 43 base62 characters", s)
+		key, err := base64.StdEncoding.Strict().DecodeString(rest)
+		if !ok || err != nil || len(key) != 32 || len(rest) != 44 {
+			t.Fatalf("NewSecret() = %q, want whsec_ and the standard base64 of 32 bytes", s)
 		}
 		if seen[s] {
 			t.Fatalf("NewSecret() repeated %q", s)
