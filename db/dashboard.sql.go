@@ -11,7 +11,7 @@ import (
 )
 
 const endpointGetIncludingDeleted = `-- name: EndpointGetIncludingDeleted :one
-SELECT id, user_id, url, description, events, enabled, disabled_reason, secret_encrypted, created_at, updated_at, deleted_at, disabled_at, disabled_by, enabled_at FROM endpoints WHERE id = $1
+SELECT id, user_id, url, description, events, enabled, disabled_reason, secret_encrypted, created_at, updated_at, deleted_at, disabled_at, disabled_by, enabled_at, pending_secret_encrypted, secret_activates_at, standard_webhooks FROM endpoints WHERE id = $1
 `
 
 // The admin's view of a delivery names its endpoint even once deleted.
@@ -33,6 +33,9 @@ func (q *Queries) EndpointGetIncludingDeleted(ctx context.Context, id string) (E
 		&i.DisabledAt,
 		&i.DisabledBy,
 		&i.EnabledAt,
+		&i.PendingSecretEncrypted,
+		&i.SecretActivatesAt,
+		&i.StandardWebhooks,
 	)
 	return i, err
 }

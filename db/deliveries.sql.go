@@ -74,7 +74,7 @@ WITH async AS MATERIALIZED (
 SELECT d.id, d.endpoint_id, d.event_type, d.status,
        coalesce(lost.attempt_count, d.attempt_count)::integer AS attempt_count, d.auto_attempts,
        d.next_attempt_at, c.claim_manual, c.interrupted::boolean AS interrupted,
-       e.url, e.secret_encrypted,
+       e.url, e.secret_encrypted, e.pending_secret_encrypted, e.secret_activates_at, e.standard_webhooks,
        (SELECT p.body FROM payloads p WHERE p.delivery_id = d.id)::bytea AS body
 FROM claimed c
 JOIN deliveries d ON d.id = c.delivery_id
@@ -96,18 +96,21 @@ type DeliveryClaimDueParams struct {
 }
 
 type DeliveryClaimDueRow struct {
-	ID              string
-	EndpointID      string
-	EventType       string
-	Status          string
-	AttemptCount    int32
-	AutoAttempts    int32
-	NextAttemptAt   *time.Time
-	ClaimManual     bool
-	Interrupted     bool
-	Url             string
-	SecretEncrypted []byte
-	Body            []byte
+	ID                     string
+	EndpointID             string
+	EventType              string
+	Status                 string
+	AttemptCount           int32
+	AutoAttempts           int32
+	NextAttemptAt          *time.Time
+	ClaimManual            bool
+	Interrupted            bool
+	Url                    string
+	SecretEncrypted        []byte
+	PendingSecretEncrypted []byte
+	SecretActivatesAt      *time.Time
+	StandardWebhooks       bool
+	Body                   []byte
 }
 
 // Takes up to max_rows due deliveries for one worker process. A row whose
@@ -154,6 +157,9 @@ func (q *Queries) DeliveryClaimDue(ctx context.Context, arg DeliveryClaimDuePara
 			&i.Interrupted,
 			&i.Url,
 			&i.SecretEncrypted,
+			&i.PendingSecretEncrypted,
+			&i.SecretActivatesAt,
+			&i.StandardWebhooks,
 			&i.Body,
 		); err != nil {
 			return nil, err

@@ -10,6 +10,21 @@ import (
 	"time"
 )
 
+const endpointActivatePendingSecret = `-- name: EndpointActivatePendingSecret :execrows
+UPDATE endpoints SET secret_encrypted = pending_secret_encrypted, pending_secret_encrypted = NULL,
+    secret_activates_at = NULL, updated_at = now()
+WHERE id = $1 AND deleted_at IS NULL AND pending_secret_encrypted IS NOT NULL
+`
+
+// The pending secret takes over now.
+func (q *Queries) EndpointActivatePendingSecret(ctx context.Context, id string) (int64, error) {
+	result, err := q.db.Exec(ctx, endpointActivatePendingSecret, id)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const endpointCountByUser = `-- name: EndpointCountByUser :one
 SELECT count(*) FROM endpoints WHERE user_id = $1 AND deleted_at IS NULL
 `
@@ -35,8 +50,21 @@ func (q *Queries) EndpointDelete(ctx context.Context, id string) (int64, error) 
 	return result.RowsAffected(), nil
 }
 
+const endpointDropPendingSecret = `-- name: EndpointDropPendingSecret :execrows
+UPDATE endpoints SET pending_secret_encrypted = NULL, secret_activates_at = NULL, updated_at = now()
+WHERE id = $1 AND deleted_at IS NULL AND pending_secret_encrypted IS NOT NULL
+`
+
+func (q *Queries) EndpointDropPendingSecret(ctx context.Context, id string) (int64, error) {
+	result, err := q.db.Exec(ctx, endpointDropPendingSecret, id)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const endpointGet = `-- name: EndpointGet :one
-SELECT id, user_id, url, description, events, enabled, disabled_reason, secret_encrypted, created_at, updated_at, deleted_at, disabled_at, disabled_by, enabled_at FROM endpoints WHERE id = $1 AND deleted_at IS NULL
+SELECT id, user_id, url, description, events, enabled, disabled_reason, secret_encrypted, created_at, updated_at, deleted_at, disabled_at, disabled_by, enabled_at, pending_secret_encrypted, secret_activates_at, standard_webhooks FROM endpoints WHERE id = $1 AND deleted_at IS NULL
 `
 
 func (q *Queries) EndpointGet(ctx context.Context, id string) (Endpoint, error) {
@@ -57,24 +85,69 @@ func (q *Queries) EndpointGet(ctx context.Context, id string) (Endpoint, error) 
 		&i.DisabledAt,
 		&i.DisabledBy,
 		&i.EnabledAt,
+		&i.PendingSecretEncrypted,
+		&i.SecretActivatesAt,
+		&i.StandardWebhooks,
+	)
+	return i, err
+}
+
+const endpointGetForUpdate = `-- name: EndpointGetForUpdate :one
+UPDATE endpoints
+SET secret_encrypted = CASE WHEN secret_activates_at <= $1::timestamptz THEN pending_secret_encrypted ELSE secret_encrypted END,
+    pending_secret_encrypted = CASE WHEN secret_activates_at <= $1::timestamptz THEN NULL ELSE pending_secret_encrypted END,
+    secret_activates_at = CASE WHEN secret_activates_at <= $1::timestamptz THEN NULL ELSE secret_activates_at END
+WHERE id = $2 AND deleted_at IS NULL
+RETURNING id, user_id, url, description, events, enabled, disabled_reason, secret_encrypted, created_at, updated_at, deleted_at, disabled_at, disabled_by, enabled_at, pending_secret_encrypted, secret_activates_at, standard_webhooks
+`
+
+type EndpointGetForUpdateParams struct {
+	Now time.Time
+	ID  string
+}
+
+// The endpoint locked for a change of its secrets, with a pending secret
+// whose changeover time has passed made the active one first.
+func (q *Queries) EndpointGetForUpdate(ctx context.Context, arg EndpointGetForUpdateParams) (Endpoint, error) {
+	row := q.db.QueryRow(ctx, endpointGetForUpdate, arg.Now, arg.ID)
+	var i Endpoint
+	err := row.Scan(
+		&i.ID,
+		&i.UserID,
+		&i.Url,
+		&i.Description,
+		&i.Events,
+		&i.Enabled,
+		&i.DisabledReason,
+		&i.SecretEncrypted,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.DeletedAt,
+		&i.DisabledAt,
+		&i.DisabledBy,
+		&i.EnabledAt,
+		&i.PendingSecretEncrypted,
+		&i.SecretActivatesAt,
+		&i.StandardWebhooks,
 	)
 	return i, err
 }
 
 const endpointInsert = `-- name: EndpointInsert :one
-INSERT INTO endpoints (id, user_id, url, description, events, enabled, secret_encrypted)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
-RETURNING id, user_id, url, description, events, enabled, disabled_reason, secret_encrypted, created_at, updated_at, deleted_at, disabled_at, disabled_by, enabled_at
+INSERT INTO endpoints (id, user_id, url, description, events, enabled, secret_encrypted, standard_webhooks)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+RETURNING id, user_id, url, description, events, enabled, disabled_reason, secret_encrypted, created_at, updated_at, deleted_at, disabled_at, disabled_by, enabled_at, pending_secret_encrypted, secret_activates_at, standard_webhooks
 `
 
 type EndpointInsertParams struct {
-	ID              string
-	UserID          string
-	Url             string
-	Description     string
-	Events          []string
-	Enabled         bool
-	SecretEncrypted []byte
+	ID               string
+	UserID           string
+	Url              string
+	Description      string
+	Events           []string
+	Enabled          bool
+	SecretEncrypted  []byte
+	StandardWebhooks bool
 }
 
 func (q *Queries) EndpointInsert(ctx context.Context, arg EndpointInsertParams) (Endpoint, error) {
@@ -86,6 +159,7 @@ func (q *Queries) EndpointInsert(ctx context.Context, arg EndpointInsertParams) 
 		arg.Events,
 		arg.Enabled,
 		arg.SecretEncrypted,
+		arg.StandardWebhooks,
 	)
 	var i Endpoint
 	err := row.Scan(
@@ -103,12 +177,15 @@ func (q *Queries) EndpointInsert(ctx context.Context, arg EndpointInsertParams) 
 		&i.DisabledAt,
 		&i.DisabledBy,
 		&i.EnabledAt,
+		&i.PendingSecretEncrypted,
+		&i.SecretActivatesAt,
+		&i.StandardWebhooks,
 	)
 	return i, err
 }
 
 const endpointListByUser = `-- name: EndpointListByUser :many
-SELECT id, user_id, url, description, events, enabled, disabled_reason, secret_encrypted, created_at, updated_at, deleted_at, disabled_at, disabled_by, enabled_at FROM endpoints
+SELECT id, user_id, url, description, events, enabled, disabled_reason, secret_encrypted, created_at, updated_at, deleted_at, disabled_at, disabled_by, enabled_at, pending_secret_encrypted, secret_activates_at, standard_webhooks FROM endpoints
 WHERE user_id = $1 AND deleted_at IS NULL
 ORDER BY created_at, id
 `
@@ -137,6 +214,9 @@ func (q *Queries) EndpointListByUser(ctx context.Context, userID string) ([]Endp
 			&i.DisabledAt,
 			&i.DisabledBy,
 			&i.EnabledAt,
+			&i.PendingSecretEncrypted,
+			&i.SecretActivatesAt,
+			&i.StandardWebhooks,
 		); err != nil {
 			return nil, err
 		}
@@ -149,15 +229,17 @@ func (q *Queries) EndpointListByUser(ctx context.Context, userID string) ([]Endp
 }
 
 const endpointSealedSecretsForUpdate = `-- name: EndpointSealedSecretsForUpdate :many
-SELECT id, secret_encrypted FROM endpoints ORDER BY id FOR UPDATE
+SELECT id, secret_encrypted, pending_secret_encrypted FROM endpoints ORDER BY id FOR UPDATE
 `
 
 type EndpointSealedSecretsForUpdateRow struct {
-	ID              string
-	SecretEncrypted []byte
+	ID                     string
+	SecretEncrypted        []byte
+	PendingSecretEncrypted []byte
 }
 
-// Every sealed secret, deleted endpoints included, locked for re-sealing.
+// Every sealed secret, pending ones and deleted endpoints' included,
+// locked for re-sealing.
 func (q *Queries) EndpointSealedSecretsForUpdate(ctx context.Context) ([]EndpointSealedSecretsForUpdateRow, error) {
 	rows, err := q.db.Query(ctx, endpointSealedSecretsForUpdate)
 	if err != nil {
@@ -167,7 +249,7 @@ func (q *Queries) EndpointSealedSecretsForUpdate(ctx context.Context) ([]Endpoin
 	items := []EndpointSealedSecretsForUpdateRow{}
 	for rows.Next() {
 		var i EndpointSealedSecretsForUpdateRow
-		if err := rows.Scan(&i.ID, &i.SecretEncrypted); err != nil {
+		if err := rows.Scan(&i.ID, &i.SecretEncrypted, &i.PendingSecretEncrypted); err != nil {
 			return nil, err
 		}
 		items = append(items, i)
@@ -212,23 +294,45 @@ func (q *Queries) EndpointSealedSecretsSample(ctx context.Context, n int32) ([]E
 }
 
 const endpointSecretReseal = `-- name: EndpointSecretReseal :exec
-UPDATE endpoints SET secret_encrypted = $2 WHERE id = $1
+UPDATE endpoints SET secret_encrypted = $2, pending_secret_encrypted = $3 WHERE id = $1
 `
 
 type EndpointSecretResealParams struct {
-	ID              string
-	SecretEncrypted []byte
+	ID                     string
+	SecretEncrypted        []byte
+	PendingSecretEncrypted []byte
 }
 
-// A secret sealed again under another key; the secret itself and
+// Secrets sealed again under another key; the secrets themselves and
 // updated_at do not change.
 func (q *Queries) EndpointSecretReseal(ctx context.Context, arg EndpointSecretResealParams) error {
-	_, err := q.db.Exec(ctx, endpointSecretReseal, arg.ID, arg.SecretEncrypted)
+	_, err := q.db.Exec(ctx, endpointSecretReseal, arg.ID, arg.SecretEncrypted, arg.PendingSecretEncrypted)
 	return err
 }
 
+const endpointSetPendingSecret = `-- name: EndpointSetPendingSecret :execrows
+UPDATE endpoints SET pending_secret_encrypted = $1, secret_activates_at = $2::timestamptz, updated_at = now()
+WHERE id = $3 AND deleted_at IS NULL
+`
+
+type EndpointSetPendingSecretParams struct {
+	Sealed      []byte
+	ActivatesAt time.Time
+	ID          string
+}
+
+// A new secret that takes over at activates_at; the active one is kept.
+func (q *Queries) EndpointSetPendingSecret(ctx context.Context, arg EndpointSetPendingSecretParams) (int64, error) {
+	result, err := q.db.Exec(ctx, endpointSetPendingSecret, arg.Sealed, arg.ActivatesAt, arg.ID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const endpointSetSecret = `-- name: EndpointSetSecret :execrows
-UPDATE endpoints SET secret_encrypted = $2, updated_at = now()
+UPDATE endpoints SET secret_encrypted = $2, pending_secret_encrypted = NULL,
+    secret_activates_at = NULL, updated_at = now()
 WHERE id = $1 AND deleted_at IS NULL
 `
 
@@ -237,6 +341,7 @@ type EndpointSetSecretParams struct {
 	SecretEncrypted []byte
 }
 
+// A new active secret at once; a pending one is dropped with it.
 func (q *Queries) EndpointSetSecret(ctx context.Context, arg EndpointSetSecretParams) (int64, error) {
 	result, err := q.db.Exec(ctx, endpointSetSecret, arg.ID, arg.SecretEncrypted)
 	if err != nil {
@@ -248,21 +353,22 @@ func (q *Queries) EndpointSetSecret(ctx context.Context, arg EndpointSetSecretPa
 const endpointUpdate = `-- name: EndpointUpdate :one
 UPDATE endpoints
 SET url = $2, description = $3, events = $4, enabled = $5, disabled_reason = $6,
-    disabled_at = $7, disabled_by = $8, enabled_at = $9, updated_at = now()
+    disabled_at = $7, disabled_by = $8, enabled_at = $9, standard_webhooks = $10, updated_at = now()
 WHERE id = $1 AND deleted_at IS NULL
-RETURNING id, user_id, url, description, events, enabled, disabled_reason, secret_encrypted, created_at, updated_at, deleted_at, disabled_at, disabled_by, enabled_at
+RETURNING id, user_id, url, description, events, enabled, disabled_reason, secret_encrypted, created_at, updated_at, deleted_at, disabled_at, disabled_by, enabled_at, pending_secret_encrypted, secret_activates_at, standard_webhooks
 `
 
 type EndpointUpdateParams struct {
-	ID             string
-	Url            string
-	Description    string
-	Events         []string
-	Enabled        bool
-	DisabledReason *string
-	DisabledAt     *time.Time
-	DisabledBy     *string
-	EnabledAt      *time.Time
+	ID               string
+	Url              string
+	Description      string
+	Events           []string
+	Enabled          bool
+	DisabledReason   *string
+	DisabledAt       *time.Time
+	DisabledBy       *string
+	EnabledAt        *time.Time
+	StandardWebhooks bool
 }
 
 func (q *Queries) EndpointUpdate(ctx context.Context, arg EndpointUpdateParams) (Endpoint, error) {
@@ -276,6 +382,7 @@ func (q *Queries) EndpointUpdate(ctx context.Context, arg EndpointUpdateParams) 
 		arg.DisabledAt,
 		arg.DisabledBy,
 		arg.EnabledAt,
+		arg.StandardWebhooks,
 	)
 	var i Endpoint
 	err := row.Scan(
@@ -293,6 +400,9 @@ func (q *Queries) EndpointUpdate(ctx context.Context, arg EndpointUpdateParams) 
 		&i.DisabledAt,
 		&i.DisabledBy,
 		&i.EnabledAt,
+		&i.PendingSecretEncrypted,
+		&i.SecretActivatesAt,
+		&i.StandardWebhooks,
 	)
 	return i, err
 }

@@ -60,20 +60,23 @@ type DeliveryQueue struct {
 }
 
 type Endpoint struct {
-	ID              string
-	UserID          string
-	Url             string
-	Description     string
-	Events          []string
-	Enabled         bool
-	DisabledReason  *string
-	SecretEncrypted []byte
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
-	DeletedAt       *time.Time
-	DisabledAt      *time.Time
-	DisabledBy      *string
-	EnabledAt       *time.Time
+	ID                     string
+	UserID                 string
+	Url                    string
+	Description            string
+	Events                 []string
+	Enabled                bool
+	DisabledReason         *string
+	SecretEncrypted        []byte
+	CreatedAt              time.Time
+	UpdatedAt              time.Time
+	DeletedAt              *time.Time
+	DisabledAt             *time.Time
+	DisabledBy             *string
+	EnabledAt              *time.Time
+	PendingSecretEncrypted []byte
+	SecretActivatesAt      *time.Time
+	StandardWebhooks       bool
 }
 
 type Event struct {

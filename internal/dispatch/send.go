@@ -10,7 +10,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/clipcabinet/webhooks/internal/netguard"
 	"github.com/clipcabinet/webhooks/internal/store"
@@ -35,12 +37,14 @@ const (
 	OutcomeBlocked         = "blocked"
 )
 
-// send POSTs the stored body with exactly the documented headers.
-func (d *Dispatcher) send(ctx context.Context, c store.Claimed) (code int, body []byte, truncated bool, outcome, errText string) {
+// send POSTs the stored body with exactly the documented headers, signed
+// with the secret active at now, the moment of sending; with the Standard
+// Webhooks headers too when the endpoint has them on.
+func (d *Dispatcher) send(ctx context.Context, c store.Claimed, now time.Time) (code int, body []byte, truncated bool, outcome, errText string) {
 	if c.Body == nil {
 		return 0, nil, false, OutcomeConnectionError, "the payload has expired and can no longer be sent"
 	}
-	secret, err := d.secret(c.EndpointID, c.SecretEncrypted)
+	active, pending, isPending, err := d.signingSecrets(c, now)
 	if err != nil {
 		return 0, nil, false, OutcomeConnectionError, "the signing secret could not be read"
 	}
@@ -53,7 +57,17 @@ func (d *Dispatcher) send(ctx context.Context, c store.Claimed) (code int, body 
 	h["User-Agent"] = []string{webhook.UserAgent}
 	h[webhook.HeaderEvent] = []string{c.EventType}
 	h[webhook.HeaderDelivery] = []string{c.ID}
-	h[webhook.HeaderSignature] = []string{webhook.Sign(secret, c.Body)}
+	h[webhook.HeaderSignature] = []string{webhook.Sign(active.secret, c.Body)}
+	if c.StandardWebhooks && active.std != nil {
+		keys := [][]byte{active.std}
+		if isPending && pending.std != nil {
+			keys = append(keys, pending.std)
+		}
+		ts := now.Unix()
+		h[webhook.HeaderStandardID] = []string{c.ID}
+		h[webhook.HeaderStandardTimestamp] = []string{strconv.FormatInt(ts, 10)}
+		h[webhook.HeaderStandardSignature] = []string{webhook.StandardSignatures(keys, c.ID, ts, c.Body)}
+	}
 
 	resp, err := d.o.Client.Do(req)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/clipcabinet/webhooks/internal/store"
+	"github.com/clipcabinet/webhooks/internal/webhook"
 )
 
 // run makes one attempt and hands its result to the completer, then
@@ -50,7 +51,7 @@ func (d *Dispatcher) attempt(c store.Claimed, token int64) (res store.Result, ca
 
 	ctx, cancel := context.WithTimeout(d.hardCtx, d.o.AttemptTimeout)
 	defer cancel()
-	code, body, truncated, outcome, errText := d.send(ctx, c)
+	code, body, truncated, outcome, errText := d.send(ctx, c, start)
 	if d.hardCtx.Err() != nil && outcome != OutcomeSuccess {
 		return res, true
 	}
@@ -94,29 +95,63 @@ func (d *Dispatcher) nextState(res *store.Result, c store.Claimed, now time.Time
 	}
 }
 
-// sealedSecret is an endpoint's secret as last opened, with the sealed
-// bytes it was opened from.
-type sealedSecret struct {
+// openedSecret is a sealed signing secret and what it opens to.
+type openedSecret struct {
 	sealed, secret string
+	// std is the Standard Webhooks key; nil for a secret of the older form.
+	std []byte
 }
 
-// secret opens the endpoint's sealed signing secret, once per sealed value:
-// every claimed row carries the sealed bytes, and opening them for each
-// attempt was 6% of the dispatcher's CPU in a drain. A rotation seals a
-// new value, which misses the cache and is opened afresh.
-func (d *Dispatcher) secret(endpointID string, sealed []byte) (string, error) {
+// sealedSecret is an endpoint's last two opened secrets: while a rotation
+// is pending, every attempt uses both the active and the pending one.
+type sealedSecret struct {
+	last, before openedSecret
+}
+
+// secret opens one of the endpoint's sealed signing secrets, once per
+// sealed value: every claimed row carries the sealed bytes, and opening
+// them for each attempt was 6% of the dispatcher's CPU in a drain. A
+// rotation seals a new value, which misses the cache and is opened afresh.
+func (d *Dispatcher) secret(endpointID string, sealed []byte) (openedSecret, error) {
 	d.secretsMu.Lock()
 	e, ok := d.secrets[endpointID]
 	d.secretsMu.Unlock()
-	if ok && e.sealed == string(sealed) {
-		return e.secret, nil
+	switch {
+	case ok && e.last.sealed == string(sealed):
+		return e.last, nil
+	case ok && e.before.sealed == string(sealed):
+		return e.before, nil
 	}
 	secret, err := d.o.Store.OpenSecret(endpointID, sealed)
 	if err != nil {
-		return "", err
+		return openedSecret{}, err
 	}
+	o := openedSecret{sealed: string(sealed), secret: secret}
+	o.std, _ = webhook.StandardKey(secret)
 	d.secretsMu.Lock()
-	d.secrets[endpointID] = sealedSecret{sealed: string(sealed), secret: secret}
+	d.secrets[endpointID] = sealedSecret{last: o, before: d.secrets[endpointID].last}
 	d.secretsMu.Unlock()
-	return secret, nil
+	return o, nil
+}
+
+// signingSecrets returns the secrets an attempt sent at now is signed
+// with: the active one, and a pending one while its changeover time is
+// still ahead (ok false when none is). The claim returns the pending
+// secret and its time with the row, so the changeover is decided here, at
+// the moment of sending, with no query of its own; being data in the
+// endpoint row, it holds across restarts and between processes.
+func (d *Dispatcher) signingSecrets(c store.Claimed, now time.Time) (active, pending openedSecret, ok bool, err error) {
+	sealed := c.SecretEncrypted
+	if c.PendingSecretEncrypted != nil && c.SecretActivatesAt != nil {
+		if !now.Before(*c.SecretActivatesAt) {
+			sealed = c.PendingSecretEncrypted
+		} else {
+			ok = true
+		}
+	}
+	if active, err = d.secret(c.EndpointID, sealed); err != nil || !ok {
+		return active, openedSecret{}, false, err
+	}
+	pending, err = d.secret(c.EndpointID, c.PendingSecretEncrypted)
+	return active, pending, err == nil, err
 }

@@ -25,6 +25,7 @@ func (s *Store) EndpointListWithStats(ctx context.Context, userID string) ([]End
 // beside a delivery's body, never to display the secret: showing the secret
 // goes through EndpointRevealSecret, which audits.
 func (s *Store) EndpointSecret(ep db.Endpoint) (string, error) {
+	ep = s.settled(ep)
 	return s.OpenSecret(ep.ID, ep.SecretEncrypted)
 }
 

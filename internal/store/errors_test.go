@@ -103,7 +103,7 @@ func TestErrorMapping(t *testing.T) {
 			return err
 		}},
 		{name: "rotate deleted", want: store.ErrNotFound, call: func() error {
-			_, err := st.EndpointRotateSecret(ctx, apiActor, gone.ID)
+			_, _, err := st.EndpointRotateSecret(ctx, apiActor, gone.ID, 0)
 			return err
 		}},
 		{name: "delivery get unknown", want: store.ErrNotFound, call: func() error {

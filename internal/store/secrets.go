@@ -62,8 +62,8 @@ func (s *Store) CheckKey(ctx context.Context) error {
 	return nil
 }
 
-// RotateKey seals every stored signing secret, deleted endpoints' too,
-// with newKey instead of oldKey, in one transaction: either every secret
+// RotateKey seals every stored signing secret, pending ones and deleted
+// endpoints' too, with newKey instead of oldKey, in one transaction: either every secret
 // is under the new key afterwards, or nothing changed. A secret the new
 // key already opens is left as it is, so running it again is harmless. It
 // returns how many secrets it re-sealed.
@@ -82,19 +82,35 @@ func RotateKey(ctx context.Context, pool *pgxpool.Pool, oldKey, newKey []byte) (
 		if err != nil {
 			return mapErr(err)
 		}
-		for _, r := range rows {
-			if _, err := to.OpenSecret(r.ID, r.SecretEncrypted); err == nil {
-				continue
+		// reseal returns the secret sealed under the new key, and whether
+		// it had to change.
+		reseal := func(id string, sealed []byte) ([]byte, bool, error) {
+			if sealed == nil {
+				return nil, false, nil
 			}
-			secret, err := from.OpenSecret(r.ID, r.SecretEncrypted)
+			if _, err := to.OpenSecret(id, sealed); err == nil {
+				return sealed, false, nil
+			}
+			secret, err := from.OpenSecret(id, sealed)
 			if err != nil {
-				return fmt.Errorf("%w: neither the old nor the new key opens the secret of endpoint %s", ErrWrongKey, r.ID)
+				return nil, false, fmt.Errorf("%w: neither the old nor the new key opens the secret of endpoint %s", ErrWrongKey, id)
 			}
-			sealed, err := to.sealSecret(r.ID, secret)
+			out, err := to.sealSecret(id, secret)
+			return out, err == nil, err
+		}
+		for _, r := range rows {
+			active, changedActive, err := reseal(r.ID, r.SecretEncrypted)
 			if err != nil {
 				return err
 			}
-			if err := q.EndpointSecretReseal(ctx, db.EndpointSecretResealParams{ID: r.ID, SecretEncrypted: sealed}); err != nil {
+			pending, changedPending, err := reseal(r.ID, r.PendingSecretEncrypted)
+			if err != nil {
+				return err
+			}
+			if !changedActive && !changedPending {
+				continue
+			}
+			if err := q.EndpointSecretReseal(ctx, db.EndpointSecretResealParams{ID: r.ID, SecretEncrypted: active, PendingSecretEncrypted: pending}); err != nil {
 				return mapErr(err)
 			}
 			n++

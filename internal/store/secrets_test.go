@@ -5,6 +5,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/clipcabinet/webhooks/internal/store"
 	"github.com/clipcabinet/webhooks/internal/testdb"
@@ -100,7 +101,7 @@ func TestSecretSealing(t *testing.T) {
 			t.Fatal(err)
 		}
 		got, err := st.EndpointRevealSecret(ctx, apiActor, cID)
-		if err == nil || got == aSecret {
+		if err == nil || got.Active == aSecret {
 			t.Fatalf("reveal of the copied row = %q, %v; want an error", got, err)
 		}
 	})
@@ -109,7 +110,7 @@ func TestSecretSealing(t *testing.T) {
 		t.Parallel()
 		dID, dSecret := newEndpoint("d")
 		before := sealedOf(t, st, dID)
-		rotated, err := st.EndpointRotateSecret(ctx, apiActor, dID)
+		rotated, _, err := st.EndpointRotateSecret(ctx, apiActor, dID, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -120,8 +121,31 @@ func TestSecretSealing(t *testing.T) {
 		if got, err := st.OpenSecret(dID, after); err != nil || got != rotated {
 			t.Fatalf("open after rotate = %q, %v; want %q", got, err, rotated)
 		}
-		if got, err := st.EndpointRevealSecret(ctx, apiActor, dID); err != nil || got != rotated {
+		if got, err := st.EndpointRevealSecret(ctx, apiActor, dID); err != nil || got.Active != rotated {
 			t.Fatalf("reveal after rotate = %q, %v; want %q", got, err, rotated)
+		}
+	})
+
+	t.Run("pending secret sealed like the active one", func(t *testing.T) {
+		t.Parallel()
+		eID, eSecret := newEndpoint("e")
+		pending, at, err := st.EndpointRotateSecret(ctx, apiActor, eID, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sealed []byte
+		if err := st.Pool.QueryRow(ctx, "SELECT pending_secret_encrypted FROM endpoints WHERE id = $1", eID).Scan(&sealed); err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(sealed, []byte(pending)) {
+			t.Fatal("pending secret stored in plain text")
+		}
+		if got, err := st.OpenSecret(eID, sealed); err != nil || got != pending {
+			t.Fatalf("open pending = %q, %v; want %q", got, err, pending)
+		}
+		got, err := st.EndpointRevealSecret(ctx, apiActor, eID)
+		if err != nil || got.Active != eSecret || got.Pending != pending || got.ActivatesAt == nil || !got.ActivatesAt.Equal(at) {
+			t.Fatalf("reveal = %+v, %v; want active %q, pending %q at %s", got, err, eSecret, pending, at)
 		}
 	})
 
