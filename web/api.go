@@ -45,6 +45,25 @@ func (s *Server) requireToken(next http.Handler) http.Handler {
 // decodeJSON reads a JSON body of at most 1 MiB into v, rejecting unknown
 // fields and trailing data, and returns the raw bytes.
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any) ([]byte, error) {
+	raw, err := readBody(w, r)
+	if err != nil {
+		return nil, err
+	}
+	return raw, decodeRaw(raw, v)
+}
+
+// decodeOptionalJSON is decodeJSON for a body that may be left out: an
+// empty body leaves v as it is.
+func decodeOptionalJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	raw, err := readBody(w, r)
+	if err != nil || len(bytes.TrimSpace(raw)) == 0 {
+		return err
+	}
+	return decodeRaw(raw, v)
+}
+
+// readBody reads a request body of at most 1 MiB.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
@@ -52,30 +71,35 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) ([]byte, error) {
 	} else if err != nil {
 		return nil, errBadRequest("could not read the request body")
 	}
+	return raw, nil
+}
+
+// decodeRaw decodes raw into v as decodeJSON describes.
+func decodeRaw(raw []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
-	err = dec.Decode(v)
+	err := dec.Decode(v)
 	var typeErr *json.UnmarshalTypeError
 	switch {
 	case err == nil:
 		if dec.More() {
-			return nil, errBadRequest("malformed JSON: unexpected data after the object")
+			return errBadRequest("malformed JSON: unexpected data after the object")
 		}
 		if fields := checkKeys(raw, v); len(fields) > 0 {
-			return nil, errValidation(fields)
+			return errValidation(fields)
 		}
-		return raw, nil
+		return nil
 	case errors.As(err, &typeErr):
 		field := typeErr.Field
 		if field == "" {
-			return nil, errBadRequest("the body must be a JSON object")
+			return errBadRequest("the body must be a JSON object")
 		}
-		return nil, errValidation(map[string]string{field: "must be " + jsonKind(typeErr.Type.Kind().String())})
+		return errValidation(map[string]string{field: "must be " + jsonKind(typeErr.Type.Kind().String())})
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return nil, errValidation(map[string]string{name: "is not a known field"})
+		return errValidation(map[string]string{name: "is not a known field"})
 	default:
-		return nil, errBadRequest("malformed JSON: " + strings.TrimPrefix(err.Error(), "json: "))
+		return errBadRequest("malformed JSON: " + strings.TrimPrefix(err.Error(), "json: "))
 	}
 }
 
@@ -132,7 +156,10 @@ type endpointJSON struct {
 	DisabledReason *string  `json:"disabledReason"`
 	CreatedAt      jsonTime `json:"createdAt"`
 	UpdatedAt      jsonTime `json:"updatedAt"`
-	Secret         string   `json:"secret,omitempty"`
+	// SecretActivatesAt is a pending secret's changeover time.
+	SecretActivatesAt *jsonTime `json:"secretActivatesAt"`
+	StandardWebhooks  bool      `json:"standardWebhooks"`
+	Secret            string    `json:"secret,omitempty"`
 }
 
 func toEndpointJSON(e db.Endpoint) endpointJSON {
@@ -140,6 +167,7 @@ func toEndpointJSON(e db.Endpoint) endpointJSON {
 		ID: e.ID, UserID: e.UserID, URL: e.Url, Description: e.Description, Events: e.Events,
 		Enabled: e.Enabled, DisabledReason: e.DisabledReason,
 		CreatedAt: jsonTime(e.CreatedAt), UpdatedAt: jsonTime(e.UpdatedAt),
+		SecretActivatesAt: optTime(e.SecretActivatesAt), StandardWebhooks: e.StandardWebhooks,
 	}
 }
 

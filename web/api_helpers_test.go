@@ -173,7 +173,7 @@ var (
 	apiTimeRE       = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$`)
 	apiUserIDRE     = regexp.MustCompile(`^user_[0-9A-Za-z]{16}$`)
 	apiEndpointIDRE = regexp.MustCompile(`^ep_[0-9A-Za-z]{16}$`)
-	apiSecretRE     = regexp.MustCompile(`^whsec_[0-9A-Za-z]{32,}$`)
+	apiSecretRE     = regexp.MustCompile(`^whsec_[0-9A-Za-z+/]{43}=$`) // the standard base64 of 32 bytes
 )
 
 // apiWantTime checks a contract time (RFC 3339 UTC, exactly milliseconds)
@@ -214,11 +214,14 @@ type apiEndpoint struct {
 	CreatedAt      string   `json:"createdAt"`
 	UpdatedAt      string   `json:"updatedAt"`
 	Secret         string   `json:"secret"`
+	// SecretActivatesAt and StandardWebhooks: additions in this release.
+	SecretActivatesAt *string `json:"secretActivatesAt"`
+	StandardWebhooks  bool    `json:"standardWebhooks"`
 }
 
 var (
 	apiUserKeys     = []string{"admin", "createdAt", "email", "id", "name"}
-	apiEndpointKeys = []string{"createdAt", "description", "disabledReason", "enabled", "events", "id", "updatedAt", "url", "userId"}
+	apiEndpointKeys = []string{"createdAt", "description", "disabledReason", "enabled", "events", "id", "secretActivatesAt", "standardWebhooks", "updatedAt", "url", "userId"}
 )
 
 // apiNewUser creates a user and returns it.

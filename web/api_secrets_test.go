@@ -56,16 +56,28 @@ func TestAPISecretRevealAndRotate(t *testing.T) {
 
 	secretCall := func(t *testing.T, action, id string) string {
 		t.Helper()
-		var out struct{ Secret string }
+		var out struct {
+			Secret        string
+			PendingSecret *string
+			ActivatesAt   *string
+		}
 		res := apiMust(t, app, http.StatusOK, "POST", "/api/v1/endpoints/"+id+"/secret/"+action, nil, &out)
 		if cc := res.Header.Get("Cache-Control"); cc != "no-store" {
 			t.Errorf("%s: Cache-Control = %q, want no-store", action, cc)
 		}
-		if keys := apiKeys(t, res.Body); !slices.Equal(keys, []string{"secret"}) {
-			t.Errorf("%s: keys %v, want [secret]", action, keys)
+		wantKeys := []string{"activatesAt", "pendingSecret", "secret"}
+		if action == "rotate" {
+			wantKeys = []string{"activatesAt", "secret"}
+			// At once: it takes over now.
+			apiWantTime(t, "activatesAt", *out.ActivatesAt)
+		} else if out.PendingSecret != nil || out.ActivatesAt != nil {
+			t.Errorf("reveal with nothing pending: %s", res.Body)
+		}
+		if keys := apiKeys(t, res.Body); !slices.Equal(keys, wantKeys) {
+			t.Errorf("%s: keys %v, want %v", action, keys, wantKeys)
 		}
 		if !apiSecretRE.MatchString(out.Secret) {
-			t.Errorf("%s: secret %q, want whsec_ and base62", action, out.Secret)
+			t.Errorf("%s: secret %q, want whsec_ and the standard base64 of 32 bytes", action, out.Secret)
 		}
 		return out.Secret
 	}

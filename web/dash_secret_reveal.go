@@ -13,11 +13,11 @@ func (s *Server) dashSecretReveal(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	secret, err := s.store.EndpointRevealSecret(r.Context(), actor(r), ep.ID)
+	sec, err := s.store.EndpointRevealSecret(r.Context(), actor(r), ep.ID)
 	if err != nil {
 		return err
 	}
-	return s.renderSecret(w, r, ep.ID, views.SecretView{EndpointID: ep.ID, Revealed: secret})
+	return s.renderSecret(w, r, ep.ID, views.SecretView{EndpointID: ep.ID, Revealed: sec.Active})
 }
 
 // renderSecret answers htmx with the secret box, anything else with the

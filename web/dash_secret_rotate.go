@@ -13,7 +13,7 @@ func (s *Server) dashSecretRotate(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	secret, err := s.store.EndpointRotateSecret(r.Context(), actor(r), ep.ID)
+	secret, _, err := s.store.EndpointRotateSecret(r.Context(), actor(r), ep.ID, 0)
 	if err != nil {
 		return err
 	}

@@ -43,6 +43,9 @@ func asHTTPError(err error) *httpError {
 		return he
 	case errors.As(err, &conflict):
 		return &httpError{Status: http.StatusConflict, Code: "conflict", Message: conflict.Msg}
+	case errors.Is(err, store.ErrSecretNotStandard):
+		msg := "this endpoint's secret is of an older form that Standard Webhooks libraries cannot use: rotate the secret first, then turn Standard Webhooks on"
+		return &httpError{Status: http.StatusUnprocessableEntity, Code: "secret_not_standard", Message: msg, Fields: map[string]string{"standardWebhooks": msg}}
 	case errors.Is(err, store.ErrNotFound):
 		return &httpError{Status: http.StatusNotFound, Code: "not_found", Message: "not found"}
 	case errors.Is(err, store.ErrConflict):

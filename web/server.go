@@ -111,6 +111,8 @@ func (s *Server) routes() {
 	api("DELETE /api/v1/endpoints/{endpointId}", s.apiEndpointDelete)
 	api("POST /api/v1/endpoints/{endpointId}/secret/reveal", s.apiEndpointSecretReveal)
 	api("POST /api/v1/endpoints/{endpointId}/secret/rotate", s.apiEndpointSecretRotate)
+	api("POST /api/v1/endpoints/{endpointId}/secret/activate", s.apiEndpointSecretActivate)
+	api("DELETE /api/v1/endpoints/{endpointId}/secret/pending", s.apiEndpointSecretDropPending)
 	api("POST /api/v1/endpoints/{endpointId}/test", s.apiEndpointSendTest)
 	api("POST /api/v1/events", s.apiEventPublish)
 	api("GET /api/v1/deliveries", s.apiDeliveryList)
