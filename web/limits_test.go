@@ -13,7 +13,9 @@ import (
 
 func apiErrorMessage(t *testing.T, body []byte) string {
 	t.Helper()
-	var e struct{ Error struct{ Code, Message string } }
+	var e struct {
+		Error struct{ Code, Message string }
+	}
 	if err := json.Unmarshal(body, &e); err != nil || e.Error.Message == "" {
 		t.Fatalf("not the error shape: %s", body)
 	}
