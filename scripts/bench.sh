@@ -1,145 +1,336 @@
 #!/usr/bin/env bash
-# make bench: the end-to-end load runs (server, receiver and load tool in
-# separate processes on loopback) and the Go micro-benchmarks, as one table.
-# Short by default; BENCH_FULL=1 runs the issue's full sizes.
+# make bench: traffic as it comes, end to end (server, receiver and load
+# tool in separate processes on loopback), then the lists on a large store
+# and the Go micro-benchmarks, as one markdown table.
+#
+# Scenarios 1-6 run one after another in the life of ONE `clipcabinet
+# serve` process (a second one joins for 6), on one database:
+#   1  cold start, 30 s idle (the server polls an empty queue), then
+#      1,000 events/s paced to one endpoint for 20 s (32 clients)
+#   2  2,000 events/s paced over 20 endpoints (20 users, one endpoint each,
+#      events round-robin; 128 clients), 20 s (60 s with BENCH_FULL=1)
+#   3  POST /api/v1/events flat out, 16 clients closed loop, 10 s
+#   -  the ceiling: raw signed POSTs straight to the receiver (loadgen raw)
+#   4  fan-out: one user with 20 endpoints, 1,000 events → 20,000 deliveries
+#   5  a backlog of 100,000 drained
+#   6  a second server process on the same database; another backlog of the
+#      same size drained by both
+#   -  the ceiling again
+# Each row: deliveries, rate, publish→receipt latency, lost, duplicates and
+# invalid signatures, CPU of the server and of PostgreSQL per 1,000
+# deliveries and WAL per delivery (loadgen usage, before and after the
+# phase), and for the drains (4-6) the ratio to the ceiling (the issue's
+# target: ≥ 0.4 × the raw rate). A phase that fails says "failed" in its
+# row and the script exits non-zero at the end.
+#
 # Needs bin/ built and TEST_DATABASE_URL (the Makefile provides both).
 set -euo pipefail
 full="${BENCH_FULL:-0}"
-drain_n=$([ "$full" = 1 ] && echo 100000 || echo 30000)
-sustain_s=$([ "$full" = 1 ] && echo 60s || echo 10s)
-lists_n=$([ "$full" = 1 ] && echo 1000000 || echo 200000)
+backlog_n=100000 # 4-5 min in all by default here; BENCH_FULL=1 lengthens scenario 2 and the lists
+if [ "$full" = 1 ]; then
+  paced2_s=60s lists_n=1000000
+else
+  paced2_s=20s lists_n=200000
+fi
+raw_n=100000 raw_conc=64 # 64: the server's default cap of attempts in flight per endpoint
 out="bench-out"; mkdir -p "$out"
+rm -f "$out"/*.kv "$out"/*.snap "$out"/*.failed "$out"/*.txt "$out"/*.json
 server_url="${TEST_DATABASE_URL:?}"
 db="clipcabinet_bench_$$"
 db_url="${server_url%%\?*}"; db_url="${db_url%/*}/$db?sslmode=disable"
 lists_db="clipcabinet_bench_lists_$$" # the lists step's large store, apart from the rest
 lists_url="${db_url%/*}/$lists_db?sslmode=disable"
 recv_port=19100; api_port=18088
+addr_a="127.0.0.1:$api_port"; addr_b="127.0.0.1:$((api_port + 1))"; addr_l="127.0.0.1:$((api_port + 2))"
+api="http://$addr_a"
+R="http://127.0.0.1:$recv_port"
 pids=()
+created=()
+
+# descendants PID: every process below PID, deepest first.
+descendants() {
+  local c
+  for c in $(ps -o pid= --ppid "$1" 2>/dev/null); do
+    descendants "$c"
+    echo "$c"
+  done
+}
+# cleanup ends every process this script started (phases run in subshells,
+# so their children are found as descendants) and drops the databases it
+# created, only those.
 cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  local all
+  all=$( (descendants $$; printf '%s\n' "${pids[@]}") | sort -u)
+  for p in $all; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  psql "$server_url" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
-  psql "$server_url" -qc "DROP DATABASE IF EXISTS $lists_db WITH (FORCE)" >/dev/null 2>&1 || true
+  for d in "${created[@]}"; do
+    psql "$server_url" -qc "DROP DATABASE IF EXISTS $d WITH (FORCE)" >/dev/null 2>&1 || true
+  done
 }
 trap cleanup EXIT
-psql "$server_url" -qc "CREATE DATABASE $db" >/dev/null
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 export DATABASE_URL="$db_url"
 export CLIPCABINET_ENCRYPTION_KEY="$(head -c 32 /dev/urandom | base64)"
-export CLIPCABINET_API_TOKEN="bench"
+token=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') # the server wants 32 characters or more
+export CLIPCABINET_API_TOKEN="$token"
 export CLIPCABINET_ALLOW_PRIVATE_TARGETS=true
-export CLIPCABINET_ADDR="127.0.0.1:$api_port"
 export CLIPCABINET_LOG_LEVEL=error
-unset CLIPCABINET_METRICS_ADDR # /metrics on each server's own address, for the scale-out counts
-bin/clipcabinet migrate up >/dev/null
+unset CLIPCABINET_METRICS_ADDR # /metrics on each server's own address, for the per-process counts
 
-bin/loadgen receive --addr "127.0.0.1:$recv_port" 2>"$out/receiver.log" & pids+=($!)
-sleep 0.5
-R="http://127.0.0.1:$recv_port"
-
-echo "bench: seeding $drain_n deliveries of 1 KiB" >&2
-bin/loadgen seed --deliveries "$drain_n" --url "$R/hook" --receiver "$R" >&2
-bin/clipcabinet serve --no-migrate 2>"$out/server.log" & server=$!; pids+=($server)
-drain_line=$(bin/loadgen drain --receiver "$R" --want "$drain_n")
-echo "$drain_line" >&2
-
-api="http://127.0.0.1:$api_port"
-until curl -sf "$api/readyz" >/dev/null; do sleep 0.2; done
-idle=$(bin/loadgen rate --label idle --api "$api" --token bench --receiver "$R" --rate 50 --duration 5s)
-echo "$idle" >&2
-sustain=$(bin/loadgen rate --label sustained --api "$api" --token bench --receiver "$R" --rate 2000 --duration "$sustain_s" --concurrency 128)
-echo "$sustain" >&2
-closed=$(bin/loadgen rate --label api16 --api "$api" --token bench --receiver "$R" --closed --concurrency 16 --duration 10s)
-echo "$closed" >&2
-rss_kb=$(awk '/VmRSS/ {print $2}' /proc/$server/status)
-kill "$server"; wait "$server" 2>/dev/null || true
-
-# Scale-out: a second backlog of the same size, drained by two server
-# processes on the one database. The receiver's counts are reset (its
-# secrets stay), so anything sent by both processes shows as a duplicate.
-# Each process's share is its own clipcabinet_attempts_total, which counts
-# only that process's attempts (fresh processes, so it starts at zero).
-echo "bench: scale-out, seeding $drain_n more deliveries for two servers" >&2
-curl -sf -X POST "$R/control/reset" >/dev/null
-bin/loadgen seed --deliveries "$drain_n" --url "$R/hook" --receiver "$R" >&2
-addr_a="127.0.0.1:$api_port"; addr_b="127.0.0.1:$((api_port + 1))"
-CLIPCABINET_ADDR="$addr_a" bin/clipcabinet serve --no-migrate 2>"$out/server-a.log" & server_a=$!; pids+=($server_a)
-CLIPCABINET_ADDR="$addr_b" bin/clipcabinet serve --no-migrate 2>"$out/server-b.log" & server_b=$!; pids+=($server_b)
-scale_line=$(bin/loadgen drain --receiver "$R" --want "$drain_n")
-echo "$scale_line" >&2
-sent_by() {
-  local m
-  m=$(curl -sf -H "Authorization: Bearer bench" "http://$1/metrics") || { echo "?"; return; }
-  awk '/^clipcabinet_attempts_total[{ ]/ {s += $NF} END {printf "%d\n", s}' <<<"$m"
+# phase NAME FUNCTION: runs FUNCTION in a subshell with set -e, so a failing
+# step ends that phase only (it is marked failed) and the run goes on.
+# (Not inside `if`: bash ignores set -e in a condition's subshell.) The
+# subshell runs in the background and is waited for, so that a signal to
+# this script runs its trap at once, not when the phase is over.
+phase() {
+  local name=$1 rc
+  echo "bench: $name" >&2
+  set +e
+  ( set -e; "$2" ) &
+  wait $!
+  rc=$?
+  set -e
+  if [ "$rc" -ne 0 ]; then
+    echo "bench: $name failed (exit $rc)" >&2
+    : >"$out/$name.failed"
+  fi
 }
-sent_a=$(sent_by "$addr_a"); sent_b=$(sent_by "$addr_b")
-echo "bench: scale-out attempts: process A $sent_a, process B $sent_b" >&2
-kill "$server_a" "$server_b"; wait "$server_a" "$server_b" 2>/dev/null || true
+# kv FILE KEY: a value from a key=value file written by loadgen (FILE
+# without .kv, in $out); empty when it is not there.
+kv() { awk -F= -v k="$2" '$1 == k {print $2}' "$out/$1.kv" 2>/dev/null || true; }
+# ready ADDR PID LOG: wait until the server answers /readyz, 60 s at most;
+# if it does not, its goroutines are dumped into LOG (SIGQUIT) to say why.
+ready() {
+  local last=""
+  for _ in $(seq 1 600); do
+    kill -0 "$2" 2>/dev/null || { echo "bench: server $1 exited; see $3" >&2; return 1; }
+    last=$(curl -s --max-time 5 -w ' HTTP %{http_code}' "http://$1/readyz" 2>&1) && [[ $last == *' HTTP 200' ]] && return 0
+    sleep 0.1
+  done
+  echo "bench: server $1 not ready after 60 s (last /readyz: ${last:-no answer}); its goroutines are in $3" >&2
+  kill -QUIT "$2" 2>/dev/null || true
+  return 1
+}
+alive() { kill -0 "$server" 2>/dev/null || { echo "bench: the server is gone" >&2; return 1; }; }
+# snap NAME / cost NAME: the servers' and PostgreSQL's CPU and the WAL,
+# before and after a phase (loadgen usage), per delivery of NAME.kv.
+snap() { bin/loadgen usage --pid "$spids" >"$out/$1.snap"; }
+cost() { bin/loadgen usage --pid "$spids" --since "$out/$1.snap" --deliveries "${2:-$(kv "$1" unique)}" --out "$out/$1.cost.kv" >&2; }
+reset_receiver() { curl -sf -X POST "$R/control/reset" >/dev/null; }
+# attempts ADDR: the attempts one server process made, from its /metrics.
+attempts() {
+  curl -sf -H "Authorization: Bearer $token" "http://$1/metrics" |
+    awk '/^clipcabinet_attempts_total[{ ]/ {s += $NF} END {printf "%d\n", s}'
+}
+rate() { bin/loadgen rate --api "$api" --token "$token" --receiver "$R" --label "$1" --out "$out/$1.kv" "${@:2}" >&2; }
+# A backlog falls due lead seconds after its seed starts, when the seed has
+# committed (one transaction) and analyzed: the server meets all of it at
+# once, and the seeding is outside the measured window. Seeding took 1.4 s
+# for 30,000 and 7.5 s for 100,000 here; the lead leaves room for a busy
+# machine (if it is too short, seed says so and the drain is timed from
+# the commit).
+lead="$((backlog_n / 8000 + 3))s"
+drain_timeout="$((backlog_n / 500 + 60))s"
+# backlog NAME: seed a backlog for the running server(s), time its drain.
+backlog() {
+  reset_receiver
+  bin/loadgen seed --deliveries "$backlog_n" --url "$R/hook/$1-$$" --receiver "$R" --due-in "$lead" --out "$out/$1.seed.kv" >&2
+  snap "$1"
+  bin/loadgen drain --receiver "$R" --want "$backlog_n" --since "$(kv "$1.seed" visible)" --timeout "$drain_timeout" --out "$out/$1.kv" >&2
+  cost "$1"
+}
+
+created+=("$db" "$lists_db")
+setup() {
+  psql "$server_url" -qc "CREATE DATABASE $db" >/dev/null
+  bin/clipcabinet migrate up >/dev/null
+}
+phase setup setup
+if [ ! -e "$out/setup.failed" ]; then
+  bin/loadgen receive --addr "127.0.0.1:$recv_port" 2>"$out/receiver.log" & pids+=($!)
+  for _ in $(seq 1 50); do curl -sf "$R/stats" >/dev/null && break; sleep 0.1; done
+  # The one server of scenarios 1-6, started cold.
+  t0=$(date +%s%N)
+  CLIPCABINET_ADDR="$addr_a" bin/clipcabinet serve --no-migrate 2>"$out/server.log" & server=$!; pids+=($server)
+  spids="$server"
+  if ready "$addr_a" "$server" "$out/server.log"; then
+    echo "ready_ms=$((($(date +%s%N) - t0) / 1000000))" >"$out/start.kv"
+  fi
+fi
+
+p1() {
+  alive
+  snap p1idle
+  sleep 30
+  cost p1idle 0
+  snap p1
+  rate p1 --rate 1000 --duration 20s --concurrency 32
+  cost p1
+}
+p2() { alive; snap p2; rate p2 --users 20 --rate 2000 --duration "$paced2_s" --concurrency 128; cost p2; }
+p3() { alive; snap p3; rate p3 --closed --concurrency 16 --duration 10s; cost p3; }
+raw() { bin/loadgen raw --receiver "$R" --n "$raw_n" --concurrency "$raw_conc" --out "$out/$1.kv" >&2; }
+raw1() { raw raw1; }
+raw2() { raw raw2; }
+p4() { alive; snap p4; rate p4 --endpoints 20 --events 1000 --closed --concurrency 16 --duration 60s; cost p4; }
+p5() { alive; backlog p5; }
+# Scale-out: the second process joins the first on the one database. Each
+# process's share is the change of its own clipcabinet_attempts_total over
+# the drain; a delivery sent by both shows as a duplicate at the receiver.
+p6() {
+  alive
+  ready "$addr_b" "$server_b" "$out/server-b.log"
+  local a0 b0
+  a0=$(attempts "$addr_a"); b0=$(attempts "$addr_b")
+  backlog p6
+  echo "share_a=$(($(attempts "$addr_a") - a0))" >>"$out/p6.kv"
+  echo "share_b=$(($(attempts "$addr_b") - b0))" >>"$out/p6.kv"
+}
+rss_kb=0
+if [ ! -e "$out/setup.failed" ]; then
+  phase p1 p1
+  phase p2 p2
+  phase p3 p3
+  phase raw1 raw1
+  phase p4 p4
+  phase p5 p5
+  CLIPCABINET_ADDR="$addr_b" bin/clipcabinet serve --no-migrate 2>"$out/server-b.log" & server_b=$!; pids+=($server_b)
+  spids="$server,$server_b"
+  phase p6 p6
+  phase raw2 raw2
+  rss_kb=$(awk '/VmRSS/ {print $2}' "/proc/$server/status" 2>/dev/null || echo 0)
+  kill "$server" "$server_b" 2>/dev/null || true
+  wait "$server" "$server_b" 2>/dev/null || true
+fi
 
 # Lists on a large store: the API's delivery lists, the drawer and the
 # admin's lists, timed as real HTTP requests (loadgen lists), on a fresh
-# database seeded with lists_n deliveries over 30 days. First on an idle
-# server, then while loadgen rate publishes 1,000 events/s to it (one
-# endpoint at the receiver). The seeded endpoints point at the receiver
-# too, but their secrets are not given to it (500 secrets would make it
-# try 500 signatures per request); none of their deliveries is due during
-# the run (the retrying ones are due an hour or more later).
-echo "bench: lists, seeding $lists_n deliveries" >&2
-psql "$server_url" -qc "CREATE DATABASE $lists_db" >/dev/null
-DATABASE_URL="$lists_url" bin/clipcabinet migrate up >/dev/null
-DATABASE_URL="$lists_url" bin/loadgen lists --seed --deliveries "$lists_n" --url "$R/hook" >&2
-addr_l="127.0.0.1:$((api_port + 2))"
-DATABASE_URL="$lists_url" CLIPCABINET_ADDR="$addr_l" bin/clipcabinet serve --no-migrate 2>"$out/server-lists.log" & server_l=$!; pids+=($server_l)
-until curl -sf "http://$addr_l/readyz" >/dev/null; do sleep 0.2; done
-lists_idle=$(bin/loadgen lists --api "http://$addr_l" --token bench)
-echo "bench: lists on $lists_n deliveries, idle server:" >&2
-echo "$lists_idle" >&2
-# The load runs until the measurement under it is done (its --duration is
-# only a bound); what it achieved is read from the receiver, which the rate
-# run reset when it started: deliveries received per second and
-# publish→receipt p99 over the measurement.
-bin/loadgen rate --label lists-load --api "http://$addr_l" --token bench --receiver "$R" --rate 1000 --duration 600s >/dev/null 2>"$out/lists-rate.log" & rate_pid=$!; pids+=($rate_pid)
-sleep 2
-lists_busy=$(bin/loadgen lists --api "http://$addr_l" --token bench)
-load_stats=$(curl -sf "$R/stats")
-kill "$rate_pid"; wait "$rate_pid" 2>/dev/null || true
-echo "bench: lists on $lists_n deliveries, while publishing 1,000 events/s:" >&2
-echo "$lists_busy" >&2
-jfield() { sed -E "s/.*\"$1\":([0-9.]+).*/\\1/" <<<"$load_stats"; }
-load_rate=$(awk -v n="$(jfield unique)" -v a="$(jfield firstAtUnixNano)" -v b="$(jfield lastAtUnixNano)" \
-  'BEGIN { printf "%.0f", (b > a) ? n / ((b - a) / 1e9) : 0 }')
-load_line="load: $(jfield unique) deliveries received at $load_rate/s, publish→receipt p99 $(printf %.1f "$(jfield p99Ms)") ms"
-echo "bench: lists $load_line" >&2
-kill "$server_l"; wait "$server_l" 2>/dev/null || true
+# database seeded with lists_n deliveries over 30 days, with its own server.
+# First on an idle server, then while loadgen rate publishes 1,000 events/s
+# to it (one endpoint at the receiver). The seeded endpoints point at the
+# receiver too, but their secrets are not given to it; none of their
+# deliveries is due during the run (the retrying ones are due an hour or
+# more later).
+lists() {
+  psql "$server_url" -qc "CREATE DATABASE $lists_db" >/dev/null
+  DATABASE_URL="$lists_url" bin/clipcabinet migrate up >/dev/null
+  DATABASE_URL="$lists_url" bin/loadgen lists --seed --deliveries "$lists_n" --url "$R/hook" >&2
+  DATABASE_URL="$lists_url" CLIPCABINET_ADDR="$addr_l" bin/clipcabinet serve --no-migrate 2>"$out/server-lists.log" &
+  local server_l=$! rate_pid
+  ready "$addr_l" "$server_l" "$out/server-lists.log"
+  bin/loadgen lists --api "http://$addr_l" --token "$token" >"$out/lists-idle.txt"
+  # The load runs until the measurement under it is done (its --duration is
+  # only a bound); what it achieved is read from the receiver, which the
+  # rate run reset when it started: deliveries received per second and
+  # publish→receipt p99 over the measurement.
+  bin/loadgen rate --label lists-load --api "http://$addr_l" --token "$token" --receiver "$R" --rate 1000 --duration 600s >/dev/null 2>"$out/lists-rate.log" &
+  rate_pid=$!
+  sleep 2
+  bin/loadgen lists --api "http://$addr_l" --token "$token" >"$out/lists-busy.txt"
+  curl -sf "$R/stats" >"$out/lists-load.json"
+  kill "$rate_pid" "$server_l"; wait "$rate_pid" "$server_l" 2>/dev/null || true
+}
+[ -e "$out/setup.failed" ] || phase lists lists
 
-echo "bench: Go micro-benchmarks" >&2
-go test -run '^$' -bench . -benchmem -benchtime 1s ./internal/webhook/ ./internal/store/ 2>&1 | grep -E '^(Benchmark|ok|FAIL)' > "$out/micro.txt" || true
+micro() {
+  go test -run '^$' -bench . -benchmem -benchtime 1s ./internal/webhook/ ./internal/store/ >"$out/micro.log" 2>&1 || true
+  grep -E '^(Benchmark|ok|FAIL)' "$out/micro.log" >"$out/micro.txt" || true
+  ! grep -q '^FAIL' "$out/micro.txt"
+}
+phase micro micro
 
-field() { sed -E "s/.*$1 ([0-9.]+).*/\\1/" <<<"$2"; }
+# ---- the table ----
+# Printed whatever happened above: nothing in it stops the script.
+set +e
+failed() { [ -e "$out/$1.failed" ] || [ ! -s "$out/$1.kv" ]; }
+# num VALUE [DECIMALS]: 1234.56 → 1,235 (or 1,234.6 with 1); "—" when empty.
+num() {
+  awk -v v="$1" -v d="${2:-0}" 'BEGIN {
+    if (v == "") { print "—"; exit }
+    s = sprintf("%." d "f", v); neg = (s ~ /^-/); sub(/^-/, "", s)
+    i = s; f = ""; if (d > 0) { i = substr(s, 1, index(s, ".") - 1); f = substr(s, index(s, ".")) }
+    while (length(i) > 3) { f = "," substr(i, length(i) - 2) f; i = substr(i, 1, length(i) - 3) }
+    print (neg ? "-" : "") i f
+  }'
+}
+# failed_row NUM SCENARIO TARGET [NOTE]: the row of a phase that measured nothing.
+failed_row() { echo "| $1 | $2 | failed | — | — | — | — | — | — | — | $3 | **failed**${4:+: $4} |"; }
+ceiling=$(awk -v a="$(kv raw1 rate)" -v b="$(kv raw2 rate)" 'BEGIN {m = (a > b) ? a : b; if (m > 0) print m}')
+# row NUM NAME SCENARIO TARGET NOTES [ratio]: one scenario's row from
+# NAME.kv and NAME.cost.kv; "failed" when the phase failed (with what it
+# measured, if anything: a drain that lost deliveries says how many).
+row() {
+  local n=$1 name=$2 what=$3 target=$4 notes=$5 ratio="—"
+  if [ ! -s "$out/$name.kv" ]; then
+    failed_row "$n" "$what" "$target" "see stderr and $out/"
+    return
+  fi
+  if [ "${6:-}" = ratio ] && [ -n "$ceiling" ]; then
+    ratio=$(awk -v r="$(kv "$name" rate)" -v c="$ceiling" 'BEGIN {printf "%.2f", r / c}')
+  fi
+  if [ -e "$out/$name.failed" ]; then notes="**failed**: see stderr; $notes"; fi
+  echo "| $n | $what | $(num "$(kv "$name" unique)") | $(num "$(kv "$name" rate)") | $ratio" \
+    "| $(num "$(kv "$name" p50)" 1) / $(num "$(kv "$name" p99)" 1) / $(num "$(kv "$name" max)")" \
+    "| $(kv "$name" lost) / $(kv "$name" duplicates) / $(kv "$name" invalid)" \
+    "| $(num "$(kv "$name.cost" server_ms_per_1k)") | $(num "$(kv "$name.cost" pg_ms_per_1k)") | $(num "$(kv "$name.cost" wal_per_delivery)")" \
+    "| $target | $notes |"
+}
+published() { echo "published $(num "$(kv "$1" publish_rate)") events/s (errors $(kv "$1" errors)), API p50 $(kv "$1" api_p50) ms p99 $(kv "$1" api_p99) ms"; }
+backlog_label=$(num "$backlog_n")
 echo
-echo "| measure | result | target |"
-echo "|---|---|---|"
-echo "| backlog drain, $drain_n × 1 KiB, receiver in another process | $(sed -E 's/.*= ([0-9]+) deliveries.s.*/\1/' <<<"$drain_line") deliveries/s (dups $(sed -E 's/.*duplicates ([0-9]+).*/\1/' <<<"$drain_line")) | ≥ 8,000/s |"
-echo "| scale-out: two server processes, $drain_n × 1 KiB drain | $(sed -E 's/.*= ([0-9]+) deliveries.s.*/\1/' <<<"$scale_line") deliveries/s combined (process A $sent_a, B $sent_b), dups $(field duplicates "$scale_line"), invalid $(field 'invalid signatures' "$scale_line") | combined ≥ single, none twice |"
-echo "| idle server, publish→receipt (50 events/s) | p50 $(field 'receipt p50' "$idle") ms, p99 $(field 'ms p99' "$(sed -E 's/.*receipt//' <<<"$idle")") ms | p99 ≤ 20 ms |"
-echo "| sustained 2,000 events/s for $sustain_s | $(sed -E 's/.*= ([0-9]+) events.s.*/\1/' <<<"$sustain")/s; publish→receipt p99 $(field 'ms p99' "$(sed -E 's/.*receipt//' <<<"$sustain")") ms; lost $(field 'lost' "$sustain"), dups $(field 'duplicates' "$sustain") | p99 ≤ 50 ms, none lost or twice |"
-echo "| POST /api/v1/events, 16 clients closed loop | $(sed -E 's/.*= ([0-9]+) events.s.*/\1/' <<<"$closed") events/s, API p99 $(field 'API p50 [0-9.]+ms p99' "$closed") ms | ≥ 3,000/s, p99 ≤ 20 ms |"
-echo "| server RSS after the runs | $((rss_kb / 1024)) MiB | |"
-# worst_p99 OUTPUT TARGET: the slowest query type's p99 and how many are over TARGET ms.
+echo "| # | scenario | deliveries | rate /s | × raw | publish→receipt p50 / p99 / max ms | lost / dups / invalid sig | server CPU ms per 1,000 | PostgreSQL CPU ms per 1,000 | WAL bytes per delivery | target | notes |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+raw_what="ceiling: $(num "$raw_n") signed POSTs straight to the receiver, $raw_conc clients"
+if failed raw1 && failed raw2; then
+  failed_row raw "$raw_what" ""
+else
+  echo "| raw | $raw_what | $(num "$raw_n") | $(num "$ceiling") | 1 | — | — | — | — | — | | before the drains $(num "$(kv raw1 rate)")/s, after $(num "$(kv raw2 rate)")/s; the max is the ceiling |"
+fi
+if failed p1idle.cost; then
+  failed_row 1 "cold start, 30 s idle (empty queue)" ""
+else
+  echo "| 1 | cold start, 30 s idle (empty queue) | 0 | — | — | — | — | — | — | — | | ready $(kv start ready_ms) ms after start; idle: server $(kv p1idle.cost server_ms_per_s) ms CPU/s, PostgreSQL $(kv p1idle.cost pg_ms_per_s) ms CPU/s, WAL $(num "$(kv p1idle.cost wal_per_s)") B/s |"
+fi
+row 1 p1 "then 1,000 events/s paced, one endpoint, 20 s, 32 clients" "none lost or twice" "$(published p1)"
+row 2 p2 "2,000 events/s paced over 20 endpoints (20 users), ${paced2_s%s} s, 128 clients" "p99 ≤ 50 ms, none lost or twice" "$(published p2)"
+row 3 p3 "POST /api/v1/events, 16 clients closed loop, 10 s" "≥ 3,000 events/s, API p99 ≤ 20 ms" "**$(published p3)**"
+row 4 p4 "fan-out: 1,000 events × 20 endpoints of one user" "≥ 0.4 × raw" "rate from the first publish to the last receipt; $(published p4)" ratio
+row 5 p5 "backlog drain, $backlog_label × 1 KiB" "≥ 0.4 × raw" "due all at once; rate from due to the last receipt (first receipt $(kv p5 pickup_ms) ms after due); latency from due" ratio
+row 6 p6 "two server processes, backlog $backlog_label × 1 KiB" "≥ 0.4 × raw, none twice" "process A $(num "$(kv p6 share_a)"), B $(num "$(kv p6 share_b)") attempts; first receipt $(kv p6 pickup_ms) ms after due; CPU of both servers" ratio
+echo "| | server RSS after scenarios 1-6 | | | | | | | | | ≤ 50 MiB idle | $( ((rss_kb > 0)) && echo "$((rss_kb / 1024)) MiB" || echo —) |"
+# worst_p99 FILE TARGET: the slowest query type's p99 and how many are over TARGET ms.
 worst_p99() {
   awk -v t="$2" '/^lists: .* p99 [0-9.]+ ms \([0-9]+\)$/ {
     name = $0; sub(/^lists: /, "", name); sub(/ p50 .*/, "", name)
     p = $(NF - 2) + 0; n++
     if (p > t) over++
     if (p > w) { w = p; wn = name }
-  } END { printf "worst p99 %.1f ms (%s); %d of %d query types over %d ms", w, wn, over, n, t }' <<<"$1"
+  } END { printf "worst p99 %.1f ms (%s); %d of %d query types over %d ms", w, wn, over, n, t }' "$1"
 }
-lists_label=$(sed -E ':a;s/^([0-9]+)([0-9]{3})/\1,\2/;ta' <<<"$lists_n")
-echo "| lists on $lists_label deliveries, idle: worst p99 (which) | $(worst_p99 "$lists_idle" 20) | p99 ≤ 20 ms |"
-echo "| lists on $lists_label deliveries, while dispatching 1,000/s | $(worst_p99 "$lists_busy" 50); $load_line | p99 ≤ 50 ms |"
-while read -r line; do
-  if [[ $line == Benchmark* ]]; then
-    echo "| $(awk '{print $1}' <<<"$line") | $(awk '{for(i=3;i<=NF;i++) printf "%s ", $i}' <<<"$line")| |"
+lists_label=$(num "$lists_n")
+lists_row() { # lists_row NUM LABEL TARGET FILE LIMIT [MORE]
+  if [ -s "$out/$4" ]; then
+    echo "| $1 | lists on $lists_label deliveries, $2 | | | | | | | | | $3 | $(worst_p99 "$out/$4" "$5")${6:+; $6} |"
+  else
+    failed_row "$1" "lists on $lists_label deliveries, $2" "$3"
   fi
-done < "$out/micro.txt"
+}
+load_line=""
+if [ -s "$out/lists-load.json" ]; then
+  load_line=$(sed -E 's/.*"unique":([0-9]+).*"firstAtUnixNano":([0-9]+),"lastAtUnixNano":([0-9]+),"p50Ms":[0-9.]+,"p99Ms":([0-9.]+).*/\1 \2 \3 \4/' "$out/lists-load.json" |
+    awk '{printf "load: %d deliveries received at %.0f/s, publish→receipt p99 %.1f ms", $1, ($3 > $2) ? $1 / (($3 - $2) / 1e9) : 0, $4}')
+fi
+lists_row L1 "idle server" "p99 ≤ 20 ms" lists-idle.txt 20
+lists_row L2 "while dispatching 1,000/s" "p99 ≤ 50 ms" lists-busy.txt 50 "$load_line"
+awk '/^Benchmark/ {printf "| go | %s | | | | | | | | | |", $1; for (i = 3; i <= NF; i++) printf " %s", $i; print " |"}' "$out/micro.txt" 2>/dev/null
+[ -e "$out/micro.failed" ] && failed_row go micro-benchmarks "" "see $out/micro.log"
+
+
+shopt -s nullglob
+bad=("$out"/*.failed)
+if [ "${#bad[@]}" -gt 0 ]; then
+  echo "bench: failed phases: $(basename -s .failed "${bad[@]}" | tr '\n' ' ')" >&2
+  exit 1
+fi
