@@ -4,7 +4,7 @@ SHELL := bash
 GO ?= go
 export GOFLAGS := -buildvcs=false
 
-.PHONY: help run test bench generate check build db browser fuzz
+.PHONY: help run test bench generate check build db browser testdeps fuzz
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -21,7 +21,10 @@ run: build ## database ready and migrated, demo admin printed, server on http://
 browser:
 	@scripts/chromium.sh
 
-test: browser ## every test, with -race, on real PostgreSQL and headless Chromium
+testdeps:
+	@scripts/testdeps.sh
+
+test: browser testdeps ## every test, with -race, on real PostgreSQL and headless Chromium
 	@export TEST_DATABASE_URL="$$(scripts/db.sh)" && \
 	$(GO) test -race -count=1 -timeout 12m ./...
 

@@ -34,6 +34,10 @@ type record struct {
 	Verified bool        `json:"verified"`
 	Keys     []string    `json:"keys"`
 	Status   int         `json:"status"`
+	// Spec and SW: the rotation receivers' verdicts per holder ("old",
+	// "new", "both"); nil where the holder has no secret yet.
+	Spec map[string]*bool `json:"spec"`
+	SW   map[string]*bool `json:"sw"`
 }
 
 // header returns the values of the named header (case-insensitive).
@@ -57,11 +61,12 @@ type script struct {
 }
 
 // startScript runs program with the script in testdata and the endpoint's
-// secret in CLIPCABINET_WEBHOOK_SECRET, and reads its records from stdout.
-func startScript(t *testing.T, program, name, secret string) *script {
+// secret in CLIPCABINET_WEBHOOK_SECRET (and env), and reads its records
+// from stdout.
+func startScript(t *testing.T, program, name, secret string, env ...string) *script {
 	t.Helper()
 	cmd := exec.Command(program, filepath.Join("testdata", name))
-	cmd.Env = append(os.Environ(), "CLIPCABINET_WEBHOOK_SECRET="+secret)
+	cmd.Env = append(append(os.Environ(), "CLIPCABINET_WEBHOOK_SECRET="+secret), env...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	stdout, err := cmd.StdoutPipe()
