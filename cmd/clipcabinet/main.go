@@ -35,7 +35,7 @@ commands:
                                      password is read from stdin (a prompt on a terminal)
   user set-password --email E [--password P]
                                      set a user's dashboard password, read the same way
-  receive --secret whsec_... [--addr 127.0.0.1:9000]
+  receive --secret whsec_... [--secret whsec_...] [--standard] [--addr 127.0.0.1:9000]
                                      a local receiver that verifies and prints deliveries
   key rotate --new KEY [--old KEY]   re-encrypt every stored signing secret with a new
                                      CLIPCABINET_ENCRYPTION_KEY (--old defaults to the current one)

@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -19,12 +20,49 @@ import (
 	"github.com/clipcabinet/webhooks/internal/webhook"
 )
 
+// secretsFlag is --secret, which may be given twice: during a rotation's
+// window a receiver accepts either secret.
+type secretsFlag []string
+
+func (s *secretsFlag) String() string { return strings.Join(*s, ",") }
+
+func (s *secretsFlag) Set(v string) error {
+	*s = append(*s, v)
+	return nil
+}
+
+// standardTolerance is how far webhook-timestamp may be from now, as the
+// Standard Webhooks libraries allow.
+const standardTolerance = 5 * time.Minute
+
+// verifyStandard checks the Standard Webhooks headers against any of the
+// secrets, as a Standard Webhooks library would.
+func verifyStandard(secrets []string, h http.Header, body []byte, now time.Time) bool {
+	id, sig := h.Get("webhook-id"), h.Get("webhook-signature")
+	ts, err := strconv.ParseInt(h.Get("webhook-timestamp"), 10, 64)
+	if id == "" || sig == "" || err != nil {
+		return false
+	}
+	if d := now.Sub(time.Unix(ts, 0)); d > standardTolerance || d < -standardTolerance {
+		return false
+	}
+	for _, s := range secrets {
+		if key, ok := webhook.StandardKey(s); ok && webhook.VerifyStandard(key, id, ts, body, sig) {
+			return true
+		}
+	}
+	return false
+}
+
 // receive runs a local webhook receiver that verifies each delivery with
-// webhook.Verify and prints one line per request.
+// webhook.Verify (and the Standard Webhooks headers with --standard) and
+// prints one line per request.
 func receive(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("receive", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	secret := fs.String("secret", "", "the endpoint's signing secret, whsec_... (required)")
+	var secrets secretsFlag
+	fs.Var(&secrets, "secret", "the endpoint's signing secret, whsec_... (required); give it twice to accept either of two (a rotation's window)")
+	standard := fs.Bool("standard", false, "verify the Standard Webhooks headers (webhook-id, webhook-timestamp, webhook-signature) too")
 	addr := fs.String("addr", "127.0.0.1:9000", "listen address")
 	failStatus := fs.Int("fail-status", 500, "status to answer when failing a request")
 	failFirst := fs.Int("fail-first", 0, "fail the first N requests")
@@ -33,8 +71,20 @@ func receive(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if !strings.HasPrefix(*secret, "whsec_") {
-		return errors.New("--secret: the endpoint's signing secret, whsec_..., is required (reveal it in the dashboard)")
+	if len(secrets) == 0 || len(secrets) > 2 {
+		return errors.New("--secret: the endpoint's signing secret, whsec_..., is required, once or twice (the active and the pending one; reveal them in the dashboard)")
+	}
+	for _, s := range secrets {
+		if !strings.HasPrefix(s, "whsec_") {
+			return errors.New("--secret: the endpoint's signing secret, whsec_..., is required (reveal it in the dashboard)")
+		}
+	}
+	if *standard {
+		for _, s := range secrets {
+			if !webhook.IsStandardSecret(s) {
+				return errors.New("--standard: a secret of the older form cannot verify Standard Webhooks; rotate it first")
+			}
+		}
 	}
 	if *failRate < 0 || *failRate > 1 {
 		return errors.New("--fail-rate: must be from 0 to 1")
@@ -54,17 +104,24 @@ func receive(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return
 		}
 		n := count.Add(1)
-		ok := webhook.Verify(*secret, body, r.Header.Get(webhook.HeaderSignature))
+		sig := r.Header.Get(webhook.HeaderSignature)
+		ok := false
+		for _, s := range secrets {
+			ok = ok || webhook.Verify(s, body, sig)
+		}
+		verdict := "verified"
+		switch {
+		case !ok:
+			verdict = "INVALID-SIGNATURE"
+		case *standard && !verifyStandard(secrets, r.Header, body, time.Now()):
+			ok, verdict = false, "INVALID-STANDARD-SIGNATURE"
+		}
 		status := http.StatusOK
 		switch {
 		case !ok:
 			status = http.StatusUnauthorized
 		case n <= int64(*failFirst) || (*failRate > 0 && rand.Float64() < *failRate):
 			status = *failStatus
-		}
-		verdict := "verified"
-		if !ok {
-			verdict = "INVALID-SIGNATURE"
 		}
 		outMu.Lock()
 		fmt.Fprintf(stdout, "%s %s %s %s -> %d\n", time.Now().UTC().Format(webhook.TimeFormat),

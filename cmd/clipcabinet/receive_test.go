@@ -172,6 +172,8 @@ func TestReceiveFlags(t *testing.T) {
 	}{
 		{name: "no secret", args: nil, wantErr: "--secret"},
 		{name: "not a signing secret", args: []string{"--secret", "hunter2"}, wantErr: "--secret"},
+		{name: "three secrets", args: []string{"--secret", receiveSecret, "--secret", receiveSecret, "--secret", receiveSecret}, wantErr: "--secret"},
+		{name: "second secret not a signing secret", args: []string{"--secret", receiveSecret, "--secret", "hunter2"}, wantErr: "--secret"},
 		{name: "fail-rate above 1", args: []string{"--secret", receiveSecret, "--fail-rate", "2"}, wantErr: "--fail-rate"},
 		{name: "bad address", args: []string{"--secret", receiveSecret, "--addr", "not-an-address"}, wantErr: "--addr"},
 	}
@@ -209,4 +211,53 @@ func TestReceiveRealDeliveries(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, lines)
 		}
 	}
+}
+
+// TestReceiveTwoSecretsAndStandard: --secret given twice accepts either
+// secret (a rotation's window), and --standard also requires a valid
+// Standard Webhooks signature, checked on what the dispatcher really sends.
+func TestReceiveTwoSecretsAndStandard(t *testing.T) {
+	t.Parallel()
+	app := testapp.Start(t, testapp.Options{})
+	user := app.NewUser(t, "owner@example.com")
+	ep := app.NewEndpoint(t, user, "http://127.0.0.1:9/placeholder")
+	var rot struct{ Secret string }
+	app.MustAPI(t, http.StatusOK, "POST", "/api/v1/endpoints/"+ep.ID+"/secret/rotate", map[string]any{"activateInSeconds": 3600}, &rot)
+	tests := []struct {
+		name     string
+		args     []string
+		standard bool // the endpoint sends the Standard Webhooks headers
+		want     string
+	}{
+		{name: "old secret", args: []string{"--secret", ep.Secret}, want: "verified -> 200"},
+		{name: "new secret only, during the window", args: []string{"--secret", rot.Secret}, want: "INVALID-SIGNATURE -> 401"},
+		{name: "both secrets", args: []string{"--secret", rot.Secret, "--secret", ep.Secret}, want: "verified -> 200"},
+		{name: "standard, both secrets", args: []string{"--standard", "--secret", ep.Secret, "--secret", rot.Secret}, standard: true, want: "verified -> 200"},
+		{name: "standard, headers missing", args: []string{"--standard", "--secret", ep.Secret}, want: "INVALID-STANDARD-SIGNATURE -> 401"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			url, stdout := startReceive(t, tt.args...)
+			app.MustAPI(t, http.StatusOK, "PATCH", "/api/v1/endpoints/"+ep.ID, map[string]any{"url": url + "/hook", "standardWebhooks": tt.standard}, nil)
+			var out struct{ DeliveryID string }
+			app.MustAPI(t, http.StatusAccepted, "POST", "/api/v1/endpoints/"+ep.ID+"/test", map[string]string{"event": "comment.added"}, &out)
+			deadline := time.Now().Add(10 * time.Second)
+			for !strings.Contains(stdout.String(), out.DeliveryID) {
+				if time.Now().After(deadline) {
+					t.Fatalf("no line for %s: %s", out.DeliveryID, stdout.String())
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			if line := stdout.String(); !strings.Contains(line, out.DeliveryID+" "+tt.want) {
+				t.Errorf("printed %q, want %q", line, tt.want)
+			}
+		})
+	}
+	t.Run("older secret with --standard", func(t *testing.T) {
+		var stdout, stderr bytes.Buffer
+		err := run(context.Background(), []string{"receive", "--standard", "--secret", "whsec_0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefg"}, func(string) string { return "" }, nil, &stdout, &stderr)
+		if err == nil || !strings.Contains(err.Error(), "--standard") {
+			t.Errorf("got %v, want an error about --standard", err)
+		}
+	})
 }
