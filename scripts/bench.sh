@@ -118,6 +118,16 @@ alive() { kill -0 "$server" 2>/dev/null || { echo "bench: the server is gone" >&
 # before and after a phase (loadgen usage), per delivery of NAME.kv.
 snap() { bin/loadgen usage --pid "$spids" >"$out/$1.snap"; }
 cost() { bin/loadgen usage --pid "$spids" --since "$out/$1.snap" --deliveries "${2:-$(kv "$1" unique)}" --out "$out/$1.cost.kv" >&2; }
+# clean NAME: nothing lost, nothing sent twice (no process dies here, so
+# at-least-once never needs to repeat one) and every signature valid, or
+# the phase fails; its row keeps what it measured.
+clean() {
+  local l d i
+  l=$(kv "$1" lost) d=$(kv "$1" duplicates) i=$(kv "$1" invalid)
+  [ "${l:-?}" = 0 ] && [ "${d:-?}" = 0 ] && [ "${i:-?}" = 0 ] && return 0
+  echo "bench: $1: lost ${l:-?}, duplicates ${d:-?}, invalid signatures ${i:-?}" >&2
+  return 1
+}
 reset_receiver() { curl -sf -X POST "$R/control/reset" >/dev/null; }
 # attempts ADDR: the attempts one server process made, from its /metrics.
 attempts() {
@@ -168,14 +178,15 @@ p1() {
   snap p1
   rate p1 --rate 1000 --duration 20s --concurrency 32
   cost p1
+  clean p1
 }
-p2() { alive; snap p2; rate p2 --users 20 --rate 2000 --duration "$paced2_s" --concurrency 128; cost p2; }
-p3() { alive; snap p3; rate p3 --closed --concurrency 16 --duration 10s; cost p3; }
+p2() { alive; snap p2; rate p2 --users 20 --rate 2000 --duration "$paced2_s" --concurrency 128; cost p2; clean p2; }
+p3() { alive; snap p3; rate p3 --closed --concurrency 16 --duration 10s; cost p3; clean p3; }
 raw() { bin/loadgen raw --receiver "$R" --n "$raw_n" --concurrency "$raw_conc" --out "$out/$1.kv" >&2; }
 raw1() { raw raw1; }
 raw2() { raw raw2; }
-p4() { alive; snap p4; rate p4 --endpoints 20 --events 1000 --closed --concurrency 16 --duration 60s; cost p4; }
-p5() { alive; backlog p5; }
+p4() { alive; snap p4; rate p4 --endpoints 20 --events 1000 --closed --concurrency 16 --duration 60s; cost p4; clean p4; }
+p5() { alive; backlog p5; clean p5; }
 # Scale-out: the second process joins the first on the one database. Each
 # process's share is the change of its own clipcabinet_attempts_total over
 # the drain; a delivery sent by both shows as a duplicate at the receiver.
@@ -187,6 +198,7 @@ p6() {
   backlog p6
   echo "share_a=$(($(attempts "$addr_a") - a0))" >>"$out/p6.kv"
   echo "share_b=$(($(attempts "$addr_b") - b0))" >>"$out/p6.kv"
+  clean p6
 }
 rss_kb=0
 if [ ! -e "$out/setup.failed" ]; then
