@@ -249,3 +249,24 @@ func i64toa(n int64) string { return strconv.FormatInt(n, 10) }
 
 // inputTimeText is a datetime-local value as the page says it: 2025-01-31 14:05.
 func inputTimeText(v string) string { return strings.Replace(v, "T", " ", 1) }
+
+// countdown is how long until t, from now, in words ("in 59 min").
+func countdown(t, now time.Time) string {
+	d := t.Sub(now).Round(time.Minute)
+	switch {
+	case d <= 0:
+		return "any moment now"
+	case d < time.Hour:
+		return fmt.Sprintf("in %d min", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("in %d h %d min", int(d.Hours()), int(d.Minutes())%60)
+	}
+	return fmt.Sprintf("in %d days %d h", int(d.Hours())/24, int(d.Hours())%24)
+}
+
+func boolValue(b bool) string {
+	if b {
+		return "true"
+	}
+	return "false"
+}

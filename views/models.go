@@ -123,6 +123,17 @@ type SecretView struct {
 	EndpointID string
 	Revealed   string // empty: masked
 	Rotated    bool   // Revealed is a secret that was just made
+	// Pending: a rotated secret takes over at ActivatesAt; until then the
+	// active secret signs. PendingRevealed is the new secret, shown right
+	// after the rotation and on reveal.
+	Pending         bool
+	ActivatesAt     time.Time
+	PendingRevealed string
+	Now             time.Time
+	// StandardWebhooks: the endpoint sends the Standard Webhooks headers;
+	// StandardCapable: its active secret is of the form they need.
+	StandardWebhooks bool
+	StandardCapable  bool
 }
 
 // TestEventView is the "send a test event" form.

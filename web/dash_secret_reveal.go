@@ -6,8 +6,8 @@ import (
 	"github.com/clipcabinet/webhooks/views"
 )
 
-// dashSecretReveal shows the signing secret. A POST, because it writes an
-// audit entry; never cached.
+// dashSecretReveal shows the signing secret, and a pending one. A POST,
+// because it writes an audit entry; never cached.
 func (s *Server) dashSecretReveal(w http.ResponseWriter, r *http.Request) error {
 	ep, err := s.ownEndpoint(r)
 	if err != nil {
@@ -17,7 +17,9 @@ func (s *Server) dashSecretReveal(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	return s.renderSecret(w, r, ep.ID, views.SecretView{EndpointID: ep.ID, Revealed: sec.Active})
+	sv := s.secretView(ep)
+	sv.Revealed, sv.PendingRevealed = sec.Active, sec.Pending
+	return s.renderSecret(w, r, ep.ID, sv)
 }
 
 // renderSecret answers htmx with the secret box, anything else with the

@@ -55,7 +55,7 @@ func (s *Server) endpointView(ep db.Endpoint) views.EndpointView {
 	v := views.EndpointView{
 		ID: ep.ID, URL: ep.Url, Description: ep.Description, Events: ep.Events, Enabled: ep.Enabled,
 		CreatedAt: ep.CreatedAt,
-		Secret:    views.SecretView{EndpointID: ep.ID},
+		Secret:    s.secretView(ep),
 		Test:      views.TestEventView{EndpointID: ep.ID, Enabled: ep.Enabled, EventTypes: webhook.EventTypes},
 	}
 	if !ep.Enabled {
@@ -64,6 +64,20 @@ func (s *Server) endpointView(ep db.Endpoint) views.EndpointView {
 	}
 	if len(ep.Events) > 0 {
 		v.Test.Event = ep.Events[0]
+	}
+	return v
+}
+
+// secretView is the secret box, masked: whether a rotation is pending, and
+// whether the active secret can serve Standard Webhooks (opened without an
+// audit entry, as the delivery page's signature is; it is never shown).
+func (s *Server) secretView(ep db.Endpoint) views.SecretView {
+	v := views.SecretView{EndpointID: ep.ID, StandardWebhooks: ep.StandardWebhooks, Now: s.store.Now()}
+	if ep.SecretActivatesAt != nil {
+		v.Pending, v.ActivatesAt = true, *ep.SecretActivatesAt
+	}
+	if secret, err := s.store.EndpointSecret(ep); err == nil {
+		v.StandardCapable = webhook.IsStandardSecret(secret)
 	}
 	return v
 }
