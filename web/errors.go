@@ -50,7 +50,7 @@ func asHTTPError(err error) *httpError {
 		return &httpError{Status: http.StatusNotFound, Code: "not_found", Message: "not found"}
 	case errors.Is(err, store.ErrConflict):
 		return &httpError{Status: http.StatusConflict, Code: "conflict", Message: "that already exists"}
-	case store.IsUnavailable(err):
+	case errors.Is(err, store.ErrUnavailable):
 		return &httpError{Status: http.StatusServiceUnavailable, Code: "database_unavailable", Message: "the database is unavailable; try again shortly"}
 	}
 	return &httpError{Status: http.StatusInternalServerError, Code: "internal", Message: "internal error"}

@@ -90,11 +90,11 @@ func (s *Store) AdminDeliveryList(ctx context.Context, f AdminFilter) (AdminPage
 		// user's: 80-180 ms).
 		rows, err := s.Pool.Query(ctx, `SELECT id FROM users WHERE id = $1 OR strpos(lower(email), lower($1)) > 0 ORDER BY id LIMIT 101`, f.User)
 		if err != nil {
-			return AdminPage{}, fmt.Errorf("store: admin delivery list: %w", mapErr(err))
+			return AdminPage{}, wrap("admin delivery list", err)
 		}
 		ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
 		if err != nil {
-			return AdminPage{}, fmt.Errorf("store: admin delivery list: %w", mapErr(err))
+			return AdminPage{}, wrap("admin delivery list", err)
 		}
 		if len(ids) == 0 {
 			return AdminPage{Deliveries: []AdminDelivery{}}, nil
@@ -108,7 +108,7 @@ func (s *Store) AdminDeliveryList(ctx context.Context, f AdminFilter) (AdminPage
 	if f.Cursor != "" {
 		at, id, err := decodeCursor(f.Cursor)
 		if err != nil {
-			return AdminPage{}, err
+			return AdminPage{}, wrap("admin delivery list", err)
 		}
 		c.add(c.keysetBefore(at, id))
 	}
@@ -120,11 +120,11 @@ func (s *Store) AdminDeliveryList(ctx context.Context, f AdminFilter) (AdminPage
 		ORDER BY d.created_at DESC, d.id DESC LIMIT %d`, deliveryCols, adminFrom, c.where(), limit+1)
 	rows, err := s.Pool.Query(ctx, sql, c.queryArgs()...)
 	if err != nil {
-		return AdminPage{}, fmt.Errorf("store: admin delivery list: %w", mapErr(err))
+		return AdminPage{}, wrap("admin delivery list", err)
 	}
 	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[AdminDelivery])
 	if err != nil {
-		return AdminPage{}, fmt.Errorf("store: admin delivery list: %w", mapErr(err))
+		return AdminPage{}, wrap("admin delivery list", err)
 	}
 	page := AdminPage{Deliveries: list}
 	if len(list) > limit {

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"strconv"
 	"time"
 
@@ -41,7 +40,7 @@ func nonEmpty(s string) *string {
 // AuditList returns the newest audit entries of a user.
 func (s *Store) AuditList(ctx context.Context, userID string, limit int32) ([]db.AuditLog, error) {
 	rows, err := s.q.AuditListByUser(ctx, db.AuditListByUserParams{UserID: &userID, Limit: limit})
-	return rows, mapErr(err)
+	return rows, wrap("audit list", err)
 }
 
 // AuditEntry is an audit entry with what the audit pages show beside it:
@@ -76,10 +75,10 @@ func (s *Store) AuditEntries(ctx context.Context, f AuditFilter) (AuditPage, err
 	if f.Cursor != "" {
 		at, id, err := decodeCursor(f.Cursor)
 		if err != nil {
-			return AuditPage{}, err
+			return AuditPage{}, wrap("audit page", err)
 		}
 		if beforeID, err = strconv.ParseInt(id, 10, 64); err != nil {
-			return AuditPage{}, ErrBadCursor
+			return AuditPage{}, wrap("audit page", ErrBadCursor)
 		}
 		beforeAt = &at
 	}
@@ -89,7 +88,7 @@ func (s *Store) AuditEntries(ctx context.Context, f AuditFilter) (AuditPage, err
 			UserID: f.UserID, BeforeAt: beforeAt, BeforeID: beforeID, MaxRows: int32(limit + 1),
 		})
 		if err != nil {
-			return AuditPage{}, fmt.Errorf("store: audit page: %w", mapErr(err))
+			return AuditPage{}, wrap("audit page", err)
 		}
 		rows = list
 	} else {
@@ -97,7 +96,7 @@ func (s *Store) AuditEntries(ctx context.Context, f AuditFilter) (AuditPage, err
 			Who: f.Who, Action: f.Action, BeforeAt: beforeAt, BeforeID: beforeID, MaxRows: int32(limit + 1),
 		})
 		if err != nil {
-			return AuditPage{}, fmt.Errorf("store: audit page: %w", mapErr(err))
+			return AuditPage{}, wrap("audit page", err)
 		}
 		for _, r := range list {
 			rows = append(rows, AuditEntry(r))

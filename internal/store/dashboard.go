@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/clipcabinet/webhooks/db"
 )
@@ -15,7 +14,7 @@ type EndpointSummary = db.EndpointListWithStatsRow
 func (s *Store) EndpointListWithStats(ctx context.Context, userID string) ([]EndpointSummary, error) {
 	rows, err := s.q.EndpointListWithStats(ctx, userID)
 	if err != nil {
-		return nil, fmt.Errorf("store: endpoint list with stats: %w", mapErr(err))
+		return nil, wrap("endpoint list with stats", err)
 	}
 	return rows, nil
 }
@@ -33,5 +32,5 @@ func (s *Store) EndpointSecret(ep db.Endpoint) (string, error) {
 // view of a delivery names the endpoint it was for).
 func (s *Store) EndpointGetAny(ctx context.Context, id string) (db.Endpoint, error) {
 	e, err := s.q.EndpointGetIncludingDeleted(ctx, id)
-	return e, mapErr(err)
+	return e, wrap("endpoint get any", err)
 }

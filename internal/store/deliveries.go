@@ -15,12 +15,6 @@ import (
 	"github.com/clipcabinet/webhooks/db"
 )
 
-// Conflict is an ErrConflict with a sentence for the user.
-type Conflict struct{ Msg string }
-
-func (c *Conflict) Error() string        { return c.Msg }
-func (c *Conflict) Is(target error) bool { return target == ErrConflict }
-
 // Delivery is a delivery with its place in the queue (delivery_queue,
 // migrations/00004_queue.sql).
 type Delivery struct {
@@ -50,7 +44,7 @@ type DeliveryDetail struct {
 // DeliveryGet returns a delivery.
 func (s *Store) DeliveryGet(ctx context.Context, id string) (Delivery, error) {
 	d, err := s.q.DeliveryGet(ctx, id)
-	return fromGetRow(d), mapErr(err)
+	return fromGetRow(d), wrap("delivery get", err)
 }
 
 // DeliveryDetail returns a delivery with its body and attempts, oldest first.
@@ -60,20 +54,20 @@ func (s *Store) DeliveryGet(ctx context.Context, id string) (Delivery, error) {
 func (s *Store) DeliveryDetail(ctx context.Context, id string) (DeliveryDetail, error) {
 	tx, err := s.Pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
-		return DeliveryDetail{}, mapErr(err)
+		return DeliveryDetail{}, wrap("delivery detail", err)
 	}
 	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
 	q := s.q.WithTx(tx)
 	d, err := q.DeliveryGet(ctx, id)
 	if err != nil {
-		return DeliveryDetail{}, mapErr(err)
+		return DeliveryDetail{}, wrap("delivery detail", err)
 	}
 	out := DeliveryDetail{Delivery: fromGetRow(d)}
 	if out.Body, err = q.PayloadGet(ctx, id); err != nil && !errors.Is(err, pgx.ErrNoRows) {
-		return DeliveryDetail{}, fmt.Errorf("store: delivery payload: %w", err)
+		return DeliveryDetail{}, wrap("delivery payload", err)
 	}
 	if out.Attempts, err = q.AttemptListByDelivery(ctx, id); err != nil {
-		return DeliveryDetail{}, fmt.Errorf("store: delivery attempts: %w", err)
+		return DeliveryDetail{}, wrap("delivery attempts", err)
 	}
 	return out, nil
 }
@@ -94,9 +88,6 @@ type DeliveryPage struct {
 	Deliveries []Delivery
 	NextCursor string // empty on the last page
 }
-
-// ErrBadCursor: the cursor was not made by DeliveryList.
-var ErrBadCursor = errors.New("cursor is not valid")
 
 // DeliveryList returns deliveries newest first, paged by keyset on
 // (created_at, id): no OFFSET, no count, one index range scan per page.
@@ -119,7 +110,7 @@ func (s *Store) DeliveryList(ctx context.Context, f DeliveryFilter) (DeliveryPag
 	if f.Cursor != "" {
 		at, id, err := decodeCursor(f.Cursor)
 		if err != nil {
-			return DeliveryPage{}, err
+			return DeliveryPage{}, wrap("delivery list", err)
 		}
 		add(c.keysetBefore(at, id))
 	}
@@ -130,11 +121,11 @@ func (s *Store) DeliveryList(ctx context.Context, f DeliveryFilter) (DeliveryPag
 	sql := fmt.Sprintf("SELECT %s FROM %s %s ORDER BY d.created_at DESC, d.id DESC LIMIT %d", deliveryCols, deliveryFrom, c.where(), limit+1)
 	rows, err := s.Pool.Query(ctx, sql, c.queryArgs()...)
 	if err != nil {
-		return DeliveryPage{}, fmt.Errorf("store: delivery list: %w", err)
+		return DeliveryPage{}, wrap("delivery list", err)
 	}
 	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Delivery])
 	if err != nil {
-		return DeliveryPage{}, fmt.Errorf("store: delivery list: %w", err)
+		return DeliveryPage{}, wrap("delivery list", err)
 	}
 	page := DeliveryPage{Deliveries: list}
 	if len(list) > limit {
@@ -196,18 +187,18 @@ func (s *Store) DeliveryRetry(ctx context.Context, a Actor, id string) (Delivery
 	row, err := s.q.DeliveryGet(ctx, id)
 	d := fromGetRow(row)
 	if err != nil {
-		return Delivery{}, mapErr(err)
+		return Delivery{}, wrap("delivery retry", err)
 	}
 	ep, err := s.q.EndpointGet(ctx, d.EndpointID)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Delivery{}, &Conflict{"the endpoint of this delivery was deleted"}
 	} else if err != nil {
-		return Delivery{}, fmt.Errorf("store: delivery retry: %w", err)
+		return Delivery{}, wrap("delivery retry", err)
 	}
 	if !ep.Enabled {
 		return Delivery{}, &Conflict{"the endpoint is disabled: enable it before retrying its deliveries"}
 	}
-	err = s.WithTx(ctx, func(q *db.Queries) error {
+	err = s.inTx(ctx, func(q *db.Queries) error {
 		n, err := q.DeliveryRequestManual(ctx, db.DeliveryRequestManualParams{ID: id, Now: s.Now()})
 		if err != nil {
 			return err
@@ -222,7 +213,7 @@ func (s *Store) DeliveryRetry(ctx context.Context, a Actor, id string) (Delivery
 		return audit(ctx, q, a, d.UserID, "delivery.retried", id, nil)
 	})
 	if err != nil {
-		return Delivery{}, fmt.Errorf("store: delivery retry: %w", err)
+		return Delivery{}, wrap("delivery retry", err)
 	}
 	return d, nil
 }

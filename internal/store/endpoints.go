@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -47,14 +46,14 @@ func (s *Store) EndpointCreate(ctx context.Context, a Actor, in NewEndpoint) (db
 		return db.Endpoint{}, "", err
 	}
 	var ep db.Endpoint
-	err = s.WithTx(ctx, func(q *db.Queries) error {
+	err = s.inTx(ctx, func(q *db.Queries) error {
 		if in.Max > 0 {
 			if err := q.UserLock(ctx, in.UserID); err != nil {
-				return mapErr(err)
+				return err
 			}
 			n, err := q.EndpointCountByUser(ctx, in.UserID)
 			if err != nil {
-				return mapErr(err)
+				return err
 			}
 			if n >= int64(in.Max) {
 				return &Conflict{fmt.Sprintf("a user may have at most %d endpoints (the limit per user); delete one before adding another", in.Max)}
@@ -66,12 +65,12 @@ func (s *Store) EndpointCreate(ctx context.Context, a Actor, in NewEndpoint) (db
 			Events: in.Events, Enabled: in.Enabled, SecretEncrypted: sealed, StandardWebhooks: in.StandardWebhooks,
 		})
 		if err != nil {
-			return mapErr(err)
+			return err
 		}
 		return audit(ctx, q, a, in.UserID, "endpoint.created", id, map[string]any{"url": in.URL, "events": in.Events, "standardWebhooks": in.StandardWebhooks})
 	})
 	if err != nil {
-		return db.Endpoint{}, "", fmt.Errorf("store: endpoint create: %w", err)
+		return db.Endpoint{}, "", wrap("endpoint create", err)
 	}
 	return ep, secret, nil
 }
@@ -79,7 +78,7 @@ func (s *Store) EndpointCreate(ctx context.Context, a Actor, in NewEndpoint) (db
 // EndpointGet returns an endpoint that is not deleted.
 func (s *Store) EndpointGet(ctx context.Context, id string) (db.Endpoint, error) {
 	ep, err := s.q.EndpointGet(ctx, id)
-	return s.settled(ep), mapErr(err)
+	return s.settled(ep), wrap("endpoint get", err)
 }
 
 // EndpointList returns a user's endpoints, oldest first.
@@ -88,7 +87,7 @@ func (s *Store) EndpointList(ctx context.Context, userID string) ([]db.Endpoint,
 	for i := range eps {
 		eps[i] = s.settled(eps[i])
 	}
-	return eps, mapErr(err)
+	return eps, wrap("endpoint list", err)
 }
 
 // settled returns ep as it stands now: a pending secret whose changeover
@@ -104,13 +103,8 @@ func (s *Store) settled(ep db.Endpoint) db.Endpoint {
 // lockSettled locks the endpoint for a change of its secrets and folds a
 // pending secret whose time has come into the active one.
 func (s *Store) lockSettled(ctx context.Context, q *db.Queries, id string) (db.Endpoint, error) {
-	ep, err := q.EndpointGetForUpdate(ctx, db.EndpointGetForUpdateParams{ID: id, Now: s.Now()})
-	return ep, mapErr(err)
+	return q.EndpointGetForUpdate(ctx, db.EndpointGetForUpdateParams{ID: id, Now: s.Now()})
 }
-
-// ErrSecretNotStandard: Standard Webhooks was asked for on an endpoint
-// whose active secret is of the form made before this release.
-var ErrSecretNotStandard = errors.New("store: the endpoint's secret is of the older form, which Standard Webhooks libraries cannot use; rotate the secret first")
 
 // MaxSecretDelay is the latest a rotated secret may take over.
 const MaxSecretDelay = 7 * 24 * time.Hour
@@ -119,7 +113,7 @@ const MaxSecretDelay = 7 * 24 * time.Hour
 // deliveries as failed, with the reason on each.
 func (s *Store) EndpointUpdate(ctx context.Context, a Actor, id string, p EndpointPatch) (db.Endpoint, error) {
 	var out db.Endpoint
-	err := s.WithTx(ctx, func(q *db.Queries) error {
+	err := s.inTx(ctx, func(q *db.Queries) error {
 		ep, err := s.lockSettled(ctx, q, id)
 		if err != nil {
 			return err
@@ -173,7 +167,7 @@ func (s *Store) EndpointUpdate(ctx context.Context, a Actor, id string, p Endpoi
 			}
 		}
 		if out, err = q.EndpointUpdate(ctx, params); err != nil {
-			return mapErr(err)
+			return err
 		}
 		if ep.Enabled && !out.Enabled {
 			if _, err := q.DeliveryStopForEndpoint(ctx, db.DeliveryStopForEndpointParams{
@@ -185,7 +179,7 @@ func (s *Store) EndpointUpdate(ctx context.Context, a Actor, id string, p Endpoi
 		return audit(ctx, q, a, ep.UserID, "endpoint.updated", id, changed)
 	})
 	if err != nil {
-		return db.Endpoint{}, fmt.Errorf("store: endpoint update: %w", err)
+		return db.Endpoint{}, wrap("endpoint update", err)
 	}
 	if !out.Enabled {
 		s.endpointStopped(id)
@@ -196,10 +190,10 @@ func (s *Store) EndpointUpdate(ctx context.Context, a Actor, id string, p Endpoi
 // EndpointDelete removes an endpoint from use; its unfinished deliveries end
 // failed, and its deliveries stay readable.
 func (s *Store) EndpointDelete(ctx context.Context, a Actor, id string) error {
-	err := s.WithTx(ctx, func(q *db.Queries) error {
+	err := s.inTx(ctx, func(q *db.Queries) error {
 		ep, err := q.EndpointGet(ctx, id)
 		if err != nil {
-			return mapErr(err)
+			return err
 		}
 		if _, err := q.EndpointDelete(ctx, id); err != nil {
 			return err
@@ -212,7 +206,7 @@ func (s *Store) EndpointDelete(ctx context.Context, a Actor, id string) error {
 		return audit(ctx, q, a, ep.UserID, "endpoint.deleted", id, map[string]any{"url": ep.Url})
 	})
 	if err != nil {
-		return fmt.Errorf("store: endpoint delete: %w", err)
+		return wrap("endpoint delete", err)
 	}
 	s.endpointStopped(id)
 	return nil
@@ -231,7 +225,7 @@ type Secrets struct {
 // that they were shown.
 func (s *Store) EndpointRevealSecret(ctx context.Context, a Actor, id string) (Secrets, error) {
 	var out Secrets
-	err := s.WithTx(ctx, func(q *db.Queries) error {
+	err := s.inTx(ctx, func(q *db.Queries) error {
 		ep, err := s.lockSettled(ctx, q, id)
 		if err != nil {
 			return err
@@ -248,7 +242,7 @@ func (s *Store) EndpointRevealSecret(ctx context.Context, a Actor, id string) (S
 		return audit(ctx, q, a, ep.UserID, "secret.revealed", id, nil)
 	})
 	if err != nil {
-		return Secrets{}, fmt.Errorf("store: reveal secret: %w", err)
+		return Secrets{}, wrap("reveal secret", err)
 	}
 	return out, nil
 }
@@ -262,7 +256,7 @@ func (s *Store) EndpointRevealSecret(ctx context.Context, a Actor, id string) (S
 // takes over.
 func (s *Store) EndpointRotateSecret(ctx context.Context, a Actor, id string, delay time.Duration) (string, time.Time, error) {
 	if delay < 0 || delay > MaxSecretDelay {
-		return "", time.Time{}, fmt.Errorf("store: rotate secret: delay %s out of range", delay)
+		return "", time.Time{}, wrap("rotate secret", fmt.Errorf("delay %s out of range", delay))
 	}
 	secret := webhook.NewSecret()
 	sealed, err := s.sealSecret(id, secret)
@@ -271,7 +265,7 @@ func (s *Store) EndpointRotateSecret(ctx context.Context, a Actor, id string, de
 	}
 	// Milliseconds, as the API shows it: the time shown is the time used.
 	at := s.Now().Add(delay).UTC().Truncate(time.Millisecond)
-	err = s.WithTx(ctx, func(q *db.Queries) error {
+	err = s.inTx(ctx, func(q *db.Queries) error {
 		ep, err := s.lockSettled(ctx, q, id)
 		if err != nil {
 			return err
@@ -284,18 +278,15 @@ func (s *Store) EndpointRotateSecret(ctx context.Context, a Actor, id string, de
 			_, err = q.EndpointSetPendingSecret(ctx, db.EndpointSetPendingSecretParams{ID: id, Sealed: sealed, ActivatesAt: at})
 		}
 		if err != nil {
-			return mapErr(err)
+			return err
 		}
 		return audit(ctx, q, a, ep.UserID, "secret.rotated", id, details)
 	})
 	if err != nil {
-		return "", time.Time{}, fmt.Errorf("store: rotate secret: %w", err)
+		return "", time.Time{}, wrap("rotate secret", err)
 	}
 	return secret, at, nil
 }
-
-// ErrNoPendingSecret: the endpoint has no rotation pending.
-var ErrNoPendingSecret = errors.New("store: no pending secret")
 
 // EndpointActivateSecret makes the pending secret the active one now.
 // ErrNoPendingSecret when none is pending.
@@ -318,14 +309,14 @@ func (s *Store) EndpointDropPendingSecret(ctx context.Context, a Actor, id strin
 // audits it as action; ErrNoPendingSecret when it changed no row.
 func (s *Store) endpointPendingChange(ctx context.Context, a Actor, id, action string, change func(q *db.Queries) (int64, error)) (db.Endpoint, error) {
 	var out db.Endpoint
-	err := s.WithTx(ctx, func(q *db.Queries) error {
+	err := s.inTx(ctx, func(q *db.Queries) error {
 		ep, err := s.lockSettled(ctx, q, id)
 		if err != nil {
 			return err
 		}
 		n, err := change(q)
 		if err != nil {
-			return mapErr(err)
+			return err
 		}
 		if n == 0 {
 			return ErrNoPendingSecret
@@ -334,10 +325,10 @@ func (s *Store) endpointPendingChange(ctx context.Context, a Actor, id, action s
 			return err
 		}
 		out, err = q.EndpointGet(ctx, id)
-		return mapErr(err)
+		return err
 	})
 	if err != nil {
-		return db.Endpoint{}, fmt.Errorf("store: %s: %w", action, err)
+		return db.Endpoint{}, wrap(action, err)
 	}
 	return out, nil
 }

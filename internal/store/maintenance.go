@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/clipcabinet/webhooks/db"
@@ -13,7 +12,7 @@ import (
 func (s *Store) PrunePayloads(ctx context.Context, cutoff time.Time, batch int) (int64, error) {
 	n, err := s.q.PayloadPrune(ctx, db.PayloadPruneParams{Cutoff: cutoff, BatchSize: int32(batch)})
 	if err != nil {
-		return 0, fmt.Errorf("store: prune payloads: %w", mapErr(err))
+		return 0, wrap("prune payloads", err)
 	}
 	return n, nil
 }
@@ -22,7 +21,7 @@ func (s *Store) PrunePayloads(ctx context.Context, cutoff time.Time, batch int) 
 func (s *Store) PruneResponses(ctx context.Context, cutoff time.Time, batch int) (int64, error) {
 	n, err := s.q.AttemptPruneResponses(ctx, db.AttemptPruneResponsesParams{Cutoff: cutoff, BatchSize: int32(batch)})
 	if err != nil {
-		return 0, fmt.Errorf("store: prune responses: %w", mapErr(err))
+		return 0, wrap("prune responses", err)
 	}
 	return n, nil
 }
@@ -30,7 +29,7 @@ func (s *Store) PruneResponses(ctx context.Context, cutoff time.Time, batch int)
 // PruneIdempotencyKeys forgets publish idempotency keys older than the window.
 func (s *Store) PruneIdempotencyKeys(ctx context.Context) (int64, error) {
 	n, err := s.q.IdempotencyKeyPrune(ctx, s.Now().Add(-IdempotencyWindow))
-	return n, mapErr(err)
+	return n, wrap("prune idempotency keys", err)
 }
 
 // UnhealthyEndpoints lists enabled endpoints with no successful automatic
@@ -41,7 +40,7 @@ func (s *Store) UnhealthyEndpoints(ctx context.Context, since time.Time, minFail
 	ids, err := s.q.EndpointUnhealthy(ctx, db.EndpointUnhealthyParams{
 		Since: since, MinFailures: int64(minFailures), CreatedSince: since.Add(-scheduleSpan),
 	})
-	return ids, mapErr(err)
+	return ids, wrap("unhealthy endpoints", err)
 }
 
 // QueueStats is the queue's state, for metrics.
@@ -51,11 +50,11 @@ type QueueStats = db.QueueStatsRow
 func (s *Store) QueueStats(ctx context.Context) (QueueStats, error) {
 	now := s.Now()
 	st, err := s.q.QueueStats(ctx, db.QueueStatsParams{Now: now, OverdueBefore: now.Add(-time.Minute)})
-	return st, mapErr(err)
+	return st, wrap("queue stats", err)
 }
 
 // DisabledEndpoints counts the endpoints that are disabled and not deleted.
 func (s *Store) DisabledEndpoints(ctx context.Context) (int64, error) {
 	n, err := s.q.EndpointCountDisabled(ctx)
-	return n, mapErr(err)
+	return n, wrap("disabled endpoints", err)
 }

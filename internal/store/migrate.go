@@ -17,7 +17,7 @@ func provider(pool *pgxpool.Pool) (*goose.Provider, func() error, error) {
 	p, err := goose.NewProvider(goose.DialectPostgres, sqlDB, migrations.FS)
 	if err != nil {
 		_ = sqlDB.Close()
-		return nil, nil, fmt.Errorf("store: migrations: %w", err)
+		return nil, nil, wrap("migrations", err)
 	}
 	return p, sqlDB.Close, nil
 }
@@ -27,12 +27,12 @@ func provider(pool *pgxpool.Pool) (*goose.Provider, func() error, error) {
 func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	conn, err := pool.Acquire(ctx)
 	if err != nil {
-		return fmt.Errorf("store: migrate: %w", err)
+		return wrap("migrate", err)
 	}
 	defer conn.Release()
 	const lockID = 7243001
 	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", lockID); err != nil {
-		return fmt.Errorf("store: migrate: lock: %w", err)
+		return wrap("migrate: lock", err)
 	}
 	defer func() { _, _ = conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", lockID) }()
 	p, closeDB, err := provider(pool)
@@ -41,7 +41,7 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	}
 	defer closeDB()
 	if _, err := p.Up(ctx); err != nil {
-		return fmt.Errorf("store: migrate up: %w", err)
+		return wrap("migrate up", err)
 	}
 	return nil
 }
@@ -54,7 +54,7 @@ func MigrateDown(ctx context.Context, pool *pgxpool.Pool) error {
 	}
 	defer closeDB()
 	if _, err := p.Down(ctx); err != nil {
-		return fmt.Errorf("store: migrate down: %w", err)
+		return wrap("migrate down", err)
 	}
 	return nil
 }
@@ -68,7 +68,7 @@ func MigrateStatus(ctx context.Context, pool *pgxpool.Pool, w io.Writer) error {
 	defer closeDB()
 	st, err := p.Status(ctx)
 	if err != nil {
-		return fmt.Errorf("store: migrate status: %w", err)
+		return wrap("migrate status", err)
 	}
 	for _, m := range st {
 		applied := "pending"
@@ -89,7 +89,7 @@ func SchemaCurrent(ctx context.Context, pool *pgxpool.Pool) (bool, error) {
 	defer closeDB()
 	pending, err := p.HasPending(ctx)
 	if err != nil {
-		return false, err
+		return false, wrap("schema current", err)
 	}
 	return !pending, nil
 }

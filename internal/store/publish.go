@@ -10,6 +10,7 @@ import (
 
 	"github.com/clipcabinet/webhooks/db"
 	"github.com/clipcabinet/webhooks/internal/webhook"
+	"github.com/jackc/pgx/v5"
 )
 
 // IdempotencyWindow is how long a publish Idempotency-Key is remembered.
@@ -45,9 +46,6 @@ type PublishedDelivery struct {
 	EndpointID string `json:"endpointId"`
 }
 
-// ErrIdempotencyMismatch: the key was used with another request body.
-var ErrIdempotencyMismatch = fmt.Errorf("%w: idempotency key reused with a different request", ErrConflict)
-
 // Publish stores the event, one delivery per target endpoint and each
 // delivery's body, all at once, so no event exists without its deliveries.
 // Bodies are rendered here, once; every attempt sends exactly these bytes.
@@ -63,11 +61,11 @@ func (s *Store) Publish(ctx context.Context, p Publish) (Published, error) {
 	switch {
 	case err == nil:
 		return replay(prev, p.RequestHash)
-	case !errors.Is(mapErr(err), ErrNotFound):
-		return Published{}, fmt.Errorf("store: publish: %w", err)
+	case !errors.Is(err, pgx.ErrNoRows):
+		return Published{}, wrap("publish", err)
 	}
 	var out Published
-	err = s.WithTx(ctx, func(q *db.Queries) error {
+	err = s.inTx(ctx, func(q *db.Queries) error {
 		if err := q.IdempotencyKeyDeleteExpired(ctx, db.IdempotencyKeyDeleteExpiredParams{Key: p.IdempotencyKey, Since: since}); err != nil {
 			return err
 		}
@@ -81,8 +79,9 @@ func (s *Store) Publish(ctx context.Context, p Publish) (Published, error) {
 		if err != nil {
 			return err
 		}
-		return mapErr(q.IdempotencyKeyInsert(ctx, db.IdempotencyKeyInsertParams{Key: p.IdempotencyKey, RequestHash: p.RequestHash, Response: resp}))
+		return q.IdempotencyKeyInsert(ctx, db.IdempotencyKeyInsertParams{Key: p.IdempotencyKey, RequestHash: p.RequestHash, Response: resp})
 	})
+	err = wrap("publish", err)
 	if errors.Is(err, ErrConflict) {
 		// A concurrent request with the same key won the race: answer as it did.
 		prev, gerr := s.q.IdempotencyKeyGet(ctx, db.IdempotencyKeyGetParams{Key: p.IdempotencyKey, Since: since})
@@ -91,7 +90,7 @@ func (s *Store) Publish(ctx context.Context, p Publish) (Published, error) {
 		}
 	}
 	if err != nil {
-		return Published{}, fmt.Errorf("store: publish: %w", err)
+		return Published{}, err
 	}
 	return out, nil
 }
@@ -149,7 +148,7 @@ func publishRound(ctx context.Context, q *db.Queries, ps []Publish, res []publis
 	}
 	rows, err := q.EventPublishBatch(ctx, params)
 	if err != nil {
-		err = fmt.Errorf("store: publish: %w", mapErr(err))
+		err = wrap("publish", err)
 		for i := range res {
 			res[i].err = err
 		}
@@ -160,7 +159,7 @@ func publishRound(ctx context.Context, q *db.Queries, ps []Publish, res []publis
 		o := &res[i]
 		switch {
 		case !r.UserFound:
-			o.err = fmt.Errorf("store: publish: user %s: %w", ps[i].UserID, ErrNotFound)
+			o.err = wrap("publish", fmt.Errorf("user %s: %w", ps[i].UserID, ErrNotFound))
 		case !r.Written && int(r.Targets) > perEvent:
 			if more == nil {
 				more = map[int]int{}
@@ -188,7 +187,7 @@ func replay(prev db.IdempotencyKey, hash []byte) (Published, error) {
 	}
 	var out Published
 	if err := json.Unmarshal(prev.Response, &out); err != nil {
-		return Published{}, fmt.Errorf("store: publish: stored answer: %w", err)
+		return Published{}, wrap("publish: stored answer", err)
 	}
 	out.Replayed = true
 	return out, nil

@@ -2,10 +2,11 @@ package store
 
 import (
 	"context"
-	"fmt"
+	"errors"
 	"time"
 
 	"github.com/clipcabinet/webhooks/db"
+	"github.com/jackc/pgx/v5"
 )
 
 // The queue operations the dispatcher uses. See queries/deliveries.sql for
@@ -59,7 +60,7 @@ func (s *Store) QueueClaim(ctx context.Context, c Claim) ([]Claimed, error) {
 		RoomEndpoints: c.RoomEndpoints, RoomCounts: c.RoomCounts,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("store: claim: %w", err)
+		return nil, wrap("claim", err)
 	}
 	return rows, nil
 }
@@ -110,7 +111,7 @@ func (s *Store) QueueComplete(ctx context.Context, rs []Result) ([]string, error
 	}
 	ids, err := s.queue.DeliveryCompleteBatch(ctx, p)
 	if err != nil {
-		return nil, fmt.Errorf("store: complete: %w", err)
+		return nil, wrap("complete", err)
 	}
 	return ids, nil
 }
@@ -126,7 +127,7 @@ func orNoTime(t *time.Time) time.Time {
 func (s *Store) QueueRelease(ctx context.Context, ids []string, tokens []int64) error {
 	err := s.queue.DeliveryRelease(ctx, db.DeliveryReleaseParams{Ids: ids, Tokens: tokens})
 	if err != nil {
-		return fmt.Errorf("store: release: %w", err)
+		return wrap("release", err)
 	}
 	return nil
 }
@@ -134,11 +135,11 @@ func (s *Store) QueueRelease(ctx context.Context, ids []string, tokens []int64) 
 // QueueNextDue returns when the earliest delivery comes due (nil: none).
 func (s *Store) QueueNextDue(ctx context.Context) (*time.Time, error) {
 	t, err := s.q.DeliveryNextDue(ctx)
-	if err = mapErr(err); err == ErrNotFound {
+	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("store: next due: %w", err)
+		return nil, wrap("next due", err)
 	}
 	return &t, nil
 }

@@ -33,9 +33,6 @@ const RecoveryBatch = 1000
 // marking never finished (its process died) counts as fully marked.
 const recoveryStale = time.Hour
 
-// ErrNothingToRecover: no failed delivery of the scope can be retried now.
-var ErrNothingToRecover = errors.New("no failed delivery to retry")
-
 // RecoveryScope is what a recovery retries.
 type RecoveryScope struct {
 	// EndpointID is a user's endpoint; when empty, Filter selects across
@@ -76,7 +73,7 @@ func (s *Store) RecoveryCount(ctx context.Context, sc RecoveryScope) (int, error
 	var n int
 	err := s.Pool.QueryRow(ctx, fmt.Sprintf("SELECT count(*) %s %s", adminFrom, c.where()), c.queryArgs()...).Scan(&n)
 	if err != nil {
-		return 0, fmt.Errorf("store: recovery count: %w", mapErr(err))
+		return 0, wrap("recovery count", err)
 	}
 	return n, nil
 }
@@ -108,20 +105,20 @@ func (s *Store) RecoveryStart(ctx context.Context, a Actor, sc RecoveryScope, ma
 	if sc.EndpointID != "" {
 		ep, err := s.q.EndpointGet(ctx, sc.EndpointID)
 		if err != nil {
-			return db.Recovery{}, fmt.Errorf("store: recovery start: %w", mapErr(err))
+			return db.Recovery{}, wrap("recovery start", err)
 		}
 		owner = ep.UserID
 		params.UserID, params.EndpointID = &ep.UserID, &ep.ID
 	} else {
 		raw, err := json.Marshal(sc.Filter.describe())
 		if err != nil {
-			return db.Recovery{}, err
+			return db.Recovery{}, wrap("recovery start", err)
 		}
 		params.Filter = raw
 	}
 	rec, err := s.q.RecoveryInsert(ctx, params)
 	if err != nil {
-		return db.Recovery{}, fmt.Errorf("store: recovery start: %w", mapErr(err))
+		return db.Recovery{}, wrap("recovery start", err)
 	}
 
 	total, err := s.recoveryMark(ctx, rec.ID, now, sc, marked)
@@ -133,17 +130,14 @@ func (s *Store) RecoveryStart(ctx context.Context, a Actor, sc RecoveryScope, ma
 		if total == 0 {
 			_ = s.q.RecoveryDelete(ctx, rec.ID)
 		}
-		if errors.Is(err, ErrNothingToRecover) {
-			return db.Recovery{}, err
-		}
-		return db.Recovery{}, fmt.Errorf("store: recovery mark: %w", mapErr(err))
+		return db.Recovery{}, wrap("recovery mark", err)
 	}
 
 	details := map[string]any{"to": sc.To}
 	if !sc.From.IsZero() {
 		details["from"] = sc.From
 	}
-	err = s.WithTx(ctx, func(q *db.Queries) error {
+	err = s.inTx(ctx, func(q *db.Queries) error {
 		var err error
 		if rec, err = q.RecoveryMarked(ctx, db.RecoveryMarkedParams{ID: rec.ID, Total: int32(total), Now: s.Now()}); err != nil {
 			return err
@@ -162,7 +156,7 @@ func (s *Store) RecoveryStart(ctx context.Context, a Actor, sc RecoveryScope, ma
 		})
 	})
 	if err != nil {
-		return db.Recovery{}, fmt.Errorf("store: recovery start: %w", mapErr(err))
+		return db.Recovery{}, wrap("recovery start", err)
 	}
 	return rec, nil
 }
@@ -244,7 +238,7 @@ type Recovery struct {
 func (s *Store) RecoveryGet(ctx context.Context, id string) (Recovery, error) {
 	rec, err := s.q.RecoveryGet(ctx, id)
 	if err != nil {
-		return Recovery{}, mapErr(err)
+		return Recovery{}, wrap("recovery get", err)
 	}
 	return s.recoveryProgress(ctx, rec)
 }
@@ -253,7 +247,7 @@ func (s *Store) RecoveryGet(ctx context.Context, id string) (Recovery, error) {
 func (s *Store) RecoveryLatest(ctx context.Context, endpointID string) (Recovery, error) {
 	rec, err := s.q.RecoveryLatestForEndpoint(ctx, &endpointID)
 	if err != nil {
-		return Recovery{}, mapErr(err)
+		return Recovery{}, wrap("recovery latest", err)
 	}
 	return s.recoveryProgress(ctx, rec)
 }
@@ -264,7 +258,7 @@ func (s *Store) recoveryProgress(ctx context.Context, rec db.Recovery) (Recovery
 	}
 	p, err := s.q.RecoveryProgress(ctx, rec.ID)
 	if err != nil {
-		return Recovery{}, fmt.Errorf("store: recovery progress: %w", mapErr(err))
+		return Recovery{}, wrap("recovery progress", err)
 	}
 	out := Recovery{Recovery: rec, Total: int(p.Total), Waiting: int(p.Waiting),
 		Retried: int(p.Total - p.Waiting), Succeeded: int(p.Succeeded)}
@@ -278,7 +272,7 @@ func (s *Store) recoveryProgress(ctx context.Context, rec db.Recovery) (Recovery
 		done, err = s.q.RecoveryGet(ctx, rec.ID)
 	}
 	if err != nil {
-		return Recovery{}, fmt.Errorf("store: recovery finish: %w", mapErr(err))
+		return Recovery{}, wrap("recovery finish", err)
 	}
 	return finished(done), nil
 }
@@ -297,7 +291,7 @@ func (s *Store) EndpointFailingSince(ctx context.Context, endpointID string) (si
 		return time.Time{}, false, nil
 	}
 	if err != nil {
-		return time.Time{}, false, fmt.Errorf("store: endpoint failing since: %w", mapErr(err))
+		return time.Time{}, false, wrap("endpoint failing since", err)
 	}
 	return t, true, nil
 }

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"crypto/rand"
-	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -16,11 +15,11 @@ import (
 // does not open. Layout: nonce || ciphertext+tag.
 func (s *Store) sealSecret(endpointID, secret string) ([]byte, error) {
 	if s.aead == nil {
-		return nil, errors.New("store: no encryption key configured")
+		return nil, wrap("seal secret", errNoKey)
 	}
 	nonce := make([]byte, s.aead.NonceSize(), s.aead.NonceSize()+len(secret)+s.aead.Overhead())
 	if _, err := rand.Read(nonce); err != nil {
-		return nil, fmt.Errorf("store: seal secret: %w", err)
+		return nil, wrap("seal secret", err)
 	}
 	return s.aead.Seal(nonce, nonce, []byte(secret), []byte(endpointID)), nil
 }
@@ -28,22 +27,18 @@ func (s *Store) sealSecret(endpointID, secret string) ([]byte, error) {
 // OpenSecret decrypts a sealed signing secret of the endpoint.
 func (s *Store) OpenSecret(endpointID string, sealed []byte) (string, error) {
 	if s.aead == nil {
-		return "", errors.New("store: no encryption key configured")
+		return "", wrap("open secret", errNoKey)
 	}
 	n := s.aead.NonceSize()
 	if len(sealed) < n+s.aead.Overhead() {
-		return "", errors.New("store: sealed secret too short")
+		return "", wrap("open secret", fmt.Errorf("of %s: too short", endpointID))
 	}
 	plain, err := s.aead.Open(nil, sealed[:n], sealed[n:], []byte(endpointID))
 	if err != nil {
-		return "", fmt.Errorf("store: open secret of %s: wrong CLIPCABINET_ENCRYPTION_KEY or damaged row", endpointID)
+		return "", wrap("open secret", fmt.Errorf("of %s: wrong CLIPCABINET_ENCRYPTION_KEY or damaged row", endpointID))
 	}
 	return string(plain), nil
 }
-
-// ErrWrongKey: the encryption key cannot open the signing secrets stored in
-// the database; they were sealed with another key.
-var ErrWrongKey = errors.New("store: the encryption key cannot open the stored signing secrets")
 
 // CheckKey opens the newest and the oldest stored secrets with the
 // store's key. A server started with another key than the one its secrets
@@ -52,11 +47,11 @@ var ErrWrongKey = errors.New("store: the encryption key cannot open the stored s
 func (s *Store) CheckKey(ctx context.Context) error {
 	rows, err := s.q.EndpointSealedSecretsSample(ctx, 20)
 	if err != nil {
-		return fmt.Errorf("store: check key: %w", mapErr(err))
+		return wrap("check key", err)
 	}
 	for _, r := range rows {
 		if _, err := s.OpenSecret(r.ID, r.SecretEncrypted); err != nil {
-			return fmt.Errorf("%w (endpoint %s)", ErrWrongKey, r.ID)
+			return wrap("check key", fmt.Errorf("%w (endpoint %s)", ErrWrongKey, r.ID))
 		}
 	}
 	return nil
@@ -77,10 +72,10 @@ func RotateKey(ctx context.Context, pool *pgxpool.Pool, oldKey, newKey []byte) (
 		return 0, err
 	}
 	n := 0
-	err = to.WithTx(ctx, func(q *db.Queries) error {
+	err = to.inTx(ctx, func(q *db.Queries) error {
 		rows, err := q.EndpointSealedSecretsForUpdate(ctx)
 		if err != nil {
-			return mapErr(err)
+			return err
 		}
 		// reseal returns the secret sealed under the new key, and whether
 		// it had to change.
@@ -111,14 +106,14 @@ func RotateKey(ctx context.Context, pool *pgxpool.Pool, oldKey, newKey []byte) (
 				continue
 			}
 			if err := q.EndpointSecretReseal(ctx, db.EndpointSecretResealParams{ID: r.ID, SecretEncrypted: active, PendingSecretEncrypted: pending}); err != nil {
-				return mapErr(err)
+				return err
 			}
 			n++
 		}
 		return nil
 	})
 	if err != nil {
-		return 0, fmt.Errorf("store: rotate key: %w", err)
+		return 0, wrap("rotate key", err)
 	}
 	return n, nil
 }

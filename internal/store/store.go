@@ -8,10 +8,7 @@ import (
 	"context"
 	"crypto/aes"
 	"crypto/cipher"
-	"errors"
 	"fmt"
-	"net"
-	"strings"
 	"sync"
 	"time"
 
@@ -20,13 +17,6 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/clipcabinet/webhooks/db"
-)
-
-var (
-	// ErrNotFound: no such row, or not the caller's.
-	ErrNotFound = errors.New("not found")
-	// ErrConflict: a unique key is taken, or the row is in a state that forbids the change.
-	ErrConflict = errors.New("conflict")
 )
 
 // Store holds the pool and the key that seals signing secrets.
@@ -76,20 +66,20 @@ type Options struct {
 func Connect(ctx context.Context, url string, maxConns int32) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
-		return nil, fmt.Errorf("store: DATABASE_URL: %w", err)
+		return nil, wrap("DATABASE_URL", err)
 	}
 	if maxConns > 0 {
 		cfg.MaxConns = maxConns
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("store: connect: %w", err)
+		return nil, wrap("connect", err)
 	}
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := pool.Ping(pctx); err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("store: connect: %w", err)
+		return nil, wrap("connect", err)
 	}
 	return pool, nil
 }
@@ -103,14 +93,14 @@ func New(pool *pgxpool.Pool, o Options) (*Store, error) {
 	}
 	if o.EncryptionKey != nil {
 		if len(o.EncryptionKey) != 32 {
-			return nil, fmt.Errorf("store: encryption key: %d bytes, want 32 (AES-256)", len(o.EncryptionKey))
+			return nil, wrap("encryption key", fmt.Errorf("%d bytes, want 32 (AES-256)", len(o.EncryptionKey)))
 		}
 		block, err := aes.NewCipher(o.EncryptionKey)
 		if err != nil {
-			return nil, fmt.Errorf("store: encryption key: %w", err)
+			return nil, wrap("encryption key", err)
 		}
 		if s.aead, err = cipher.NewGCM(block); err != nil {
-			return nil, fmt.Errorf("store: encryption key: %w", err)
+			return nil, wrap("encryption key", err)
 		}
 	}
 	return s, nil
@@ -122,15 +112,21 @@ func (s *Store) Now() time.Time { return s.now().UTC().Truncate(time.Microsecond
 // WithTx runs fn in a transaction, committing when it returns nil. The
 // rollback runs even if ctx was cancelled.
 func (s *Store) WithTx(ctx context.Context, fn func(q *db.Queries) error) error {
+	return wrap("transaction", s.inTx(ctx, fn))
+}
+
+// inTx is WithTx for the store's own operations, which wrap its error
+// with their name.
+func (s *Store) inTx(ctx context.Context, fn func(q *db.Queries) error) error {
 	tx, err := s.Pool.Begin(ctx)
 	if err != nil {
-		return mapErr(err)
+		return err
 	}
 	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
 	if err := fn(s.q.WithTx(tx)); err != nil {
 		return err
 	}
-	return mapErr(tx.Commit(ctx))
+	return tx.Commit(ctx)
 }
 
 // customPlans runs each statement planned with the values it is given,
@@ -251,50 +247,3 @@ func (r *batchRow) Scan(dest ...any) error {
 type errRow struct{ err error }
 
 func (r errRow) Scan(...any) error { return r.err }
-
-// mapErr turns pgx's errors into the store's.
-func mapErr(err error) error {
-	if err == nil {
-		return nil
-	}
-	if errors.Is(err, pgx.ErrNoRows) {
-		return ErrNotFound
-	}
-	var pg *pgconn.PgError
-	if errors.As(err, &pg) {
-		switch {
-		case pg.Code == "23505":
-			return fmt.Errorf("%w: %s", ErrConflict, pg.ConstraintName)
-		case pg.Code == "23503": // every foreign key cascades, so this is a missing parent row
-			return fmt.Errorf("%w: %s", ErrNotFound, pg.ConstraintName)
-		case strings.HasPrefix(pg.Code, "57P"), strings.HasPrefix(pg.Code, "08"): // shutdown, connection
-			return fmt.Errorf("%w: %w", ErrUnavailable, err)
-		}
-		return err
-	}
-	if unavailable(err) {
-		return fmt.Errorf("%w: %w", ErrUnavailable, err)
-	}
-	return err
-}
-
-// unavailable reports whether err says the database could not be reached
-// (refused, reset, closed or timed-out connections).
-func unavailable(err error) bool {
-	var ce *pgconn.ConnectError
-	var ne net.Error
-	var pg *pgconn.PgError
-	if errors.As(err, &pg) { // shutting down, or a connection exception
-		return strings.HasPrefix(pg.Code, "57P") || strings.HasPrefix(pg.Code, "08")
-	}
-	return errors.As(err, &ce) || errors.As(err, &ne) || pgconn.SafeToRetry(err) || pgconn.Timeout(err)
-}
-
-// IsUnavailable reports whether err, from any store call, means the
-// database is unreachable right now (a 503, not a 500).
-func IsUnavailable(err error) bool {
-	return errors.Is(err, ErrUnavailable) || unavailable(err)
-}
-
-// ErrUnavailable: the database cannot be reached right now.
-var ErrUnavailable = errors.New("database unavailable")

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/clipcabinet/webhooks/db"
 )
@@ -23,7 +22,7 @@ func (s *Store) UserCreate(ctx context.Context, u NewUser) (db.User, error) {
 		ID: u.ID, Email: u.Email, Name: u.Name, PasswordHash: u.PasswordHash, Admin: u.Admin,
 	})
 	if err != nil {
-		return db.User{}, fmt.Errorf("store: user create: %w", mapErr(err))
+		return db.User{}, wrap("user create", err)
 	}
 	return row, nil
 }
@@ -31,13 +30,13 @@ func (s *Store) UserCreate(ctx context.Context, u NewUser) (db.User, error) {
 // UserGet returns a user by id.
 func (s *Store) UserGet(ctx context.Context, id string) (db.User, error) {
 	u, err := s.q.UserGet(ctx, id)
-	return u, mapErr(err)
+	return u, wrap("user get", err)
 }
 
 // UserByEmail returns a user by email, case-insensitively.
 func (s *Store) UserByEmail(ctx context.Context, email string) (db.User, error) {
 	u, err := s.q.UserGetByEmail(ctx, email)
-	return u, mapErr(err)
+	return u, wrap("user by email", err)
 }
 
 // UserSetPassword sets the dashboard password hash of the user with the
@@ -45,10 +44,10 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (db.User, error) 
 func (s *Store) UserSetPassword(ctx context.Context, email, hash string) error {
 	n, err := s.q.UserSetPassword(ctx, db.UserSetPasswordParams{Email: email, PasswordHash: &hash})
 	if err != nil {
-		return fmt.Errorf("store: user set password: %w", mapErr(err))
+		return wrap("user set password", err)
 	}
 	if n == 0 {
-		return ErrNotFound
+		return wrap("user set password", ErrNotFound)
 	}
 	return nil
 }
