@@ -16,6 +16,22 @@ import (
 // DefaultRetrySchedule is the documented backoff between automatic attempts.
 const DefaultRetrySchedule = "30s,1m,5m,15m,30m,1h,6h"
 
+// Defaults of the dispatcher's settings. They are written here only: the
+// dispatcher falls back to these when an option is left zero.
+const (
+	DefaultAttemptTimeout      = 15 * time.Second
+	DefaultWorkers             = 256
+	DefaultEndpointConcurrency = 64
+	DefaultClaimBatch          = 100
+)
+
+// Defaults of the maintainer's settings, likewise.
+const (
+	DefaultRetention          = 30 * 24 * time.Hour
+	DefaultDisableAfter       = 72 * time.Hour
+	DefaultDisableMinFailures = 2
+)
+
 // MinAPITokenLength is the shortest API token accepted: a shorter one is
 // within reach of guessing through the API.
 const MinAPITokenLength = 32
@@ -104,15 +120,15 @@ func Load(getenv func(string) string) (Config, error) {
 	if err != nil {
 		fail("CLIPCABINET_RETRY_SCHEDULE", "%v", err)
 	}
-	c.AttemptTimeout = duration(getenv, "CLIPCABINET_ATTEMPT_TIMEOUT", 15*time.Second, fail)
-	c.Workers = integer(getenv, "CLIPCABINET_WORKERS", 256, 1, 100000, fail)
-	c.EndpointConcurrency = integer(getenv, "CLIPCABINET_ENDPOINT_CONCURRENCY", 64, 1, 100000, fail)
-	c.ClaimBatch = integer(getenv, "CLIPCABINET_CLAIM_BATCH", 100, 1, 1000, fail)
+	c.AttemptTimeout = duration(getenv, "CLIPCABINET_ATTEMPT_TIMEOUT", DefaultAttemptTimeout, fail)
+	c.Workers = integer(getenv, "CLIPCABINET_WORKERS", DefaultWorkers, 1, 100000, fail)
+	c.EndpointConcurrency = integer(getenv, "CLIPCABINET_ENDPOINT_CONCURRENCY", DefaultEndpointConcurrency, 1, 100000, fail)
+	c.ClaimBatch = integer(getenv, "CLIPCABINET_CLAIM_BATCH", DefaultClaimBatch, 1, 1000, fail)
 	c.AllowPrivateTargets = boolean(getenv, "CLIPCABINET_ALLOW_PRIVATE_TARGETS", false, fail)
 	c.SignupOpen = boolean(getenv, "CLIPCABINET_SIGNUP_OPEN", true, fail)
-	c.Retention = duration(getenv, "CLIPCABINET_RETENTION", 30*24*time.Hour, fail)
-	c.DisableAfter = duration(getenv, "CLIPCABINET_DISABLE_AFTER", 72*time.Hour, fail)
-	c.DisableMinFailures = integer(getenv, "CLIPCABINET_DISABLE_MIN_FAILURES", 2, 1, 1000000, fail)
+	c.Retention = duration(getenv, "CLIPCABINET_RETENTION", DefaultRetention, fail)
+	c.DisableAfter = duration(getenv, "CLIPCABINET_DISABLE_AFTER", DefaultDisableAfter, fail)
+	c.DisableMinFailures = integer(getenv, "CLIPCABINET_DISABLE_MIN_FAILURES", DefaultDisableMinFailures, 1, 1000000, fail)
 	c.MaxEndpointsPerUser = integer(getenv, "CLIPCABINET_MAX_ENDPOINTS_PER_USER", 50, 1, 100000, fail)
 	c.TestEventsPerMinute = integer(getenv, "CLIPCABINET_TEST_EVENTS_PER_MINUTE", 30, 1, 100000, fail)
 	c.TrustedProxies, err = ParsePrefixes(getenv("CLIPCABINET_TRUSTED_PROXIES"))

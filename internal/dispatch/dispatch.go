@@ -36,6 +36,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/clipcabinet/webhooks/internal/config"
 	"github.com/clipcabinet/webhooks/internal/store"
 )
 
@@ -51,11 +52,13 @@ type Options struct {
 	// Schedule is the delay before each automatic retry; len+1 automatic attempts in all.
 	Schedule       []time.Duration
 	AttemptTimeout time.Duration
-	// Workers caps the attempts in flight in this process.
+	// Workers caps the attempts in flight in this process
+	// [config.DefaultWorkers].
 	Workers int
-	// EndpointConcurrency caps the attempts in flight per endpoint in this process.
+	// EndpointConcurrency caps the attempts in flight per endpoint in this
+	// process [config.DefaultEndpointConcurrency, at most Workers].
 	EndpointConcurrency int
-	// ClaimBatch is the most rows one claim takes.
+	// ClaimBatch is the most rows one claim takes [config.DefaultClaimBatch].
 	ClaimBatch int
 	// LeaseMargin is added to AttemptTimeout to make the lease [10s].
 	LeaseMargin time.Duration
@@ -115,17 +118,19 @@ func New(o Options) *Dispatcher {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	// A setting left zero takes the configuration's default (config is
+	// the one place they are written).
 	if o.Workers <= 0 {
-		o.Workers = 64
+		o.Workers = config.DefaultWorkers
 	}
 	if o.EndpointConcurrency <= 0 {
-		o.EndpointConcurrency = o.Workers
+		o.EndpointConcurrency = min(config.DefaultEndpointConcurrency, o.Workers)
 	}
 	if o.ClaimBatch <= 0 {
-		o.ClaimBatch = 100
+		o.ClaimBatch = config.DefaultClaimBatch
 	}
 	if o.AttemptTimeout <= 0 {
-		o.AttemptTimeout = 15 * time.Second
+		o.AttemptTimeout = config.DefaultAttemptTimeout
 	}
 	if o.LeaseMargin <= 0 {
 		o.LeaseMargin = 10 * time.Second

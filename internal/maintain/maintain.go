@@ -11,9 +11,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"sync"
 	"time"
 
+	"github.com/clipcabinet/webhooks/internal/config"
+	"github.com/clipcabinet/webhooks/internal/service"
 	"github.com/clipcabinet/webhooks/internal/store"
 )
 
@@ -21,7 +22,7 @@ import (
 type Options struct {
 	Store  *store.Store
 	Logger *slog.Logger
-	// Retention is how long payload and response bodies are kept [720h].
+	// Retention is how long payload and response bodies are kept [config.DefaultRetention].
 	Retention time.Duration
 	// DisableAfter is how long an endpoint may go without a successful
 	// automatic attempt before it is disabled [72h] ...
@@ -39,14 +40,11 @@ type Options struct {
 
 // Maintainer runs the jobs. Start once; Stop may be called more than once.
 type Maintainer struct {
-	o       Options
-	log     *slog.Logger
-	gone    chan string // endpoints that answered 410 Gone
-	kick    chan struct{}
-	stop    chan struct{}
-	done    sync.WaitGroup
-	once    sync.Once
-	started sync.Once
+	o    Options
+	log  *slog.Logger
+	gone chan string // endpoints that answered 410 Gone
+	kick chan struct{}
+	loop service.Loop
 }
 
 // New builds a Maintainer.
@@ -55,13 +53,13 @@ func New(o Options) *Maintainer {
 		o.Logger = slog.Default()
 	}
 	if o.Retention <= 0 {
-		o.Retention = 30 * 24 * time.Hour
+		o.Retention = config.DefaultRetention
 	}
 	if o.DisableAfter <= 0 {
-		o.DisableAfter = 72 * time.Hour
+		o.DisableAfter = config.DefaultDisableAfter
 	}
 	if o.DisableMinFailures <= 0 {
-		o.DisableMinFailures = 2
+		o.DisableMinFailures = config.DefaultDisableMinFailures
 	}
 	if o.Interval <= 0 {
 		o.Interval = time.Minute
@@ -70,7 +68,7 @@ func New(o Options) *Maintainer {
 		o.Batch = 500
 	}
 	return &Maintainer{o: o, log: o.Logger.With("component", "maintain"),
-		gone: make(chan string, 1024), kick: make(chan struct{}, 1), stop: make(chan struct{})}
+		gone: make(chan string, 1024), kick: make(chan struct{}, 1)}
 }
 
 // Observe is the dispatcher's result hook: an automatic attempt answered
@@ -86,32 +84,23 @@ func (m *Maintainer) Observe(r store.Result) {
 }
 
 // Start runs the loop until Stop.
-func (m *Maintainer) Start(ctx context.Context) {
-	m.started.Do(func() {
-		ctx = context.WithoutCancel(ctx)
-		m.done.Add(1)
-		go m.loop(ctx)
-	})
-}
+func (m *Maintainer) Start(ctx context.Context) { m.loop.Start(ctx, m.run) }
 
-// Stop ends the loop after the statement in progress.
-func (m *Maintainer) Stop() {
-	m.once.Do(func() { close(m.stop) })
-	m.done.Wait()
-}
+// Stop ends the loop after the statement in progress, waiting for it until
+// ctx is done. It is safe before Start and more than once.
+func (m *Maintainer) Stop(ctx context.Context) { m.loop.Stop(ctx) }
 
 // RunOnce runs every job once, now (tests and the loop).
 func (m *Maintainer) RunOnce(ctx context.Context) error {
 	return errors.Join(m.prune(ctx), m.checkHealth(ctx), m.pruneKeys(ctx))
 }
 
-func (m *Maintainer) loop(ctx context.Context) {
-	defer m.done.Done()
+func (m *Maintainer) run(ctx context.Context) {
 	t := time.NewTicker(m.o.Interval)
 	defer t.Stop()
 	for {
 		select {
-		case <-m.stop:
+		case <-m.loop.Stopping():
 			return
 		case id := <-m.gone:
 			m.disable(ctx, id, "automatically disabled: the endpoint answered 410 Gone")
@@ -142,7 +131,7 @@ func (m *Maintainer) prune(ctx context.Context) error {
 				break
 			}
 			select {
-			case <-m.stop:
+			case <-m.loop.Stopping():
 				return nil
 			case <-time.After(20 * time.Millisecond):
 			}

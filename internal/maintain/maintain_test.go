@@ -138,7 +138,7 @@ func TestGoneDisablesAtOnce(t *testing.T) {
 	ep := b.endpoint(t, recv.URL)
 	ctx := context.Background()
 	b.m.Start(ctx)
-	defer b.m.Stop()
+	defer b.m.Stop(ctx)
 	d := dispatch.New(dispatch.Options{
 		Store: b.st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Client:   netguard.NewClient(netguard.ClientOptions{Policy: netguard.Policy{AllowPrivate: true}}),

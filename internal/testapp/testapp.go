@@ -1,6 +1,6 @@
 // Package testapp starts the whole service in-process for a test: a fresh
-// database, the store, the dispatcher and the HTTP server on a loopback
-// httptest server, wired exactly as `clipcabinet serve` wires them.
+// database and the service built by internal/app, as `clipcabinet serve`
+// builds it, behind a loopback httptest server.
 package testapp
 
 import (
@@ -18,14 +18,12 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/clipcabinet/webhooks/internal/app"
 	"github.com/clipcabinet/webhooks/internal/config"
 	"github.com/clipcabinet/webhooks/internal/dispatch"
 	"github.com/clipcabinet/webhooks/internal/maintain"
-	"github.com/clipcabinet/webhooks/internal/metrics"
-	"github.com/clipcabinet/webhooks/internal/netguard"
 	"github.com/clipcabinet/webhooks/internal/store"
 	"github.com/clipcabinet/webhooks/internal/testdb"
-	"github.com/clipcabinet/webhooks/web"
 )
 
 // Token is the API token every test app uses.
@@ -75,57 +73,29 @@ func Start(t testing.TB, o Options) *App {
 	if err != nil {
 		t.Fatalf("testapp: config: %v", err)
 	}
-	ctx := context.Background()
-	pool, err := store.Connect(ctx, cfg.DatabaseURL, 16)
-	if err != nil {
-		t.Fatalf("testapp: %v", err)
-	}
-	t.Cleanup(pool.Close)
-	st, err := store.New(pool, store.Options{EncryptionKey: cfg.EncryptionKey, Now: o.Now})
-	if err != nil {
-		t.Fatalf("testapp: %v", err)
-	}
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	if os.Getenv("TESTAPP_QUIET") != "" {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	mt := maintain.New(maintain.Options{
-		Store: st, Logger: log, Retention: cfg.Retention, DisableAfter: cfg.DisableAfter,
-		DisableMinFailures: cfg.DisableMinFailures, ScheduleSpan: cfg.ScheduleSpan(), Interval: time.Hour,
-	})
-	var d *dispatch.Dispatcher
-	mx := metrics.New(st, func() int { return d.InFlight() })
-	onResult := func(r store.Result) {
-		mx.ObserveResult(r)
-		mt.Observe(r)
-		if o.OnResult != nil {
-			o.OnResult(r)
-		}
-	}
-	d = dispatch.New(dispatch.Options{
-		Store: st, Logger: log,
-		Client: netguard.NewClient(netguard.ClientOptions{
-			Policy: netguard.Policy{AllowPrivate: cfg.AllowPrivateTargets}, MaxIdleConnsPerHost: cfg.EndpointConcurrency,
-		}),
-		Schedule: cfg.RetrySchedule, AttemptTimeout: cfg.AttemptTimeout, Workers: cfg.Workers,
-		EndpointConcurrency: cfg.EndpointConcurrency, ClaimBatch: cfg.ClaimBatch,
-		LeaseMargin: 2 * time.Second, Poll: 200 * time.Millisecond, Now: o.Now, OnResult: onResult,
-	})
-	srv := httptest.NewServer(web.New(web.Deps{Config: cfg, Store: st, Logger: log, Wake: d.Wake, Metrics: mx}))
-	if !o.NoDispatcher {
-		d.Start(ctx)
-	}
+	ctx := context.Background()
 	// The maintainer's rounds are run by tests (Maintainer.RunOnce); its
 	// loop reacts to 410s at once.
-	mt.Start(ctx)
+	a, err := app.New(ctx, cfg, app.Options{
+		Logger: log, MaxConns: 16, Now: o.Now, NoDispatcher: o.NoDispatcher, OnResult: o.OnResult,
+		LeaseMargin: 2 * time.Second, Poll: 200 * time.Millisecond, MaintainInterval: time.Hour,
+	})
+	if err != nil {
+		t.Fatalf("testapp: %v", err)
+	}
+	srv := httptest.NewServer(a.Handler)
+	a.Start(ctx)
 	t.Cleanup(func() {
 		srv.Close()
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		d.Stop(sctx)
-		mt.Stop()
+		a.Stop(sctx)
 	})
-	return &App{URL: srv.URL, DBURL: cfg.DatabaseURL, Config: cfg, Pool: pool, Store: st, Dispatcher: d, Maintainer: mt, Server: srv, Client: srv.Client()}
+	return &App{URL: srv.URL, DBURL: cfg.DatabaseURL, Config: cfg, Pool: a.Pool, Store: a.Store, Dispatcher: a.Dispatcher, Maintainer: a.Maintainer, Server: srv, Client: srv.Client()}
 }
 
 type testWriter struct{ t testing.TB }
