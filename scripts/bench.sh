@@ -40,8 +40,22 @@ db="clipcabinet_bench_$$"
 db_url="${server_url%%\?*}"; db_url="${db_url%/*}/$db?sslmode=disable"
 lists_db="clipcabinet_bench_lists_$$" # the lists step's large store, apart from the rest
 lists_url="${db_url%/*}/$lists_db?sslmode=disable"
-recv_port=19100; api_port=18088
-addr_a="127.0.0.1:$api_port"; addr_b="127.0.0.1:$((api_port + 1))"; addr_l="127.0.0.1:$((api_port + 2))"
+# free_ports N: N distinct loopback ports nothing listens on, below the
+# ephemeral range. The machine is shared: a fixed port may be in use by
+# someone else's server, and a server of ours that cannot listen, or a
+# readiness check answered by another process, fails a phase for nothing.
+free_ports() {
+  local p taken=" "
+  while [ "$(wc -w <<<"$taken")" -lt "$1" ]; do
+    p=$((20000 + RANDOM % 12000))
+    [[ $taken == *" $p "* ]] && continue
+    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && continue
+    taken+="$p "
+  done
+  echo $taken
+}
+read -r recv_port port_a port_b port_l <<<"$(free_ports 4)"
+addr_a="127.0.0.1:$port_a"; addr_b="127.0.0.1:$port_b"; addr_l="127.0.0.1:$port_l"
 api="http://$addr_a"
 R="http://127.0.0.1:$recv_port"
 pids=()
