@@ -30,11 +30,11 @@ func (q *Queries) EventGet(ctx context.Context, id string) (Event, error) {
 
 const eventPublishBatch = `-- name: EventPublishBatch :many
 WITH r AS (
-    SELECT x.i, (x.i - 1) * $1::integer AS base, ($2::text[])[x.i] AS event_id, ($3::text[])[x.i] AS user_id,
-           ($4::text[])[x.i] AS type, ($5::text[])[x.i] AS recording_id,
-           ($6::timestamptz[])[x.i] AS occurred_at, ($7::text[])[x.i] AS endpoint_id,
-           ($8::bytea[])[x.i] AS body_head, ($9::bytea[])[x.i] AS body_tail
-    FROM generate_subscripts($2::text[], 1) AS x (i)
+    SELECT x.i, ($1::integer[])[x.i] AS base, ($2::integer[])[x.i] AS id_count, ($3::text[])[x.i] AS event_id, ($4::text[])[x.i] AS user_id,
+           ($5::text[])[x.i] AS type, ($6::text[])[x.i] AS recording_id,
+           ($7::timestamptz[])[x.i] AS occurred_at, ($8::text[])[x.i] AS endpoint_id,
+           ($9::bytea[])[x.i] AS body_head, ($10::bytea[])[x.i] AS body_tail
+    FROM generate_subscripts($3::text[], 1) AS x (i)
 ), tg AS (
     SELECT r.i, r.base, e.id AS endpoint_id, row_number() OVER (PARTITION BY r.i ORDER BY e.created_at, e.id)::integer AS n
     FROM r
@@ -43,31 +43,31 @@ WITH r AS (
 ), cnt AS (
     SELECT tg.i, count(*)::integer AS n FROM tg GROUP BY tg.i
 ), gate AS (
-    SELECT r.i, r.base, r.event_id, r.user_id, r.type, r.recording_id, r.occurred_at, r.endpoint_id, r.body_head, r.body_tail, EXISTS (SELECT 1 FROM users u WHERE u.id = r.user_id) AS user_found,
+    SELECT r.i, r.base, r.id_count, r.event_id, r.user_id, r.type, r.recording_id, r.occurred_at, r.endpoint_id, r.body_head, r.body_tail, EXISTS (SELECT 1 FROM users u WHERE u.id = r.user_id) AS user_found,
            coalesce(cnt.n, 0)::integer AS targets
     FROM r LEFT JOIN cnt ON cnt.i = r.i
 ), ok AS (
-    SELECT i, base, event_id, user_id, type, recording_id, occurred_at, endpoint_id, body_head, body_tail, user_found, targets FROM gate
-    WHERE user_found AND targets <= $1::integer AND (endpoint_id = '' OR targets > 0)
+    SELECT i, base, id_count, event_id, user_id, type, recording_id, occurred_at, endpoint_id, body_head, body_tail, user_found, targets FROM gate
+    WHERE user_found AND targets <= id_count AND (endpoint_id = '' OR targets > 0)
 ), ids AS (
     SELECT tg.i, tg.n, tg.endpoint_id, d.id
     FROM tg
     JOIN ok ON ok.i = tg.i
-    JOIN (SELECT unnest($10::text[]) AS id, generate_subscripts($10::text[], 1) AS k) d
+    JOIN (SELECT unnest($11::text[]) AS id, generate_subscripts($11::text[], 1) AS k) d
       ON d.k = tg.base + tg.n
 ), ev AS (
     INSERT INTO events (id, user_id, type, recording_id, occurred_at, created_at)
-    SELECT ok.event_id, ok.user_id, ok.type, NULLIF(ok.recording_id, ''), ok.occurred_at, $11 FROM ok
+    SELECT ok.event_id, ok.user_id, ok.type, NULLIF(ok.recording_id, ''), ok.occurred_at, $12 FROM ok
 ), dl AS (
     INSERT INTO deliveries (id, event_id, endpoint_id, user_id, event_type, next_attempt_at, created_at)
-    SELECT ids.id, ok.event_id, ids.endpoint_id, ok.user_id, ok.type, $11, $11
+    SELECT ids.id, ok.event_id, ids.endpoint_id, ok.user_id, ok.type, $12, $12
     FROM ids JOIN ok ON ok.i = ids.i
 ), q AS (
     INSERT INTO delivery_queue (delivery_id, endpoint_id, due_at)
-    SELECT ids.id, ids.endpoint_id, $11 FROM ids
+    SELECT ids.id, ids.endpoint_id, $12 FROM ids
 ), p AS (
     INSERT INTO payloads (delivery_id, body, created_at)
-    SELECT ids.id, ok.body_head || convert_to(ids.id, 'UTF8') || ok.body_tail, $11
+    SELECT ids.id, ok.body_head || convert_to(ids.id, 'UTF8') || ok.body_tail, $12
     FROM ids JOIN ok ON ok.i = ids.i
 )
 SELECT gate.i::integer AS i, gate.user_found, gate.targets,
@@ -80,7 +80,8 @@ ORDER BY gate.i, ids.n
 `
 
 type EventPublishBatchParams struct {
-	PerEvent     int32
+	IDBases      []int32
+	IDCounts     []int32
 	EventIds     []string
 	UserIds      []string
 	Types        []string
@@ -108,15 +109,16 @@ type EventPublishBatchRow struct {
 // type, or the one endpoint_id given: the test button) and writes the
 // event, one delivery per target, its queue row and its fixed body. Bodies
 // differ only in the delivery id: each is body_head || id || body_tail.
-// Event i (from 1) may use delivery_ids[(i-1)*per_event+1 ..
-// i*per_event]; an event with more targets than that is not written, and
-// the caller publishes it again with enough ids. Nor is an event of an
-// unknown user, or for an endpoint_id that takes no deliveries. One row
-// per delivery made, else one row for the event with an empty
-// delivery_id; written tells whether the event was.
+// Event i (from 1) may use id_counts[i] delivery ids, from
+// delivery_ids[id_bases[i]+1]; an event with more targets than that is not
+// written, and the caller publishes it again with enough ids. Nor is an
+// event of an unknown user, or for an endpoint_id that takes no
+// deliveries. One row per delivery made, else one row for the event with
+// an empty delivery_id; written tells whether the event was.
 func (q *Queries) EventPublishBatch(ctx context.Context, arg EventPublishBatchParams) ([]EventPublishBatchRow, error) {
 	rows, err := q.db.Query(ctx, eventPublishBatch,
-		arg.PerEvent,
+		arg.IDBases,
+		arg.IDCounts,
 		arg.EventIds,
 		arg.UserIds,
 		arg.Types,

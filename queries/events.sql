@@ -5,14 +5,14 @@
 -- type, or the one endpoint_id given: the test button) and writes the
 -- event, one delivery per target, its queue row and its fixed body. Bodies
 -- differ only in the delivery id: each is body_head || id || body_tail.
--- Event i (from 1) may use delivery_ids[(i-1)*per_event+1 ..
--- i*per_event]; an event with more targets than that is not written, and
--- the caller publishes it again with enough ids. Nor is an event of an
--- unknown user, or for an endpoint_id that takes no deliveries. One row
--- per delivery made, else one row for the event with an empty
--- delivery_id; written tells whether the event was.
+-- Event i (from 1) may use id_counts[i] delivery ids, from
+-- delivery_ids[id_bases[i]+1]; an event with more targets than that is not
+-- written, and the caller publishes it again with enough ids. Nor is an
+-- event of an unknown user, or for an endpoint_id that takes no
+-- deliveries. One row per delivery made, else one row for the event with
+-- an empty delivery_id; written tells whether the event was.
 WITH r AS (
-    SELECT x.i, (x.i - 1) * @per_event::integer AS base, (@event_ids::text[])[x.i] AS event_id, (@user_ids::text[])[x.i] AS user_id,
+    SELECT x.i, (@id_bases::integer[])[x.i] AS base, (@id_counts::integer[])[x.i] AS id_count, (@event_ids::text[])[x.i] AS event_id, (@user_ids::text[])[x.i] AS user_id,
            (@types::text[])[x.i] AS type, (@recording_ids::text[])[x.i] AS recording_id,
            (@occurred_at::timestamptz[])[x.i] AS occurred_at, (@endpoint_ids::text[])[x.i] AS endpoint_id,
            (@body_heads::bytea[])[x.i] AS body_head, (@body_tails::bytea[])[x.i] AS body_tail
@@ -30,7 +30,7 @@ WITH r AS (
     FROM r LEFT JOIN cnt ON cnt.i = r.i
 ), ok AS (
     SELECT * FROM gate
-    WHERE user_found AND targets <= @per_event::integer AND (endpoint_id = '' OR targets > 0)
+    WHERE user_found AND targets <= id_count AND (endpoint_id = '' OR targets > 0)
 ), ids AS (
     SELECT tg.i, tg.n, tg.endpoint_id, d.id
     FROM tg

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/clipcabinet/webhooks/db"
@@ -69,7 +70,7 @@ func (s *Store) Publish(ctx context.Context, p Publish) (Published, error) {
 		if err := q.IdempotencyKeyDeleteExpired(ctx, db.IdempotencyKeyDeleteExpiredParams{Key: p.IdempotencyKey, Since: since}); err != nil {
 			return err
 		}
-		all, _ := publishBatch(ctx, q, []Publish{p}, now)
+		all, _ := s.publishBatch(ctx, q, []Publish{p}, now)
 		res := all[0]
 		if res.err != nil {
 			return res.err
@@ -95,8 +96,11 @@ func (s *Store) Publish(ctx context.Context, p Publish) (Published, error) {
 	return out, nil
 }
 
-// publishIDs is how many delivery ids a publish offers per event at first:
-// an event of a user with more matching endpoints is published again alone.
+// publishIDs is how many delivery ids a publish offers an event of a
+// user it knows nothing of: most users have a few endpoints. An event of a
+// user with more matching endpoints is written in a second statement with
+// as many ids as it needs, and the user's count is remembered (targetHints)
+// so their next events need one.
 const publishIDs = 8
 
 // published is one event's outcome in a batch.
@@ -105,33 +109,84 @@ type published struct {
 	err error
 }
 
+// targetHints remembers how many endpoints an event of each user went to
+// last, so a publish offers enough delivery ids at once. It is a hint: a
+// wrong one costs a second statement, never a wrong write. Bounded: when
+// full it starts afresh.
+type targetHints struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+const targetHintsMax = 10000
+
+func (h *targetHints) get(user string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.n[user]
+}
+
+func (h *targetHints) set(user string, n int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.n == nil || len(h.n) >= targetHintsMax {
+		h.n = map[string]int{}
+	}
+	h.n[user] = n
+}
+
 // publishBatch writes events with EventPublishBatch: one statement for
-// the batch, and one more per event that needed more delivery ids. err is
-// the batch statement's error, also given to each event.
-func publishBatch(ctx context.Context, q *db.Queries, ps []Publish, now time.Time) ([]published, error) {
+// the batch, and one more for the events that needed more delivery ids
+// than they were offered (a fan-out to many endpoints, the first time).
+// err is the first statement's error, also given to each event.
+func (s *Store) publishBatch(ctx context.Context, q *db.Queries, ps []Publish, now time.Time) ([]published, error) {
 	res := make([]published, len(ps))
-	more, err := publishRound(ctx, q, ps, res, publishIDs, now)
-	for i, targets := range more {
-		// Nothing of it was written: ask again with as many ids as it has targets.
-		if again, _ := publishRound(ctx, q, ps[i:i+1], res[i:i+1], targets, now); len(again) > 0 {
-			res[i].err = &Conflict{"the user's endpoints changed while publishing: try again"}
+	counts := make([]int, len(ps))
+	for i, p := range ps {
+		counts[i] = max(publishIDs, s.hints.get(p.UserID))
+		if p.EndpointID != "" {
+			counts[i] = 1 // the test button: one endpoint
 		}
+	}
+	more, err := s.publishRound(ctx, q, ps, res, counts, now)
+	if len(more) == 0 {
+		return res, err
+	}
+	// Nothing of these was written: ask again, together, with as many ids
+	// as each has targets.
+	again := make([]Publish, len(more))
+	againRes := make([]published, len(more))
+	counts = counts[:len(more)]
+	for k, m := range more {
+		again[k], counts[k] = ps[m.i], m.targets
+	}
+	still, _ := s.publishRound(ctx, q, again, againRes, counts, now)
+	for _, m := range still {
+		againRes[m.i].err = &Conflict{"the user's endpoints changed while publishing: try again"}
+	}
+	for k, m := range more {
+		res[m.i] = againRes[k]
 	}
 	return res, err
 }
 
-// publishRound runs one statement for ps, offering perEvent ids to each
-// and filling res; it returns the events that need more ids (index:
-// their target count).
-func publishRound(ctx context.Context, q *db.Queries, ps []Publish, res []published, perEvent int, now time.Time) (more map[int]int, err error) {
+// needMore is an event that was not written for want of delivery ids.
+type needMore struct{ i, targets int }
+
+// publishRound runs one statement for ps, offering counts[i] ids to event
+// i and filling res; it returns the events that need more ids.
+func (s *Store) publishRound(ctx context.Context, q *db.Queries, ps []Publish, res []published, counts []int, now time.Time) (more []needMore, err error) {
 	n := len(ps)
 	params := db.EventPublishBatchParams{
-		PerEvent: int32(perEvent), Now: now,
+		Now: now, IDBases: make([]int32, n), IDCounts: make([]int32, n),
 		EventIds: make([]string, n), UserIds: make([]string, n), Types: make([]string, n),
 		RecordingIds: make([]string, n), OccurredAt: make([]time.Time, n), EndpointIds: make([]string, n),
-		BodyHeads: make([][]byte, n), BodyTails: make([][]byte, n), DeliveryIds: make([]string, n*perEvent),
+		BodyHeads: make([][]byte, n), BodyTails: make([][]byte, n),
 	}
+	ids := 0
 	for i, p := range ps {
+		params.IDBases[i], params.IDCounts[i] = int32(ids), int32(counts[i])
+		ids += counts[i]
 		params.EventIds[i] = webhook.NewID("evt_")
 		params.UserIds[i], params.Types[i], params.RecordingIds[i] = p.UserID, p.Event, p.RecordingID
 		params.OccurredAt[i], params.EndpointIds[i] = p.OccurredAt, p.EndpointID
@@ -143,6 +198,7 @@ func publishRound(ctx context.Context, q *db.Queries, ps []Publish, res []publis
 		at := bytes.Index(body, []byte(mark))
 		params.BodyHeads[i], params.BodyTails[i] = body[:at], body[at+len(mark):]
 	}
+	params.DeliveryIds = make([]string, ids)
 	for i := range params.DeliveryIds {
 		params.DeliveryIds[i] = webhook.NewID("del_")
 	}
@@ -154,17 +210,20 @@ func publishRound(ctx context.Context, q *db.Queries, ps []Publish, res []publis
 		}
 		return nil, err
 	}
+	seen := -1
 	for _, r := range rows {
 		i := int(r.I) - 1
 		o := &res[i]
+		if i != seen && r.UserFound && ps[i].EndpointID == "" {
+			s.hints.set(ps[i].UserID, int(r.Targets))
+		}
 		switch {
 		case !r.UserFound:
 			o.err = wrap("publish", fmt.Errorf("user %s: %w", ps[i].UserID, ErrNotFound))
-		case !r.Written && int(r.Targets) > perEvent:
-			if more == nil {
-				more = map[int]int{}
+		case !r.Written && int(r.Targets) > counts[i]:
+			if i != seen {
+				more = append(more, needMore{i: i, targets: int(r.Targets)})
 			}
-			more[i] = int(r.Targets)
 		case !r.Written:
 			// The test button's endpoint was disabled or deleted meanwhile.
 			o.err = &Conflict{"the endpoint is disabled or deleted"}
@@ -177,6 +236,7 @@ func publishRound(ctx context.Context, q *db.Queries, ps []Publish, res []publis
 				o.out.Deliveries = append(o.out.Deliveries, PublishedDelivery{ID: r.DeliveryID, EndpointID: r.EndpointID})
 			}
 		}
+		seen = i
 	}
 	return more, nil
 }

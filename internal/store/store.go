@@ -32,7 +32,8 @@ type Store struct {
 	stopMu    sync.Mutex
 	stopHooks []func(endpointID string)
 
-	pub *publisher // combines concurrent publishes (publisher.go)
+	pub   *publisher  // combines concurrent publishes (publisher.go)
+	hints targetHints // delivery ids to offer a user's next event (publish.go)
 }
 
 // OnEndpointStopped registers fn, called after an endpoint of this process
