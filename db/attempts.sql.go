@@ -7,6 +7,7 @@ package db
 
 import (
 	"context"
+	"time"
 )
 
 const attemptListByDelivery = `-- name: AttemptListByDelivery :many
@@ -42,4 +43,30 @@ func (q *Queries) AttemptListByDelivery(ctx context.Context, deliveryID string) 
 		return nil, err
 	}
 	return items, nil
+}
+
+const attemptPruneResponses = `-- name: AttemptPruneResponses :execrows
+WITH old AS (
+    SELECT a2.delivery_id, a2.number
+    FROM attempts a2
+    WHERE a2.started_at < $1::timestamptz AND a2.response_body IS NOT NULL
+    ORDER BY a2.started_at
+    LIMIT $2::integer
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE attempts a SET response_body = NULL FROM old
+WHERE a.delivery_id = old.delivery_id AND a.number = old.number
+`
+
+type AttemptPruneResponsesParams struct {
+	Cutoff    time.Time
+	BatchSize int32
+}
+
+func (q *Queries) AttemptPruneResponses(ctx context.Context, arg AttemptPruneResponsesParams) (int64, error) {
+	result, err := q.db.Exec(ctx, attemptPruneResponses, arg.Cutoff, arg.BatchSize)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }

@@ -37,6 +37,17 @@ func (q *Queries) EndpointCountByUser(ctx context.Context, userID string) (int64
 	return count, err
 }
 
+const endpointCountDisabled = `-- name: EndpointCountDisabled :one
+SELECT count(*) FROM endpoints WHERE NOT enabled AND deleted_at IS NULL
+`
+
+func (q *Queries) EndpointCountDisabled(ctx context.Context) (int64, error) {
+	row := q.db.QueryRow(ctx, endpointCountDisabled)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
 const endpointDelete = `-- name: EndpointDelete :execrows
 UPDATE endpoints SET deleted_at = now(), enabled = false, disabled_reason = 'endpoint deleted', updated_at = now()
 WHERE id = $1 AND deleted_at IS NULL
@@ -61,6 +72,26 @@ func (q *Queries) EndpointDropPendingSecret(ctx context.Context, id string) (int
 		return 0, err
 	}
 	return result.RowsAffected(), nil
+}
+
+const endpointFailingSince = `-- name: EndpointFailingSince :one
+SELECT d.created_at
+FROM deliveries d
+WHERE d.endpoint_id = $1 AND d.problem = 'failed'
+  AND d.created_at > coalesce((SELECT max(s.created_at) FROM deliveries s
+                               WHERE s.endpoint_id = $1 AND s.status = 'succeeded'),
+                              '-infinity'::timestamptz)
+ORDER BY d.created_at
+LIMIT 1
+`
+
+// When the endpoint started failing: its oldest failed delivery created
+// after its newest successful one. No row: none failed since.
+func (q *Queries) EndpointFailingSince(ctx context.Context, endpointID string) (time.Time, error) {
+	row := q.db.QueryRow(ctx, endpointFailingSince, endpointID)
+	var created_at time.Time
+	err := row.Scan(&created_at)
+	return created_at, err
 }
 
 const endpointGet = `-- name: EndpointGet :one
@@ -110,6 +141,36 @@ type EndpointGetForUpdateParams struct {
 // whose changeover time has passed made the active one first.
 func (q *Queries) EndpointGetForUpdate(ctx context.Context, arg EndpointGetForUpdateParams) (Endpoint, error) {
 	row := q.db.QueryRow(ctx, endpointGetForUpdate, arg.Now, arg.ID)
+	var i Endpoint
+	err := row.Scan(
+		&i.ID,
+		&i.UserID,
+		&i.Url,
+		&i.Description,
+		&i.Events,
+		&i.Enabled,
+		&i.DisabledReason,
+		&i.SecretEncrypted,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.DeletedAt,
+		&i.DisabledAt,
+		&i.DisabledBy,
+		&i.EnabledAt,
+		&i.PendingSecretEncrypted,
+		&i.SecretActivatesAt,
+		&i.StandardWebhooks,
+	)
+	return i, err
+}
+
+const endpointGetIncludingDeleted = `-- name: EndpointGetIncludingDeleted :one
+SELECT id, user_id, url, description, events, enabled, disabled_reason, secret_encrypted, created_at, updated_at, deleted_at, disabled_at, disabled_by, enabled_at, pending_secret_encrypted, secret_activates_at, standard_webhooks FROM endpoints WHERE id = $1
+`
+
+// The admin's view of a delivery names its endpoint even once deleted.
+func (q *Queries) EndpointGetIncludingDeleted(ctx context.Context, id string) (Endpoint, error) {
+	row := q.db.QueryRow(ctx, endpointGetIncludingDeleted, id)
 	var i Endpoint
 	err := row.Scan(
 		&i.ID,
@@ -217,6 +278,93 @@ func (q *Queries) EndpointListByUser(ctx context.Context, userID string) ([]Endp
 			&i.PendingSecretEncrypted,
 			&i.SecretActivatesAt,
 			&i.StandardWebhooks,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const endpointListWithStats = `-- name: EndpointListWithStats :many
+SELECT e.id, e.url, e.description, e.events, e.enabled, e.disabled_reason, e.disabled_at, e.disabled_by, e.created_at,
+       -- No delivery yet: last_id is '' (the other last_ fields are then meaningless).
+       coalesce(last.id, '')::text AS last_id, coalesce(last.status, '')::text AS last_status,
+       coalesce(last.event_type, '')::text AS last_event, last.last_status_code AS last_code,
+       coalesce(last.created_at, e.created_at)::timestamptz AS last_created_at,
+       coalesce(recent.succeeded, 0)::integer AS recent_succeeded,
+       coalesce(recent.unsuccessful, 0)::integer AS recent_unsuccessful
+FROM endpoints e
+LEFT JOIN LATERAL (
+    SELECT d.id, d.status, d.event_type, d.last_status_code, d.created_at
+    FROM deliveries d
+    WHERE d.endpoint_id = e.id
+    ORDER BY d.created_at DESC, d.id DESC
+    LIMIT 1
+) last ON true
+LEFT JOIN LATERAL (
+    SELECT count(*) FILTER (WHERE r.status = 'succeeded') AS succeeded,
+           count(*) FILTER (WHERE r.status IN ('failed', 'retrying')) AS unsuccessful
+    FROM (SELECT d.status FROM deliveries d
+          WHERE d.endpoint_id = e.id
+          ORDER BY d.created_at DESC, d.id DESC
+          LIMIT 100) r
+) recent ON true
+WHERE e.user_id = $1 AND e.deleted_at IS NULL
+ORDER BY e.created_at, e.id
+`
+
+type EndpointListWithStatsRow struct {
+	ID                 string
+	Url                string
+	Description        string
+	Events             []string
+	Enabled            bool
+	DisabledReason     *string
+	DisabledAt         *time.Time
+	DisabledBy         *string
+	CreatedAt          time.Time
+	LastID             string
+	LastStatus         string
+	LastEvent          string
+	LastCode           *int32
+	LastCreatedAt      time.Time
+	RecentSucceeded    int32
+	RecentUnsuccessful int32
+}
+
+// A user's endpoints for the list screen, each with its newest delivery and
+// the outcome counts of its last 100 deliveries (two bounded index scans per
+// endpoint on deliveries_endpoint_idx: no count over the whole history).
+func (q *Queries) EndpointListWithStats(ctx context.Context, userID string) ([]EndpointListWithStatsRow, error) {
+	rows, err := q.db.Query(ctx, endpointListWithStats, userID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []EndpointListWithStatsRow{}
+	for rows.Next() {
+		var i EndpointListWithStatsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Url,
+			&i.Description,
+			&i.Events,
+			&i.Enabled,
+			&i.DisabledReason,
+			&i.DisabledAt,
+			&i.DisabledBy,
+			&i.CreatedAt,
+			&i.LastID,
+			&i.LastStatus,
+			&i.LastEvent,
+			&i.LastCode,
+			&i.LastCreatedAt,
+			&i.RecentSucceeded,
+			&i.RecentUnsuccessful,
 		); err != nil {
 			return nil, err
 		}
@@ -348,6 +496,51 @@ func (q *Queries) EndpointSetSecret(ctx context.Context, arg EndpointSetSecretPa
 		return 0, err
 	}
 	return result.RowsAffected(), nil
+}
+
+const endpointUnhealthy = `-- name: EndpointUnhealthy :many
+SELECT e.id
+FROM endpoints e
+WHERE e.enabled AND e.deleted_at IS NULL AND coalesce(e.enabled_at, e.created_at) < $1::timestamptz
+  AND (SELECT count(*) FROM deliveries d
+       WHERE d.endpoint_id = e.id AND d.problem = 'failed' AND d.failure_reason IS NULL
+         AND d.completed_at >= $1::timestamptz) >= $2::bigint
+  AND NOT EXISTS (
+       SELECT 1 FROM deliveries d JOIN attempts a ON a.delivery_id = d.id
+       WHERE d.endpoint_id = e.id AND d.created_at >= $3::timestamptz
+         AND a.trigger = 'automatic' AND a.outcome = 'success' AND a.started_at >= $1::timestamptz)
+`
+
+type EndpointUnhealthyParams struct {
+	Since        time.Time
+	MinFailures  int64
+	CreatedSince time.Time
+}
+
+// Enabled endpoints, enabled for the whole window (since they were created,
+// or re-enabled after being disabled), that had no successful automatic
+// attempt in it while at least min_failures of their deliveries exhausted
+// the automatic schedule in it. Manual attempts count neither way. Without
+// the re-enable rule, an endpoint enabled again after an outage would be
+// disabled at the next round, for the failures that disabled it before.
+func (q *Queries) EndpointUnhealthy(ctx context.Context, arg EndpointUnhealthyParams) ([]string, error) {
+	rows, err := q.db.Query(ctx, endpointUnhealthy, arg.Since, arg.MinFailures, arg.CreatedSince)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []string{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const endpointUpdate = `-- name: EndpointUpdate :one

@@ -7,6 +7,7 @@ package db
 
 import (
 	"context"
+	"time"
 )
 
 const payloadGet = `-- name: PayloadGet :one
@@ -18,4 +19,34 @@ func (q *Queries) PayloadGet(ctx context.Context, deliveryID string) ([]byte, er
 	var body []byte
 	err := row.Scan(&body)
 	return body, err
+}
+
+const payloadPrune = `-- name: PayloadPrune :execrows
+WITH old AS (
+    SELECT p2.delivery_id
+    FROM payloads p2
+    JOIN deliveries d ON d.id = p2.delivery_id
+    WHERE p2.created_at < $1::timestamptz AND p2.body IS NOT NULL
+      AND d.status IN ('succeeded', 'failed')
+      AND NOT EXISTS (SELECT 1 FROM delivery_queue q WHERE q.delivery_id = d.id)
+    ORDER BY p2.created_at
+    LIMIT $2::integer
+    FOR UPDATE OF p2 SKIP LOCKED
+)
+UPDATE payloads p SET body = NULL FROM old WHERE p.delivery_id = old.delivery_id
+`
+
+type PayloadPruneParams struct {
+	Cutoff    time.Time
+	BatchSize int32
+}
+
+// Clears the bodies of finished deliveries created before the cutoff, one
+// small batch per statement so the dispatcher is never blocked for long.
+func (q *Queries) PayloadPrune(ctx context.Context, arg PayloadPruneParams) (int64, error) {
+	result, err := q.db.Exec(ctx, payloadPrune, arg.Cutoff, arg.BatchSize)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }

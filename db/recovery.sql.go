@@ -10,26 +10,6 @@ import (
 	"time"
 )
 
-const endpointFailingSince = `-- name: EndpointFailingSince :one
-SELECT d.created_at
-FROM deliveries d
-WHERE d.endpoint_id = $1 AND d.problem = 'failed'
-  AND d.created_at > coalesce((SELECT max(s.created_at) FROM deliveries s
-                               WHERE s.endpoint_id = $1 AND s.status = 'succeeded'),
-                              '-infinity'::timestamptz)
-ORDER BY d.created_at
-LIMIT 1
-`
-
-// When the endpoint started failing: its oldest failed delivery created
-// after its newest successful one. No row: none failed since.
-func (q *Queries) EndpointFailingSince(ctx context.Context, endpointID string) (time.Time, error) {
-	row := q.db.QueryRow(ctx, endpointFailingSince, endpointID)
-	var created_at time.Time
-	err := row.Scan(&created_at)
-	return created_at, err
-}
-
 const recoveryDelete = `-- name: RecoveryDelete :exec
 DELETE FROM recoveries WHERE id = $1
 `

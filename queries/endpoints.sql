@@ -73,3 +73,70 @@ SELECT id, secret_encrypted, pending_secret_encrypted FROM endpoints ORDER BY id
 -- Secrets sealed again under another key; the secrets themselves and
 -- updated_at do not change.
 UPDATE endpoints SET secret_encrypted = $2, pending_secret_encrypted = $3 WHERE id = $1;
+
+-- name: EndpointListWithStats :many
+-- A user's endpoints for the list screen, each with its newest delivery and
+-- the outcome counts of its last 100 deliveries (two bounded index scans per
+-- endpoint on deliveries_endpoint_idx: no count over the whole history).
+SELECT e.id, e.url, e.description, e.events, e.enabled, e.disabled_reason, e.disabled_at, e.disabled_by, e.created_at,
+       -- No delivery yet: last_id is '' (the other last_ fields are then meaningless).
+       coalesce(last.id, '')::text AS last_id, coalesce(last.status, '')::text AS last_status,
+       coalesce(last.event_type, '')::text AS last_event, last.last_status_code AS last_code,
+       coalesce(last.created_at, e.created_at)::timestamptz AS last_created_at,
+       coalesce(recent.succeeded, 0)::integer AS recent_succeeded,
+       coalesce(recent.unsuccessful, 0)::integer AS recent_unsuccessful
+FROM endpoints e
+LEFT JOIN LATERAL (
+    SELECT d.id, d.status, d.event_type, d.last_status_code, d.created_at
+    FROM deliveries d
+    WHERE d.endpoint_id = e.id
+    ORDER BY d.created_at DESC, d.id DESC
+    LIMIT 1
+) last ON true
+LEFT JOIN LATERAL (
+    SELECT count(*) FILTER (WHERE r.status = 'succeeded') AS succeeded,
+           count(*) FILTER (WHERE r.status IN ('failed', 'retrying')) AS unsuccessful
+    FROM (SELECT d.status FROM deliveries d
+          WHERE d.endpoint_id = e.id
+          ORDER BY d.created_at DESC, d.id DESC
+          LIMIT 100) r
+) recent ON true
+WHERE e.user_id = $1 AND e.deleted_at IS NULL
+ORDER BY e.created_at, e.id;
+
+-- name: EndpointGetIncludingDeleted :one
+-- The admin's view of a delivery names its endpoint even once deleted.
+SELECT * FROM endpoints WHERE id = $1;
+
+-- name: EndpointUnhealthy :many
+-- Enabled endpoints, enabled for the whole window (since they were created,
+-- or re-enabled after being disabled), that had no successful automatic
+-- attempt in it while at least min_failures of their deliveries exhausted
+-- the automatic schedule in it. Manual attempts count neither way. Without
+-- the re-enable rule, an endpoint enabled again after an outage would be
+-- disabled at the next round, for the failures that disabled it before.
+SELECT e.id
+FROM endpoints e
+WHERE e.enabled AND e.deleted_at IS NULL AND coalesce(e.enabled_at, e.created_at) < @since::timestamptz
+  AND (SELECT count(*) FROM deliveries d
+       WHERE d.endpoint_id = e.id AND d.problem = 'failed' AND d.failure_reason IS NULL
+         AND d.completed_at >= @since::timestamptz) >= @min_failures::bigint
+  AND NOT EXISTS (
+       SELECT 1 FROM deliveries d JOIN attempts a ON a.delivery_id = d.id
+       WHERE d.endpoint_id = e.id AND d.created_at >= @created_since::timestamptz
+         AND a.trigger = 'automatic' AND a.outcome = 'success' AND a.started_at >= @since::timestamptz);
+
+-- name: EndpointCountDisabled :one
+SELECT count(*) FROM endpoints WHERE NOT enabled AND deleted_at IS NULL;
+
+-- name: EndpointFailingSince :one
+-- When the endpoint started failing: its oldest failed delivery created
+-- after its newest successful one. No row: none failed since.
+SELECT d.created_at
+FROM deliveries d
+WHERE d.endpoint_id = sqlc.arg(endpoint_id) AND d.problem = 'failed'
+  AND d.created_at > coalesce((SELECT max(s.created_at) FROM deliveries s
+                               WHERE s.endpoint_id = sqlc.arg(endpoint_id) AND s.status = 'succeeded'),
+                              '-infinity'::timestamptz)
+ORDER BY d.created_at
+LIMIT 1;

@@ -41,15 +41,3 @@ UPDATE recoveries
 SET finished_at = sqlc.arg(now)::timestamptz, retried = sqlc.arg(retried), succeeded = sqlc.arg(succeeded)
 WHERE id = sqlc.arg(id) AND finished_at IS NULL
 RETURNING *;
-
--- name: EndpointFailingSince :one
--- When the endpoint started failing: its oldest failed delivery created
--- after its newest successful one. No row: none failed since.
-SELECT d.created_at
-FROM deliveries d
-WHERE d.endpoint_id = sqlc.arg(endpoint_id) AND d.problem = 'failed'
-  AND d.created_at > coalesce((SELECT max(s.created_at) FROM deliveries s
-                               WHERE s.endpoint_id = sqlc.arg(endpoint_id) AND s.status = 'succeeded'),
-                              '-infinity'::timestamptz)
-ORDER BY d.created_at
-LIMIT 1;

@@ -112,10 +112,7 @@ func (s *Store) AdminDeliveryList(ctx context.Context, f AdminFilter) (AdminPage
 		}
 		c.add(c.keysetBefore(at, id))
 	}
-	limit := f.Limit
-	if limit <= 0 || limit > 100 {
-		limit = 50
-	}
+	limit := pageLimit(f.Limit)
 	sql := fmt.Sprintf(`SELECT %s, u.email, e.url, e.enabled, e.deleted_at IS NOT NULL %s %s
 		ORDER BY d.created_at DESC, d.id DESC LIMIT %d`, deliveryCols, adminFrom, c.where(), limit+1)
 	rows, err := s.Pool.Query(ctx, sql, c.queryArgs()...)
@@ -126,12 +123,8 @@ func (s *Store) AdminDeliveryList(ctx context.Context, f AdminFilter) (AdminPage
 	if err != nil {
 		return AdminPage{}, wrap("admin delivery list", err)
 	}
-	page := AdminPage{Deliveries: list}
-	if len(list) > limit {
-		page.Deliveries = list[:limit]
-		last := list[limit-1]
-		page.NextCursor = encodeCursor(last.CreatedAt, last.ID)
-	}
+	var page AdminPage
+	page.Deliveries, page.NextCursor = cutPage(list, limit, func(d AdminDelivery) (time.Time, string) { return d.CreatedAt, d.ID })
 	return page, nil
 }
 

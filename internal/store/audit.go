@@ -66,10 +66,7 @@ type AuditPage struct {
 // AuditEntries returns audit entries newest first, keyset paged on
 // (created_at, id). With UserID set it reads that user's entries only.
 func (s *Store) AuditEntries(ctx context.Context, f AuditFilter) (AuditPage, error) {
-	limit := f.Limit
-	if limit <= 0 || limit > 100 {
-		limit = 50
-	}
+	limit := pageLimit(f.Limit)
 	var beforeAt *time.Time
 	var beforeID int64
 	if f.Cursor != "" {
@@ -102,11 +99,9 @@ func (s *Store) AuditEntries(ctx context.Context, f AuditFilter) (AuditPage, err
 			rows = append(rows, AuditEntry(r))
 		}
 	}
-	page := AuditPage{Entries: rows}
-	if len(rows) > limit {
-		page.Entries = rows[:limit]
-		last := rows[limit-1]
-		page.NextCursor = encodeCursor(last.CreatedAt, strconv.FormatInt(last.ID, 10))
-	}
+	var page AuditPage
+	page.Entries, page.NextCursor = cutPage(rows, limit, func(e AuditEntry) (time.Time, string) {
+		return e.CreatedAt, strconv.FormatInt(e.ID, 10)
+	})
 	return page, nil
 }

@@ -2,13 +2,9 @@ package store
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -114,10 +110,7 @@ func (s *Store) DeliveryList(ctx context.Context, f DeliveryFilter) (DeliveryPag
 		}
 		add(c.keysetBefore(at, id))
 	}
-	limit := f.Limit
-	if limit <= 0 || limit > 100 {
-		limit = 50
-	}
+	limit := pageLimit(f.Limit)
 	sql := fmt.Sprintf("SELECT %s FROM %s %s ORDER BY d.created_at DESC, d.id DESC LIMIT %d", deliveryCols, deliveryFrom, c.where(), limit+1)
 	rows, err := s.Pool.Query(ctx, sql, c.queryArgs()...)
 	if err != nil {
@@ -127,12 +120,8 @@ func (s *Store) DeliveryList(ctx context.Context, f DeliveryFilter) (DeliveryPag
 	if err != nil {
 		return DeliveryPage{}, wrap("delivery list", err)
 	}
-	page := DeliveryPage{Deliveries: list}
-	if len(list) > limit {
-		page.Deliveries = list[:limit]
-		last := list[limit-1]
-		page.NextCursor = encodeCursor(last.CreatedAt, last.ID)
-	}
+	var page DeliveryPage
+	page.Deliveries, page.NextCursor = cutPage(list, limit, func(d Delivery) (time.Time, string) { return d.CreatedAt, d.ID })
 	return page, nil
 }
 
@@ -154,30 +143,6 @@ func statusCond(c *sqlConds, status string) {
 	default:
 		c.add("d.status = " + c.arg(status))
 	}
-}
-
-func encodeCursor(at time.Time, id string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(at.UnixMicro(), 10) + "." + id))
-}
-
-// maxCursorMicros is the latest time a cursor may hold: the year 9999.
-var maxCursorMicros = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC).UnixMicro()
-
-func decodeCursor(c string) (time.Time, string, error) {
-	raw, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil {
-		return time.Time{}, "", ErrBadCursor
-	}
-	micros, id, ok := strings.Cut(string(raw), ".")
-	n, err := strconv.ParseInt(micros, 10, 64)
-	// A cursor is the client's input: an id PostgreSQL cannot hold (NUL,
-	// invalid UTF-8) or a time outside its range would be a database
-	// error, so it is a bad cursor like any other we did not make.
-	if !ok || err != nil || id == "" || !utf8.ValidString(id) || strings.ContainsRune(id, 0) ||
-		n < 0 || n > maxCursorMicros {
-		return time.Time{}, "", ErrBadCursor
-	}
-	return time.UnixMicro(n).UTC(), id, nil
 }
 
 // DeliveryRetry queues one manual attempt. It never touches the automatic

@@ -90,25 +90,6 @@ func (s *Store) EndpointList(ctx context.Context, userID string) ([]db.Endpoint,
 	return eps, wrap("endpoint list", err)
 }
 
-// settled returns ep as it stands now: a pending secret whose changeover
-// time has passed is the active one (the row is folded lazily, by the next
-// write; the dispatcher makes the same comparison when it sends).
-func (s *Store) settled(ep db.Endpoint) db.Endpoint {
-	if ep.SecretActivatesAt != nil && !s.Now().Before(*ep.SecretActivatesAt) {
-		ep.SecretEncrypted, ep.PendingSecretEncrypted, ep.SecretActivatesAt = ep.PendingSecretEncrypted, nil, nil
-	}
-	return ep
-}
-
-// lockSettled locks the endpoint for a change of its secrets and folds a
-// pending secret whose time has come into the active one.
-func (s *Store) lockSettled(ctx context.Context, q *db.Queries, id string) (db.Endpoint, error) {
-	return q.EndpointGetForUpdate(ctx, db.EndpointGetForUpdateParams{ID: id, Now: s.Now()})
-}
-
-// MaxSecretDelay is the latest a rotated secret may take over.
-const MaxSecretDelay = 7 * 24 * time.Hour
-
 // EndpointUpdate applies a patch. Disabling an endpoint ends its unfinished
 // deliveries as failed, with the reason on each.
 func (s *Store) EndpointUpdate(ctx context.Context, a Actor, id string, p EndpointPatch) (db.Endpoint, error) {
@@ -212,123 +193,48 @@ func (s *Store) EndpointDelete(ctx context.Context, a Actor, id string) error {
 	return nil
 }
 
-// Secrets are an endpoint's signing secrets in plain text.
-type Secrets struct {
-	Active string
-	// Pending takes over at ActivatesAt; empty (and ActivatesAt nil) when
-	// no rotation is pending.
-	Pending     string
-	ActivatesAt *time.Time
-}
+// EndpointSummary is an endpoint as the dashboard's list shows it.
+type EndpointSummary = db.EndpointListWithStatsRow
 
-// EndpointRevealSecret returns the endpoint's signing secrets and audits
-// that they were shown.
-func (s *Store) EndpointRevealSecret(ctx context.Context, a Actor, id string) (Secrets, error) {
-	var out Secrets
-	err := s.inTx(ctx, func(q *db.Queries) error {
-		ep, err := s.lockSettled(ctx, q, id)
-		if err != nil {
-			return err
-		}
-		if out.Active, err = s.OpenSecret(ep.ID, ep.SecretEncrypted); err != nil {
-			return err
-		}
-		if ep.PendingSecretEncrypted != nil {
-			if out.Pending, err = s.OpenSecret(ep.ID, ep.PendingSecretEncrypted); err != nil {
-				return err
-			}
-			out.ActivatesAt = ep.SecretActivatesAt
-		}
-		return audit(ctx, q, a, ep.UserID, "secret.revealed", id, nil)
-	})
+// EndpointListWithStats returns a user's endpoints, oldest first, each with
+// its newest delivery and the outcomes of its last 100 deliveries.
+func (s *Store) EndpointListWithStats(ctx context.Context, userID string) ([]EndpointSummary, error) {
+	rows, err := s.q.EndpointListWithStats(ctx, userID)
 	if err != nil {
-		return Secrets{}, wrap("reveal secret", err)
+		return nil, wrap("endpoint list with stats", err)
 	}
-	return out, nil
+	return rows, nil
 }
 
-// EndpointRotateSecret makes a new signing secret that takes over after
-// delay (0: at once, dropping any pending one). Until then every attempt is
-// still signed with the active secret; from then on, retries of older
-// deliveries included, with the new one, since signatures are made at send
-// time. A rotation while one is pending replaces the pending secret and
-// leaves the active one as it is. It returns the new secret and when it
-// takes over.
-func (s *Store) EndpointRotateSecret(ctx context.Context, a Actor, id string, delay time.Duration) (string, time.Time, error) {
-	if delay < 0 || delay > MaxSecretDelay {
-		return "", time.Time{}, wrap("rotate secret", fmt.Errorf("delay %s out of range", delay))
-	}
-	secret := webhook.NewSecret()
-	sealed, err := s.sealSecret(id, secret)
-	if err != nil {
-		return "", time.Time{}, err
-	}
-	// Milliseconds, as the API shows it: the time shown is the time used.
-	at := s.Now().Add(delay).UTC().Truncate(time.Millisecond)
-	err = s.inTx(ctx, func(q *db.Queries) error {
-		ep, err := s.lockSettled(ctx, q, id)
-		if err != nil {
-			return err
-		}
-		details := map[string]any{"activatesAt": webhook.FormatTime(at)}
-		if delay == 0 {
-			_, err = q.EndpointSetSecret(ctx, db.EndpointSetSecretParams{ID: id, SecretEncrypted: sealed})
-		} else {
-			details["replacedPending"] = ep.PendingSecretEncrypted != nil
-			_, err = q.EndpointSetPendingSecret(ctx, db.EndpointSetPendingSecretParams{ID: id, Sealed: sealed, ActivatesAt: at})
-		}
-		if err != nil {
-			return err
-		}
-		return audit(ctx, q, a, ep.UserID, "secret.rotated", id, details)
-	})
-	if err != nil {
-		return "", time.Time{}, wrap("rotate secret", err)
-	}
-	return secret, at, nil
+// EndpointSecret returns the endpoint's current signing secret without
+// auditing it. The dashboard uses it only to compute the signature it shows
+// beside a delivery's body, never to display the secret: showing the secret
+// goes through EndpointRevealSecret, which audits.
+func (s *Store) EndpointSecret(ep db.Endpoint) (string, error) {
+	ep = s.settled(ep)
+	return s.OpenSecret(ep.ID, ep.SecretEncrypted)
 }
 
-// EndpointActivateSecret makes the pending secret the active one now.
-// ErrNoPendingSecret when none is pending.
-func (s *Store) EndpointActivateSecret(ctx context.Context, a Actor, id string) (db.Endpoint, error) {
-	return s.endpointPendingChange(ctx, a, id, "secret.activated", func(q *db.Queries) (int64, error) {
-		return q.EndpointActivatePendingSecret(ctx, id)
-	})
+// EndpointGetAny returns an endpoint even if it was deleted (the admin's
+// view of a delivery names the endpoint it was for).
+func (s *Store) EndpointGetAny(ctx context.Context, id string) (db.Endpoint, error) {
+	e, err := s.q.EndpointGetIncludingDeleted(ctx, id)
+	return e, wrap("endpoint get any", err)
 }
 
-// EndpointDropPendingSecret cancels a pending rotation; the active secret
-// stays. ErrNoPendingSecret when none is pending.
-func (s *Store) EndpointDropPendingSecret(ctx context.Context, a Actor, id string) error {
-	_, err := s.endpointPendingChange(ctx, a, id, "secret.pending_dropped", func(q *db.Queries) (int64, error) {
-		return q.EndpointDropPendingSecret(ctx, id)
+// UnhealthyEndpoints lists enabled endpoints with no successful automatic
+// attempt since since while at least minFailures deliveries exhausted their
+// schedule since then. scheduleSpan is the whole retry schedule's length:
+// only deliveries created within it before since can have attempts after it.
+func (s *Store) UnhealthyEndpoints(ctx context.Context, since time.Time, minFailures int, scheduleSpan time.Duration) ([]string, error) {
+	ids, err := s.q.EndpointUnhealthy(ctx, db.EndpointUnhealthyParams{
+		Since: since, MinFailures: int64(minFailures), CreatedSince: since.Add(-scheduleSpan),
 	})
-	return err
+	return ids, wrap("unhealthy endpoints", err)
 }
 
-// endpointPendingChange runs change on the locked, settled endpoint and
-// audits it as action; ErrNoPendingSecret when it changed no row.
-func (s *Store) endpointPendingChange(ctx context.Context, a Actor, id, action string, change func(q *db.Queries) (int64, error)) (db.Endpoint, error) {
-	var out db.Endpoint
-	err := s.inTx(ctx, func(q *db.Queries) error {
-		ep, err := s.lockSettled(ctx, q, id)
-		if err != nil {
-			return err
-		}
-		n, err := change(q)
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			return ErrNoPendingSecret
-		}
-		if err := audit(ctx, q, a, ep.UserID, action, id, nil); err != nil {
-			return err
-		}
-		out, err = q.EndpointGet(ctx, id)
-		return err
-	})
-	if err != nil {
-		return db.Endpoint{}, wrap(action, err)
-	}
-	return out, nil
+// DisabledEndpoints counts the endpoints that are disabled and not deleted.
+func (s *Store) DisabledEndpoints(ctx context.Context) (int64, error) {
+	n, err := s.q.EndpointCountDisabled(ctx)
+	return n, wrap("disabled endpoints", err)
 }

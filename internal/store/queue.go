@@ -9,7 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// The queue operations the dispatcher uses. See queries/deliveries.sql for
+// The queue operations the dispatcher uses. See queries/queue.sql for
 // the claim, the fenced completion and the lease rules.
 
 // Claim is one claim request.
@@ -142,4 +142,14 @@ func (s *Store) QueueNextDue(ctx context.Context) (*time.Time, error) {
 		return nil, wrap("next due", err)
 	}
 	return &t, nil
+}
+
+// QueueStats is the queue's state, for metrics.
+type QueueStats = db.QueueStatsRow
+
+// QueueStats counts due and overdue deliveries and finds the oldest due.
+func (s *Store) QueueStats(ctx context.Context) (QueueStats, error) {
+	now := s.Now()
+	st, err := s.q.QueueStats(ctx, db.QueueStatsParams{Now: now, OverdueBefore: now.Add(-time.Minute)})
+	return st, wrap("queue stats", err)
 }

@@ -1,0 +1,33 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/clipcabinet/webhooks/db"
+)
+
+// PrunePayloads clears up to batch bodies of finished deliveries created
+// before cutoff; it returns how many it cleared.
+func (s *Store) PrunePayloads(ctx context.Context, cutoff time.Time, batch int) (int64, error) {
+	n, err := s.q.PayloadPrune(ctx, db.PayloadPruneParams{Cutoff: cutoff, BatchSize: int32(batch)})
+	if err != nil {
+		return 0, wrap("prune payloads", err)
+	}
+	return n, nil
+}
+
+// PruneResponses clears up to batch response bodies of attempts made before cutoff.
+func (s *Store) PruneResponses(ctx context.Context, cutoff time.Time, batch int) (int64, error) {
+	n, err := s.q.AttemptPruneResponses(ctx, db.AttemptPruneResponsesParams{Cutoff: cutoff, BatchSize: int32(batch)})
+	if err != nil {
+		return 0, wrap("prune responses", err)
+	}
+	return n, nil
+}
+
+// PruneIdempotencyKeys forgets publish idempotency keys older than the window.
+func (s *Store) PruneIdempotencyKeys(ctx context.Context) (int64, error) {
+	n, err := s.q.IdempotencyKeyPrune(ctx, s.Now().Add(-IdempotencyWindow))
+	return n, wrap("prune idempotency keys", err)
+}

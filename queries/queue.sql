@@ -1,0 +1,218 @@
+-- The queue: delivery_queue (migrations/00004_queue.sql), the narrow table
+-- the dispatcher claims from, completes into and releases; a delivery is in
+-- it while it waits for an attempt or one is in flight.
+
+-- name: DeliveryClaimDue :many
+-- Takes up to max_rows due deliveries for one worker process. A row whose
+-- lease expired (its process died mid-attempt) is due again: its lost attempt
+-- is recorded as interrupted here, and the new attempt takes the next number.
+-- Endpoints already at their in-flight cap in this process are skipped, and
+-- no endpoint gets more rows than it has room for (room_endpoints and
+-- room_counts; default_room for the others), so no claimed row has to be
+-- given back. The candidates are read without locks, ranked per endpoint,
+-- then locked; the due and skip conditions are repeated on the locked row
+-- so a row another process claimed meanwhile is re-checked, not taken.
+-- Only the narrow queue row is written; deliveries only for the rare
+-- interrupted attempt or a manual attempt's counter (see 00004_queue.sql).
+-- Commits without waiting for the WAL flush (async, below): see store.QueueClaim.
+WITH async AS MATERIALIZED (
+    SELECT set_config('synchronous_commit', 'off', true) AS v
+), cand AS (
+    SELECT q.delivery_id AS id, q.endpoint_id, q.due_at
+    FROM delivery_queue q
+    WHERE q.due_at <= @now::timestamptz
+      AND q.endpoint_id <> ALL (@skip_endpoints::text[])
+    ORDER BY q.due_at
+    LIMIT @scan_rows
+), ranked AS (
+    SELECT c.id, c.due_at,
+           row_number() OVER (PARTITION BY c.endpoint_id ORDER BY c.due_at) AS rank,
+           coalesce(room.n, @default_room::integer) AS room
+    FROM cand c
+    LEFT JOIN (SELECT unnest(@room_endpoints::text[]) AS endpoint_id,
+                      unnest(@room_counts::integer[]) AS n) room ON room.endpoint_id = c.endpoint_id
+), due AS (
+    SELECT q.delivery_id AS id, q.claim_token AS old_token, q.claimed_at AS old_claimed_at,
+           q.claim_manual AS old_manual
+    FROM delivery_queue q
+    JOIN ranked r ON r.id = q.delivery_id
+    -- Rechecked on the locked row: unchanged since the candidates were
+    -- read. Every write that ends or moves an attempt (a completion, a
+    -- claim elsewhere, a stop) moves or deletes this row in the same
+    -- transaction, so an unchanged row also means the deliveries row read
+    -- below is current.
+    WHERE r.rank <= r.room
+      AND q.due_at = r.due_at
+    ORDER BY r.due_at
+    LIMIT @max_rows
+    FOR UPDATE OF q SKIP LOCKED
+), claimed AS (
+    UPDATE delivery_queue q
+    SET claim_token = @token::bigint,
+        claimed_at = @now::timestamptz,
+        due_at = @lease_until::timestamptz,
+        claim_manual = (due.old_token IS NOT NULL AND due.old_manual)
+                       OR coalesce(q.manual_requested_at <= @now::timestamptz, false),
+        manual_requested_at = CASE WHEN q.manual_requested_at <= @now::timestamptz THEN NULL ELSE q.manual_requested_at END
+    FROM due, async
+    WHERE q.delivery_id = due.id
+    RETURNING q.delivery_id, q.claim_manual, due.old_token IS NOT NULL AS interrupted,
+              due.old_claimed_at, due.old_manual
+), lost AS (
+    -- The interrupted attempt takes the next number; the delivery counts it.
+    UPDATE deliveries d
+    SET attempt_count = d.attempt_count + 1
+    FROM claimed c
+    WHERE d.id = c.delivery_id AND c.interrupted
+    RETURNING d.id, d.attempt_count
+), lost_attempts AS (
+    INSERT INTO attempts (delivery_id, number, trigger, started_at, duration_ms, outcome, error)
+    SELECT lost.id, lost.attempt_count,
+           CASE WHEN c.old_manual THEN 'manual' ELSE 'automatic' END,
+           c.old_claimed_at,
+           (extract(epoch FROM sqlc.arg(lost_now)::timestamptz) * 1000 - extract(epoch FROM c.old_claimed_at) * 1000)::integer,
+           'interrupted',
+           'the process making this attempt stopped before it recorded a result'
+    FROM lost JOIN claimed c ON c.delivery_id = lost.id
+)
+SELECT d.id, d.endpoint_id, d.event_type, d.status,
+       coalesce(lost.attempt_count, d.attempt_count)::integer AS attempt_count, d.auto_attempts,
+       d.next_attempt_at, c.claim_manual, c.interrupted::boolean AS interrupted,
+       e.url, e.secret_encrypted, e.pending_secret_encrypted, e.secret_activates_at, e.standard_webhooks,
+       (SELECT p.body FROM payloads p WHERE p.delivery_id = d.id)::bytea AS body
+FROM claimed c
+JOIN deliveries d ON d.id = c.delivery_id
+JOIN endpoints e ON e.id = d.endpoint_id
+LEFT JOIN lost ON lost.id = c.delivery_id;
+
+-- name: DeliveryCompleteBatch :many
+-- Records finished attempts and the deliveries' next states in one
+-- statement, fenced by the claim token on the queue row: a worker whose
+-- lease expired and was reclaimed matches no row, so it cannot overwrite
+-- the new owner, and nothing else of its result is written. The queue row
+-- is deleted when nothing is left to do, else made due at the next
+-- automatic or requested manual attempt. A failed attempt of an endpoint
+-- disabled or deleted meanwhile ends the delivery. Times given as the Unix
+-- epoch mean "none".
+-- Commits without waiting for the WAL flush (async, below): see store.QueueClaim.
+WITH async AS MATERIALIZED (
+    SELECT set_config('synchronous_commit', 'off', true) AS v
+), r AS (
+    SELECT unnest(@ids::text[]) AS id, unnest(@tokens::bigint[]) AS token,
+           unnest(@numbers::integer[]) AS number, unnest(@manual::boolean[]) AS manual,
+           unnest(@started_at::timestamptz[]) AS started_at, unnest(@duration_ms::integer[]) AS duration_ms,
+           unnest(@status_codes::integer[]) AS status_code, unnest(@outcomes::text[]) AS outcome,
+           unnest(@errors::text[]) AS error, unnest(@response_bodies::bytea[]) AS response_body,
+           unnest(@truncated::boolean[]) AS truncated, unnest(@statuses::text[]) AS status,
+           unnest(@auto_attempts::integer[]) AS auto_attempts,
+           unnest(@next_attempt_at::timestamptz[]) AS next_attempt_at,
+           unnest(@completed_at::timestamptz[]) AS completed_at
+), s AS (
+    SELECT r.*,
+           r.status IN ('pending', 'retrying') AND (e.deleted_at IS NOT NULL OR NOT e.enabled) AS stopped,
+           NULLIF(r.next_attempt_at, 'epoch'::timestamptz) AS next_at,
+           NULLIF(r.completed_at, 'epoch'::timestamptz) AS done_at,
+           -- The same reason DeliveryStopForEndpoint gave the others.
+           CASE WHEN e.deleted_at IS NOT NULL THEN 'endpoint deleted'
+                ELSE 'endpoint disabled' || coalesce(': ' || e.disabled_reason, '') END AS stop_reason
+    FROM r
+    JOIN delivery_queue q0 ON q0.delivery_id = r.id
+    JOIN endpoints e ON e.id = q0.endpoint_id
+), done AS (
+    -- Nothing left to do: no automatic attempt ahead, no manual one requested.
+    DELETE FROM delivery_queue q
+    USING s
+    WHERE q.delivery_id = s.id AND q.claim_token = s.token
+      AND (s.stopped OR (s.next_at IS NULL AND q.manual_requested_at IS NULL))
+    RETURNING q.delivery_id
+), again AS (
+    UPDATE delivery_queue q
+    SET claim_token = NULL,
+        claimed_at = NULL,
+        claim_manual = false,
+        due_at = least(s.next_at, q.manual_requested_at)
+    FROM s
+    WHERE q.delivery_id = s.id AND q.claim_token = s.token
+      AND NOT (s.stopped OR (s.next_at IS NULL AND q.manual_requested_at IS NULL))
+    RETURNING q.delivery_id
+), fenced AS (
+    SELECT delivery_id FROM done UNION ALL SELECT delivery_id FROM again
+), upd AS (
+    UPDATE deliveries d
+    SET attempt_count = s.number,
+        auto_attempts = s.auto_attempts,
+        last_status_code = NULLIF(s.status_code, 0),
+        status = CASE WHEN s.stopped THEN 'failed' ELSE s.status END,
+        next_attempt_at = CASE WHEN s.stopped THEN NULL ELSE s.next_at END,
+        -- A success (the attempt in flight when the endpoint was stopped, or
+        -- a manual one later) leaves no failure reason behind.
+        failure_reason = CASE WHEN s.stopped THEN s.stop_reason
+                              WHEN s.status = 'succeeded' THEN NULL
+                              ELSE d.failure_reason END,
+        -- A stopped delivery completed when DeliveryStopForEndpoint ran, not
+        -- when its last attempt started.
+        completed_at = CASE WHEN s.stopped THEN coalesce(d.completed_at, s.started_at)
+                            ELSE coalesce(s.done_at, d.completed_at) END
+    FROM s, fenced f
+    WHERE d.id = s.id AND f.delivery_id = s.id
+)
+INSERT INTO attempts (delivery_id, number, trigger, started_at, duration_ms, status_code, outcome,
+                      error, response_body, response_truncated)
+SELECT s.id, s.number, CASE WHEN s.manual THEN 'manual' ELSE 'automatic' END, s.started_at,
+       s.duration_ms, NULLIF(s.status_code, 0), s.outcome, NULLIF(s.error, ''), s.response_body,
+       s.truncated
+FROM s
+JOIN fenced f ON f.delivery_id = s.id
+CROSS JOIN async
+RETURNING delivery_id;
+
+-- name: DeliveryRelease :exec
+-- Gives claimed rows back without an attempt (graceful stop, or nothing left
+-- to do). A manual attempt that was claimed stays requested; a row with
+-- nothing left to do leaves the queue.
+-- Commits without waiting for the WAL flush (async, below): see store.QueueClaim.
+WITH async AS MATERIALIZED (
+    SELECT set_config('synchronous_commit', 'off', true) AS v
+), rel AS (
+    SELECT unnest(@ids::text[]) AS id, unnest(@tokens::bigint[]) AS token
+), gone AS (
+    DELETE FROM delivery_queue q
+    USING rel, deliveries d
+    WHERE q.delivery_id = rel.id AND q.claim_token = rel.token AND d.id = rel.id
+      AND d.next_attempt_at IS NULL AND NOT q.claim_manual AND q.manual_requested_at IS NULL
+)
+UPDATE delivery_queue q
+SET claim_token = NULL,
+    claimed_at = NULL,
+    claim_manual = false,
+    manual_requested_at = CASE WHEN q.claim_manual THEN coalesce(q.manual_requested_at, q.claimed_at)
+                               ELSE q.manual_requested_at END,
+    due_at = least(d.next_attempt_at,
+                   CASE WHEN q.claim_manual THEN coalesce(q.manual_requested_at, q.claimed_at)
+                        ELSE q.manual_requested_at END)
+FROM rel, deliveries d, async
+WHERE q.delivery_id = rel.id AND q.claim_token = rel.token AND d.id = rel.id
+  AND NOT (d.next_attempt_at IS NULL AND NOT q.claim_manual AND q.manual_requested_at IS NULL);
+
+-- name: DeliveryNextDue :one
+SELECT due_at FROM delivery_queue ORDER BY due_at LIMIT 1;
+
+-- name: DeliveryRequestManual :execrows
+-- Queues one manual attempt unless one is in flight or already requested.
+-- The upsert waits for a claim or completion holding the row, then decides
+-- on what it left.
+INSERT INTO delivery_queue AS q (delivery_id, endpoint_id, due_at, manual_requested_at)
+SELECT d.id, d.endpoint_id, @now::timestamptz, @now::timestamptz
+FROM deliveries d WHERE d.id = @id
+ON CONFLICT (delivery_id) DO UPDATE
+SET manual_requested_at = excluded.manual_requested_at, due_at = least(q.due_at, excluded.due_at)
+WHERE q.claim_token IS NULL AND q.manual_requested_at IS NULL;
+
+-- name: QueueStats :one
+-- For metrics: deliveries waiting for a worker (due now, not held), those
+-- due for over a minute, and how long the oldest has been due (0: none).
+SELECT count(*) AS due,
+       count(*) FILTER (WHERE due_at <= sqlc.arg(overdue_before)::timestamptz) AS overdue,
+       coalesce(extract(epoch FROM sqlc.arg(now)::timestamptz - min(due_at)), 0)::float8 AS oldest_age_seconds
+FROM delivery_queue
+WHERE due_at <= sqlc.arg(now)::timestamptz AND claim_token IS NULL;
