@@ -31,7 +31,7 @@ func journeyRecovery(t *testing.T, b *tab) {
 		chromedp.Navigate(app.URL+"/endpoints"),
 		chromedp.WaitVisible(css(row+` [data-testid="endpoint-state"][data-state="auto-disabled"]`)),
 	)
-	b.shot("18-endpoints-auto-disabled")
+	b.check("18-endpoints-auto-disabled")
 	b.do("open the endpoint",
 		chromedp.Click(css(row+` [data-testid="endpoint-link"]`)),
 		chromedp.WaitVisible(css(`[data-testid="disabled-banner"][data-auto="true"]`)),
@@ -39,7 +39,7 @@ func journeyRecovery(t *testing.T, b *tab) {
 	if got := b.text(`[data-testid="disabled-reason"]`); !strings.HasPrefix(got, "No successful delivery for") {
 		t.Fatalf("reason %q", got)
 	}
-	b.shot("19-endpoint-auto-disabled")
+	b.check("19-endpoint-auto-disabled")
 
 	rc.status.Store(http.StatusOK)
 	run(b, "mark the page", chromedp.Evaluate[bool](`window.__noReload = true`))
@@ -51,12 +51,12 @@ func journeyRecovery(t *testing.T, b *tab) {
 	if got := b.text(`[data-testid="recovery-count"]`); !strings.HasPrefix(got, "Retry the 4 failed deliveries since ") {
 		t.Fatalf("offer %q", got)
 	}
-	b.shot("20-reenabled-recovery-offer")
+	b.check("20-reenabled-recovery-offer")
 	b.do("confirm the recovery",
 		chromedp.Click(css(`[data-testid="recovery-confirm"]`)),
 		chromedp.WaitVisible(css(`[data-testid="recovery-progress"]`)),
 	)
-	b.shot("21-recovery-started")
+	b.check("21-recovery-started")
 	b.do("the progress updates by itself",
 		chromedp.WaitVisible(css(`[data-testid="recovery-progress"][data-done="true"]`)),
 	)
@@ -66,18 +66,28 @@ func journeyRecovery(t *testing.T, b *tab) {
 	if !run(b, "check the mark", chromedp.Evaluate[bool](`window.__noReload === true`)) {
 		t.Fatal("the page was reloaded")
 	}
-	b.shot("22-recovery-done")
+	b.check("22-recovery-done")
 	for _, id := range failed {
 		if d := app.Delivery(t, id); d.Status != "succeeded" {
 			t.Fatalf("delivery %s is %s after the recovery", id, d.Status)
 		}
 	}
+	b.do("the recovery's own page",
+		chromedp.Click(css(`[data-testid="recovery-link"]`)),
+		chromedp.WaitVisible(css(`[data-testid="recovery-page"] [data-testid="recovery-progress"][data-done="true"]`)),
+	)
+	b.check("22b-recovery-page")
+	b.do("a range that is not one (the page without JavaScript)",
+		chromedp.Navigate(app.URL+"/endpoints/"+epID+"/recover?from=yesterday"),
+		chromedp.WaitVisible(css(`[data-testid="recovery-from-error"]`)),
+	)
+	b.check("22c-recovery-range-error")
 
 	b.do("audit log",
 		chromedp.Click(css(`[data-testid="nav-audit"]`)),
 		chromedp.WaitVisible(css(`[data-testid="audit-row"][data-action="recovery.started"]`)),
 	)
-	b.shot("23-audit-log")
+	b.check("23-audit-log")
 
 	// Three more fail while the receiver is down again; an admin retries
 	// them in bulk from the failed list and watches the progress.
@@ -98,7 +108,7 @@ func journeyRecovery(t *testing.T, b *tab) {
 		chromedp.Navigate(app.URL+"/admin/audit"),
 		chromedp.WaitVisible(css(`[data-testid="audit-row"][data-action="endpoint.updated"]`)),
 	)
-	b.shot("24-admin-audit-log")
+	b.check("24-admin-audit-log")
 
 	b.do("admin bulk retry preview",
 		chromedp.Click(css(`[data-testid="admin-tab-deliveries"]`)),
@@ -106,7 +116,7 @@ func journeyRecovery(t *testing.T, b *tab) {
 		chromedp.Click(css(`[data-testid="bulk-preview"]`)),
 		chromedp.WaitVisible(css(`[data-testid="bulk-count"][data-count="3"]`)),
 	)
-	b.shot("25-admin-bulk-confirm")
+	b.check("25-admin-bulk-confirm")
 	b.do("admin bulk retry",
 		chromedp.Click(css(`[data-testid="bulk-confirm"]`)),
 		chromedp.WaitVisible(css(`[data-testid="bulk-done"] [data-testid="recovery-progress"][data-done="true"]`)),
@@ -114,5 +124,10 @@ func journeyRecovery(t *testing.T, b *tab) {
 	if got := b.text(`[data-testid="recovery-numbers"]`); got != "3 of 3 retried · 3 succeeded" {
 		t.Fatalf("admin progress %q", got)
 	}
-	b.shot("26-admin-bulk-done")
+	b.check("26-admin-bulk-done")
+	b.do("the admin's recovery page",
+		chromedp.Click(css(`[data-testid="bulk-done"] [data-testid="recovery-link"]`)),
+		chromedp.WaitVisible(css(`[data-testid="recovery-page"] [data-testid="recovery-progress"][data-done="true"]`)),
+	)
+	b.check("27-admin-recovery-page")
 }
