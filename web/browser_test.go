@@ -77,6 +77,7 @@ func TestBrowser(t *testing.T) {
 		{"admin_retries_another_users_delivery", journeyAdminRetry},
 		{"other_users_endpoint_is_404", journeyOtherUser404},
 		{"auto_disabled_endpoint_recovered", journeyRecovery},
+		{"rotate_in_an_hour_copy_switch_now", journeyRotateSwitchNow},
 		{"every_other_screen", journeyScreens},
 	} {
 		t.Run(j.name, func(t *testing.T) {
