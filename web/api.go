@@ -217,7 +217,7 @@ func toAttemptJSON(a db.Attempt) attemptJSON {
 
 // apiActor is who the audit log names for API calls.
 func apiActor(r *http.Request) store.Actor {
-	return store.Actor{ID: "api", RemoteAddr: remoteIP(r)}
+	return store.Actor{ID: store.ActorAPI, RemoteAddr: remoteIP(r)}
 }
 
 // checkKeys catches what encoding/json lets through: a key that matches a

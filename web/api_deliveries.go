@@ -11,7 +11,7 @@ import (
 )
 
 // deliveryStatuses are the values of a delivery's status.
-var deliveryStatuses = []string{"pending", "retrying", "succeeded", "failed"}
+var deliveryStatuses = webhook.DeliveryStatuses
 
 func (s *Server) apiDeliveryList(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()

@@ -3,16 +3,12 @@ package web
 import (
 	"net/http"
 	"net/mail"
-	"regexp"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/clipcabinet/webhooks/internal/store"
 	"github.com/clipcabinet/webhooks/internal/webhook"
 )
-
-// userIDPattern accepts the backend's own user ids.
-var userIDPattern = regexp.MustCompile(`^user_[A-Za-z0-9_-]{1,64}$`)
 
 // checkEmail returns the address in canonical form, or a message.
 func checkEmail(raw string) (string, string) {
@@ -46,9 +42,9 @@ func (s *Server) apiUserCreate(w http.ResponseWriter, r *http.Request) error {
 	} else if strings.ContainsRune(in.Name, 0) {
 		fields["name"] = "must not contain NUL characters"
 	}
-	id := webhook.NewID("user_")
+	id := webhook.NewID(webhook.PrefixUser)
 	if in.ID != nil {
-		if !userIDPattern.MatchString(*in.ID) {
+		if !webhook.UserIDPattern.MatchString(*in.ID) {
 			fields["id"] = "must be user_ followed by 1 to 64 letters, digits, _ or -"
 		}
 		id = *in.ID

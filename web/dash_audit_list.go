@@ -72,9 +72,9 @@ func (s *Server) auditPage(r *http.Request, v *views.AuditView, f store.AuditFil
 func auditRow(e store.AuditEntry, viewer db.User, admin bool) views.AuditRow {
 	row := views.AuditRow{ID: e.ID, Action: e.Action, At: e.CreatedAt, Owner: e.OwnerEmail, ActorKind: "user"}
 	switch {
-	case e.Actor == "system":
+	case e.Actor == store.ActorSystem:
 		row.Actor, row.ActorKind = "ClipCabinet (automatic)", "system"
-	case e.Actor == "api":
+	case e.Actor == store.ActorAPI:
 		row.Actor, row.ActorKind = "Service API", "api"
 	case e.Actor == viewer.ID || admin:
 		row.Actor = e.ActorEmail

@@ -76,7 +76,7 @@ func (s *Server) dashUserCreate(w http.ResponseWriter, r *http.Request) error {
 	} else if err != nil {
 		return err
 	}
-	u, err := s.store.UserCreate(r.Context(), store.NewUser{ID: webhook.NewID("user_"), Email: email, Name: form.Name, PasswordHash: &hash})
+	u, err := s.store.UserCreate(r.Context(), store.NewUser{ID: webhook.NewID(webhook.PrefixUser), Email: email, Name: form.Name, PasswordHash: &hash})
 	if isConflict(err) {
 		return taken()
 	} else if err != nil {

@@ -84,7 +84,7 @@ func (s *Server) secretView(ep db.Endpoint) views.SecretView {
 
 // autoDisabled: the maintainer disabled the endpoint (410 Gone, or no
 // success for too long), not a person.
-func autoDisabled(by *string) bool { return by != nil && *by == "system" }
+func autoDisabled(by *string) bool { return by != nil && *by == store.ActorSystem }
 
 // disabledReasonText is the stored reason as a sentence; the maintainer's
 // "automatically disabled: " prefix goes, since the page says so already.

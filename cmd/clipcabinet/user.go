@@ -10,17 +10,12 @@ import (
 	"net/mail"
 	"os"
 	"os/exec"
-	"regexp"
 	"strings"
 
 	"github.com/clipcabinet/webhooks/internal/auth"
 	"github.com/clipcabinet/webhooks/internal/store"
 	"github.com/clipcabinet/webhooks/internal/webhook"
 )
-
-// userIDPattern is the API's rule for a given user id (web/api_users.go):
-// an id outside it, such as user_a/b, could never be named in an API path.
-var userIDPattern = regexp.MustCompile(`^user_[A-Za-z0-9_-]{1,64}$`)
 
 const userUsage = "usage: clipcabinet user create --email E [--password P] [--name N] [--admin] [--id user_...]\n" +
 	"       clipcabinet user set-password --email E [--password P]\n" +
@@ -49,7 +44,7 @@ func user(ctx context.Context, args []string, getenv func(string) string, stdin 
 	if a, err := mail.ParseAddress(*email); err != nil || a.Address != *email {
 		return errors.New("--email: must be an email address such as jamie@example.com")
 	}
-	if id != nil && *id != "" && !userIDPattern.MatchString(*id) {
+	if id != nil && *id != "" && !webhook.UserIDPattern.MatchString(*id) {
 		return errors.New("--id: must be user_ followed by 1 to 64 letters, digits, _ or -")
 	}
 	if *password == "" {
@@ -85,7 +80,7 @@ func user(ctx context.Context, args []string, getenv func(string) string, stdin 
 		return nil
 	}
 	if *id == "" {
-		*id = webhook.NewID("user_")
+		*id = webhook.NewID(webhook.PrefixUser)
 	}
 	u, err := st.UserCreate(ctx, store.NewUser{ID: *id, Email: *email, Name: *name, PasswordHash: &hash, Admin: *admin})
 	if errors.Is(err, store.ErrConflict) && *ifMissing {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/clipcabinet/webhooks/internal/store"
+	"github.com/clipcabinet/webhooks/internal/webhook"
 )
 
 // admission is one process's bookkeeping of what may run: attempts in
@@ -234,7 +235,7 @@ func hasWork(c store.Claimed, now time.Time) bool {
 	if c.ClaimManual {
 		return true
 	}
-	return (c.Status == "pending" || c.Status == "retrying") && c.NextAttemptAt != nil && !c.NextAttemptAt.After(now)
+	return (c.Status == webhook.StatusPending || c.Status == webhook.StatusRetrying) && c.NextAttemptAt != nil && !c.NextAttemptAt.After(now)
 }
 
 // finish records that an attempt of endpoint id ended after dur

@@ -75,22 +75,22 @@ func (d *Dispatcher) nextState(res *store.Result, c store.Claimed, now time.Time
 	res.AutoAttempts = c.AutoAttempts
 	switch {
 	case success:
-		res.Status, res.CompletedAt = "succeeded", &now
+		res.Status, res.CompletedAt = webhook.StatusSucceeded, &now
 		if !res.Manual {
 			res.AutoAttempts++
 		}
 	case res.Manual:
 		res.Status, res.NextAttemptAt = c.Status, c.NextAttemptAt
-		if c.Status == "pending" {
-			res.Status = "retrying"
+		if c.Status == webhook.StatusPending {
+			res.Status = webhook.StatusRetrying
 		}
 	default:
 		res.AutoAttempts++
 		if int(res.AutoAttempts) > len(d.o.Schedule) {
-			res.Status, res.CompletedAt = "failed", &now
+			res.Status, res.CompletedAt = webhook.StatusFailed, &now
 		} else {
 			next := now.Add(d.o.Schedule[res.AutoAttempts-1])
-			res.Status, res.NextAttemptAt = "retrying", &next
+			res.Status, res.NextAttemptAt = webhook.StatusRetrying, &next
 		}
 	}
 }

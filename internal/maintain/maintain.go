@@ -167,7 +167,7 @@ func (m *Maintainer) disable(ctx context.Context, id, reason string) {
 	if err != nil || !ep.Enabled {
 		return
 	}
-	if _, err := m.o.Store.EndpointUpdate(ctx, store.Actor{ID: "system"}, id, store.EndpointPatch{Enabled: &off, DisabledReason: reason}); err != nil {
+	if _, err := m.o.Store.EndpointUpdate(ctx, store.Actor{ID: store.ActorSystem}, id, store.EndpointPatch{Enabled: &off, DisabledReason: reason}); err != nil {
 		m.log.Error("disabling endpoint failed", "endpoint_id", id, "err", err)
 		return
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/clipcabinet/webhooks/internal/store"
+	"github.com/clipcabinet/webhooks/internal/webhook"
 )
 
 // Metrics holds the registry and the instruments.
@@ -61,9 +62,9 @@ func (m *Metrics) ObserveResult(r store.Result) {
 	if r.StatusCode > 0 {
 		class = strconv.Itoa(int(r.StatusCode)/100) + "xx"
 	}
-	trigger := "automatic"
+	trigger := webhook.TriggerAutomatic
 	if r.Manual {
-		trigger = "manual"
+		trigger = webhook.TriggerManual
 	}
 	m.attempts.WithLabelValues(r.Outcome, class, trigger).Inc()
 	m.duration.WithLabelValues(r.Outcome).Observe(float64(r.DurationMs) / 1000)

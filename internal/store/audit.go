@@ -11,9 +11,15 @@ import (
 
 // Actor says who did something and from where, for the audit log.
 type Actor struct {
-	ID         string // a user id, "api" or "system"
+	ID         string // a user id, ActorAPI or ActorSystem
 	RemoteAddr string
 }
+
+// The actors that are not users.
+const (
+	ActorAPI    = "api"    // a call with the API token
+	ActorSystem = "system" // the service itself (the maintainer's auto-disable)
+)
 
 // audit writes one audit entry within q (a transaction, or the pool).
 func audit(ctx context.Context, q *db.Queries, a Actor, userID, action, targetID string, details map[string]any) error {

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/clipcabinet/webhooks/db"
+	"github.com/clipcabinet/webhooks/internal/webhook"
 )
 
 // Delivery is a delivery with its place in the queue (delivery_queue,
@@ -135,9 +136,9 @@ func (s *Store) DeliveryList(ctx context.Context, f DeliveryFilter) (DeliveryPag
 func statusCond(c *sqlConds, status string) {
 	switch status {
 	case "":
-	case "retrying", "failed":
+	case webhook.StatusRetrying, webhook.StatusFailed:
 		c.add("d.problem = " + c.arg(status))
-	case "pending":
+	case webhook.StatusPending:
 		c.add("d.status = 'pending'")
 		c.add("d.id IN (SELECT pq.delivery_id FROM delivery_queue pq)")
 	default:

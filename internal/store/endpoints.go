@@ -39,7 +39,7 @@ type EndpointPatch struct {
 // EndpointCreate inserts an endpoint with a fresh signing secret, which it
 // returns in plain text this once.
 func (s *Store) EndpointCreate(ctx context.Context, a Actor, in NewEndpoint) (db.Endpoint, string, error) {
-	id := webhook.NewID("ep_")
+	id := webhook.NewID(webhook.PrefixEndpoint)
 	secret := webhook.NewSecret()
 	sealed, err := s.sealSecret(id, secret)
 	if err != nil {

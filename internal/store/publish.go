@@ -187,20 +187,20 @@ func (s *Store) publishRound(ctx context.Context, q *db.Queries, ps []Publish, r
 	for i, p := range ps {
 		params.IDBases[i], params.IDCounts[i] = int32(ids), int32(counts[i])
 		ids += counts[i]
-		params.EventIds[i] = webhook.NewID("evt_")
+		params.EventIds[i] = webhook.NewID(webhook.PrefixEvent)
 		params.UserIds[i], params.Types[i], params.RecordingIds[i] = p.UserID, p.Event, p.RecordingID
 		params.OccurredAt[i], params.EndpointIds[i] = p.OccurredAt, p.EndpointID
 		// The body of every delivery but for its id, split where the id
 		// goes. The event name before it is one of a few fixed words, so
 		// the first occurrence of the placeholder is the id's place.
-		mark := webhook.NewID("del_")
+		mark := webhook.NewID(webhook.PrefixDelivery)
 		body := webhook.RenderBody(p.Event, mark, p.OccurredAt, p.Data)
 		at := bytes.Index(body, []byte(mark))
 		params.BodyHeads[i], params.BodyTails[i] = body[:at], body[at+len(mark):]
 	}
 	params.DeliveryIds = make([]string, ids)
 	for i := range params.DeliveryIds {
-		params.DeliveryIds[i] = webhook.NewID("del_")
+		params.DeliveryIds[i] = webhook.NewID(webhook.PrefixDelivery)
 	}
 	rows, err := q.EventPublishBatch(ctx, params)
 	if err != nil {

@@ -122,7 +122,7 @@ func notEmpty(s string) string {
 
 func userID(s string) string {
 	if len(s) <= len(PrefixUser) || !strings.HasPrefix(s, PrefixUser) {
-		return `must be a user id starting with "user_"`
+		return `must be a user id starting with "` + PrefixUser + `"`
 	}
 	return ""
 }

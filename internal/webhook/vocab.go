@@ -1,0 +1,28 @@
+package webhook
+
+import "regexp"
+
+// The service's words, each named once here; SQL in queries/ may spell
+// them out. Attempt outcomes are dispatch.Outcome*.
+
+// Delivery statuses, as the API and the database name them.
+const (
+	StatusPending   = "pending"
+	StatusRetrying  = "retrying"
+	StatusSucceeded = "succeeded"
+	StatusFailed    = "failed"
+)
+
+// DeliveryStatuses are every delivery status, in the order of a delivery's life.
+var DeliveryStatuses = []string{StatusPending, StatusRetrying, StatusSucceeded, StatusFailed}
+
+// Attempt triggers: the schedule's attempts, and those a person asked for.
+const (
+	TriggerAutomatic = "automatic"
+	TriggerManual    = "manual"
+)
+
+// UserIDPattern is the rule for a user id given to the API or the command
+// line: PrefixUser and up to 64 characters that need no escaping in a URL
+// path (an id such as user_a/b could never be named in one).
+var UserIDPattern = regexp.MustCompile(`^` + PrefixUser + `[A-Za-z0-9_-]{1,64}$`)
