@@ -24,7 +24,10 @@
 # row and the script exits non-zero at the end.
 #
 # Needs bin/ built and TEST_DATABASE_URL (the Makefile provides both).
+# SERVER_BIN measures another server binary with the same load (e.g. one
+# built from an earlier commit, for a before/after table) [bin/clipcabinet].
 set -euo pipefail
+server_bin="${SERVER_BIN:-bin/clipcabinet}"
 full="${BENCH_FULL:-0}"
 backlog_n=100000 # 4-5 min in all by default here; BENCH_FULL=1 lengthens scenario 2 and the lists
 if [ "$full" = 1 ]; then
@@ -169,7 +172,7 @@ backlog() {
 created+=("$db" "$lists_db")
 setup() {
   psql "$server_url" -qc "CREATE DATABASE $db" >/dev/null
-  bin/clipcabinet migrate up >/dev/null
+  "$server_bin" migrate up >/dev/null
 }
 phase setup setup
 if [ ! -e "$out/setup.failed" ]; then
@@ -177,7 +180,7 @@ if [ ! -e "$out/setup.failed" ]; then
   for _ in $(seq 1 50); do curl -sf "$R/stats" >/dev/null && break; sleep 0.1; done
   # The one server of scenarios 1-6, started cold.
   t0=$(date +%s%N)
-  CLIPCABINET_ADDR="$addr_a" bin/clipcabinet serve --no-migrate 2>"$out/server.log" & server=$!; pids+=($server)
+  CLIPCABINET_ADDR="$addr_a" "$server_bin" serve --no-migrate 2>"$out/server.log" & server=$!; pids+=($server)
   spids="$server"
   if ready "$addr_a" "$server" "$out/server.log"; then
     echo "ready_ms=$((($(date +%s%N) - t0) / 1000000))" >"$out/start.kv"
@@ -222,7 +225,7 @@ if [ ! -e "$out/setup.failed" ]; then
   phase raw1 raw1
   phase p4 p4
   phase p5 p5
-  CLIPCABINET_ADDR="$addr_b" bin/clipcabinet serve --no-migrate 2>"$out/server-b.log" & server_b=$!; pids+=($server_b)
+  CLIPCABINET_ADDR="$addr_b" "$server_bin" serve --no-migrate 2>"$out/server-b.log" & server_b=$!; pids+=($server_b)
   spids="$server,$server_b"
   phase p6 p6
   phase raw2 raw2
@@ -241,9 +244,9 @@ fi
 # more later).
 lists() {
   psql "$server_url" -qc "CREATE DATABASE $lists_db" >/dev/null
-  DATABASE_URL="$lists_url" bin/clipcabinet migrate up >/dev/null
+  DATABASE_URL="$lists_url" "$server_bin" migrate up >/dev/null
   DATABASE_URL="$lists_url" bin/loadgen lists --seed --deliveries "$lists_n" --url "$R/hook" >&2
-  DATABASE_URL="$lists_url" CLIPCABINET_ADDR="$addr_l" bin/clipcabinet serve --no-migrate 2>"$out/server-lists.log" &
+  DATABASE_URL="$lists_url" CLIPCABINET_ADDR="$addr_l" "$server_bin" serve --no-migrate 2>"$out/server-lists.log" &
   local server_l=$! rate_pid
   ready "$addr_l" "$server_l" "$out/server-lists.log"
   bin/loadgen lists --api "http://$addr_l" --token "$token" >"$out/lists-idle.txt"
