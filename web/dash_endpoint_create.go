@@ -32,7 +32,8 @@ func (s *Server) endpointFormInput(r *http.Request, f *views.EndpointForm) (url 
 	f.Errors = map[string]string{}
 	url, msg := s.checkEndpointURL(r.Context(), f.URL)
 	if msg != "" {
-		f.Errors["url"] = "This URL " + msg
+		// The rules say "URL must ..." (the API shows them as they are).
+		f.Errors["url"] = "This URL " + strings.TrimPrefix(msg, "URL ")
 	}
 	events, msg = checkEvents(r.PostForm["events"])
 	if msg != "" {

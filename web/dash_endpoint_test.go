@@ -81,6 +81,9 @@ func TestEndpointLifecycle(t *testing.T) {
 		t.Fatal("edit form does not show the subscriptions")
 	}
 	c.post("/endpoints/"+id+"/edit", url.Values{"url": {"ftp://x"}, "events": {"comment.added"}}).status(http.StatusUnprocessableEntity).one(`[data-testid="endpoint-url-error"]`)
+	if msg := textOf(c.post("/endpoints/"+id+"/edit", url.Values{"url": {"/relative"}, "events": {"comment.added"}}).status(http.StatusUnprocessableEntity).one(`[data-testid="endpoint-url-error"]`)); !strings.Contains(msg, "This URL must be absolute") {
+		t.Errorf("URL error %q, want it to read \"This URL must be absolute ...\"", msg)
+	}
 	c.post("/endpoints/"+id+"/edit", url.Values{"url": {"http://127.0.0.1:9/other"}, "events": {"recording.completed"}, "description": {"new"}}).status(http.StatusSeeOther)
 	ep, err := app.Store.EndpointGet(context.Background(), id)
 	if err != nil || ep.Url != "http://127.0.0.1:9/other" || ep.Description != "new" || len(ep.Events) != 1 || ep.Events[0] != "recording.completed" {
