@@ -159,6 +159,9 @@ func journeyRotateSwitchNow(t *testing.T, b *tab) {
 		chromedp.WaitNotPresent(css(`[data-testid="secret-pending"]`)),
 		chromedp.WaitVisible(css(`[data-testid="secret-masked"]`)),
 	)
+	if run(b, "rotation note", chromedp.Evaluate[bool](`document.querySelector('[data-testid="snippets-rotation"]') !== null`)) {
+		t.Fatal("after the switch the snippets still say a rotation is pending")
+	}
 	b.check("45-switched")
 	rc.accept(copied) // the old secret is retired
 

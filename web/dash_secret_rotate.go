@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/clipcabinet/webhooks/internal/store"
+	"github.com/clipcabinet/webhooks/views"
 )
 
 // rotateDelays are the dashboard's choices of when a new secret takes
@@ -80,5 +81,11 @@ func (s *Server) renderSecretAfter(w http.ResponseWriter, r *http.Request, id, r
 	}
 	sv := s.secretView(ep)
 	sv.Revealed, sv.Rotated = rotated, rotated != ""
+	if isHTMX(r) {
+		// The snippets change with whether a rotation is pending: they
+		// come along, swapped out of band.
+		w.Header().Set("Cache-Control", "no-store")
+		return s.render(w, r, http.StatusOK, views.SecretUpdate(sv))
+	}
 	return s.renderSecret(w, r, id, sv)
 }
