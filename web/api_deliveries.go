@@ -10,9 +10,6 @@ import (
 	"github.com/clipcabinet/webhooks/internal/webhook"
 )
 
-// deliveryStatuses are the values of a delivery's status.
-var deliveryStatuses = webhook.DeliveryStatuses
-
 func (s *Server) apiDeliveryList(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	f := store.DeliveryFilter{
@@ -20,7 +17,7 @@ func (s *Server) apiDeliveryList(w http.ResponseWriter, r *http.Request) error {
 		Event: q.Get("event"), Cursor: q.Get("cursor"), Limit: 50,
 	}
 	fields := map[string]string{}
-	if f.Status != "" && !slices.Contains(deliveryStatuses, f.Status) {
+	if f.Status != "" && !slices.Contains(webhook.DeliveryStatuses, f.Status) {
 		fields["status"] = "must be pending, retrying, succeeded or failed"
 	}
 	if f.Event != "" && !webhook.KnownEvent(f.Event) {

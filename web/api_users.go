@@ -2,26 +2,12 @@ package web
 
 import (
 	"net/http"
-	"net/mail"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/clipcabinet/webhooks/internal/store"
 	"github.com/clipcabinet/webhooks/internal/webhook"
 )
-
-// checkEmail returns the address in canonical form, or a message.
-func checkEmail(raw string) (string, string) {
-	raw = strings.TrimSpace(raw)
-	if raw == "" {
-		return "", "is required"
-	}
-	a, err := mail.ParseAddress(raw)
-	if err != nil || a.Address != raw || len(raw) > 254 {
-		return "", "must be an email address such as jamie@example.com"
-	}
-	return raw, ""
-}
 
 func (s *Server) apiUserCreate(w http.ResponseWriter, r *http.Request) error {
 	var in struct {

@@ -3,9 +3,6 @@ package web
 import (
 	"errors"
 	"net/http"
-	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/clipcabinet/webhooks/db"
 	"github.com/clipcabinet/webhooks/internal/store"
@@ -61,14 +58,4 @@ func (s *Server) flashRetry(r *http.Request, live views.DeliveryLiveView) {
 	} else {
 		s.flash(r.Context(), "ok", live.Notice)
 	}
-}
-
-// sentence capitalises a store message and ends it with a full stop.
-func sentence(msg string) string {
-	r, n := utf8.DecodeRuneInString(msg)
-	msg = string(unicode.ToUpper(r)) + msg[n:]
-	if !strings.HasSuffix(msg, ".") {
-		msg += "."
-	}
-	return msg
 }

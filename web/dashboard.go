@@ -3,86 +3,20 @@ package web
 import (
 	"bytes"
 	"context"
-	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 
 	"github.com/a-h/templ"
 
+	"github.com/clipcabinet/webhooks/db"
 	"github.com/clipcabinet/webhooks/internal/store"
-	"github.com/clipcabinet/webhooks/static"
 	"github.com/clipcabinet/webhooks/views"
 )
-
-// access is who may use a dashboard route.
-type access int
-
-const (
-	public    access = iota // anyone; the session is loaded if there is one
-	signedIn                // a signed-in user
-	adminOnly               // a signed-in admin; anyone else gets 404
-)
-
-// maxFormBody bounds a dashboard form.
-const maxFormBody = 64 << 10
 
 // dashHandler is a dashboard action. Its error becomes an error page, or
 // an error fragment for htmx; the wrapper logs 5xx only.
 type dashHandler func(w http.ResponseWriter, r *http.Request) error
-
-// dashboardRoutes registers the dashboard's pages and actions. Every state
-// change is a POST (never a GET), and cross-origin POSTs are refused by
-// crossOriginProtection around the whole mux.
-func (s *Server) dashboardRoutes() {
-	route := func(pattern string, a access, h dashHandler) {
-		s.dashRoutes = append(s.dashRoutes, pattern)
-		s.mux.Handle(pattern, s.dash(a, h))
-	}
-	s.mux.Handle("GET /static/", static.Handler())
-
-	route("GET /{$}", public, s.dashHome)
-	route("GET /login", public, s.dashSessionNew)
-	route("POST /login", public, s.dashSessionCreate)
-	route("POST /logout", public, s.dashSessionDelete)
-	route("GET /signup", public, s.dashUserNew)
-	route("POST /signup", public, s.dashUserCreate)
-
-	route("GET /endpoints", signedIn, s.dashEndpointList)
-	route("GET /endpoints/new", signedIn, s.dashEndpointNew)
-	route("POST /endpoints", signedIn, s.dashEndpointCreate)
-	route("GET /endpoints/{endpointId}", signedIn, s.dashEndpointShow)
-	route("GET /endpoints/{endpointId}/edit", signedIn, s.dashEndpointEdit)
-	route("POST /endpoints/{endpointId}/edit", signedIn, s.dashEndpointUpdate)
-	route("POST /endpoints/{endpointId}/enable", signedIn, s.dashEndpointEnable)
-	route("POST /endpoints/{endpointId}/disable", signedIn, s.dashEndpointDisable)
-	route("POST /endpoints/{endpointId}/delete", signedIn, s.dashEndpointDelete)
-	route("POST /endpoints/{endpointId}/secret/reveal", signedIn, s.dashSecretReveal)
-	route("POST /endpoints/{endpointId}/secret/rotate", signedIn, s.dashSecretRotate)
-	route("POST /endpoints/{endpointId}/secret/activate", signedIn, s.dashSecretActivate)
-	route("POST /endpoints/{endpointId}/secret/cancel", signedIn, s.dashSecretCancel)
-	route("POST /endpoints/{endpointId}/standard-webhooks", signedIn, s.dashStandardWebhooks)
-	route("POST /endpoints/{endpointId}/test", signedIn, s.dashEndpointSendTest)
-	route("GET /endpoints/{endpointId}/deliveries", signedIn, s.dashDeliveryList)
-	route("GET /endpoints/{endpointId}/deliveries/{deliveryId}", signedIn, s.dashDeliveryShow)
-	route("POST /endpoints/{endpointId}/deliveries/{deliveryId}/retry", signedIn, s.dashDeliveryRetry)
-	route("GET /endpoints/{endpointId}/recover", signedIn, s.dashRecoveryNew)
-	route("POST /endpoints/{endpointId}/recoveries", signedIn, s.dashRecoveryCreate)
-	route("GET /endpoints/{endpointId}/recoveries/{recoveryId}", signedIn, s.dashRecoveryShow)
-	route("GET /audit", signedIn, s.dashAuditList)
-
-	route("GET /admin/deliveries", adminOnly, s.dashAdminDeliveryList)
-	route("GET /admin/deliveries/retry", adminOnly, s.dashAdminRetryPreview)
-	route("POST /admin/deliveries/retry", adminOnly, s.dashAdminRetryBulk)
-	route("GET /admin/deliveries/{deliveryId}", adminOnly, s.dashAdminDeliveryShow)
-	route("POST /admin/deliveries/{deliveryId}/retry", adminOnly, s.dashAdminDeliveryRetry)
-	route("GET /admin/recoveries/{recoveryId}", adminOnly, s.dashAdminRecoveryShow)
-	route("GET /admin/audit", adminOnly, s.dashAdminAuditList)
-
-	// Anything else is the dashboard's 404 page.
-	route("/", public, func(http.ResponseWriter, *http.Request) error { return errNotFound() })
-}
 
 // dash wraps a dashboard action: session, user, access check, headers,
 // and errors turned into pages.
@@ -127,32 +61,6 @@ func (s *Server) dash(a access, h dashHandler) http.Handler {
 	return s.sessions.LoadAndSave(inner)
 }
 
-// readForm parses the query and a urlencoded form body once, for every
-// action, and refuses a form field no column can hold: PostgreSQL rejects
-// NUL and invalid UTF-8 in text, which would otherwise reach it from a
-// login email or a sign-up name and come back as a 500. Query parameters
-// are the lists' filters, which say what is wrong inline on the list.
-func readForm(r *http.Request) error {
-	if err := r.ParseForm(); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return &httpError{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: "The form is too large."}
-		}
-		return errBadRequest("The form could not be read: " + err.Error())
-	}
-	for k, vs := range r.PostForm {
-		if !storableText(k) {
-			return errBadRequest("The form holds characters that cannot be stored (NUL or bytes that are not UTF-8).")
-		}
-		for _, v := range vs {
-			if !storableText(v) {
-				return errBadRequest(fmt.Sprintf("The field %q holds characters that cannot be stored (NUL or bytes that are not UTF-8).", k))
-			}
-		}
-	}
-	return nil
-}
-
 // toLogin sends a visitor without a session to the login page, coming
 // back to the page they asked for.
 func (s *Server) toLogin(w http.ResponseWriter, r *http.Request) {
@@ -166,29 +74,6 @@ func (s *Server) toLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, target, http.StatusSeeOther)
-}
-
-// dashError renders an error: a page, or a fragment for htmx.
-func (s *Server) dashError(w http.ResponseWriter, r *http.Request, err error) {
-	he := asHTTPError(err)
-	if he.Status >= 500 {
-		s.log.ErrorContext(r.Context(), "dashboard request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-	}
-	e := views.ErrorView{Status: he.Status, Title: http.StatusText(he.Status), Message: he.Message}
-	switch {
-	case he.Status == http.StatusNotFound:
-		e.Title, e.Message = "Not found", "There is nothing here, or it belongs to another account."
-	case he.Status >= 500:
-		e.Title, e.Message = "Something went wrong", "The error was logged. Try again in a moment."
-		if he.Status == http.StatusServiceUnavailable {
-			e.Message = he.Message
-		}
-	}
-	if fragmentTarget(r) != "" {
-		_ = s.render(w, r, he.Status, views.ErrorFragment(e))
-		return
-	}
-	_ = s.render(w, r, he.Status, views.ErrorPage(s.chrome(r, e.Title, ""), e))
 }
 
 // render writes a component, rendered into a buffer first so a failure
@@ -246,17 +131,33 @@ func redirect(w http.ResponseWriter, r *http.Request, to string) error {
 	return nil
 }
 
-// actor is who the audit log names for a dashboard action.
-func actor(r *http.Request) store.Actor {
+// ownEndpoint loads the path's endpoint if it is the signed-in user's. A
+// missing, deleted or other user's endpoint is the same 404.
+func (s *Server) ownEndpoint(r *http.Request) (db.Endpoint, error) {
 	u, _ := currentUser(r.Context())
-	return store.Actor{ID: u.ID, RemoteAddr: remoteIP(r)}
+	ep, err := s.store.EndpointGet(r.Context(), r.PathValue("endpointId"))
+	if err != nil {
+		return db.Endpoint{}, err
+	}
+	if ep.UserID != u.ID {
+		return db.Endpoint{}, errNotFound()
+	}
+	return ep, nil
 }
 
-func (s *Server) dashHome(w http.ResponseWriter, r *http.Request) error {
-	if _, ok := currentUser(r.Context()); ok {
-		http.Redirect(w, r, "/endpoints", http.StatusSeeOther)
-	} else {
-		http.Redirect(w, r, "/login", http.StatusSeeOther)
+// ownDelivery loads the path's delivery if it belongs to the path's
+// endpoint, which must be the user's.
+func (s *Server) ownDelivery(r *http.Request) (db.Endpoint, store.DeliveryDetail, error) {
+	ep, err := s.ownEndpoint(r)
+	if err != nil {
+		return db.Endpoint{}, store.DeliveryDetail{}, err
 	}
-	return nil
+	d, err := s.store.DeliveryDetail(r.Context(), r.PathValue("deliveryId"))
+	if err != nil {
+		return db.Endpoint{}, store.DeliveryDetail{}, err
+	}
+	if d.EndpointID != ep.ID || d.UserID != ep.UserID {
+		return db.Endpoint{}, store.DeliveryDetail{}, errNotFound()
+	}
+	return ep, d, nil
 }

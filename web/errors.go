@@ -1,14 +1,11 @@
 package web
 
 import (
-	"encoding/json"
 	"errors"
-	"log/slog"
 	"net/http"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/clipcabinet/webhooks/internal/store"
+	"github.com/clipcabinet/webhooks/views"
 )
 
 // httpError is an error with the status and message the client sees.
@@ -90,34 +87,27 @@ func writeAPIError(w http.ResponseWriter, he *httpError) {
 	writeJSON(w, he.Status, map[string]any{"error": body})
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		slog.Default().Debug("write json", "err", err)
-	}
-}
-
 func isConflict(err error) bool { return errors.Is(err, store.ErrConflict) }
 
-// storableText reports whether PostgreSQL can hold s in a text column:
-// valid UTF-8 without NUL. Anything else from a client is bad input, not a 500.
-func storableText(s string) bool {
-	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
-}
-
-func queryStorable(r *http.Request) bool {
-	for k, vs := range r.URL.Query() {
-		if !storableText(k) {
-			return false
-		}
-		for _, v := range vs {
-			if !storableText(v) {
-				return false
-			}
+// dashError renders an error: a page, or a fragment for htmx.
+func (s *Server) dashError(w http.ResponseWriter, r *http.Request, err error) {
+	he := asHTTPError(err)
+	if he.Status >= 500 {
+		s.log.ErrorContext(r.Context(), "dashboard request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	e := views.ErrorView{Status: he.Status, Title: http.StatusText(he.Status), Message: he.Message}
+	switch {
+	case he.Status == http.StatusNotFound:
+		e.Title, e.Message = "Not found", "There is nothing here, or it belongs to another account."
+	case he.Status >= 500:
+		e.Title, e.Message = "Something went wrong", "The error was logged. Try again in a moment."
+		if he.Status == http.StatusServiceUnavailable {
+			e.Message = he.Message
 		}
 	}
-	return true
+	if fragmentTarget(r) != "" {
+		_ = s.render(w, r, he.Status, views.ErrorFragment(e))
+		return
+	}
+	_ = s.render(w, r, he.Status, views.ErrorPage(s.chrome(r, e.Title, ""), e))
 }

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"crypto/sha256"
+	"crypto/subtle"
 	"net/http"
 	"strings"
 
@@ -49,4 +51,26 @@ func (s *Server) crossOriginProtection(next http.Handler) http.Handler {
 			Message: "This request came from another site, so it was not carried out. Go back to the dashboard and try again from there."}).Render(r.Context(), w)
 	}))
 	return p.Handler(next)
+}
+
+// requireToken guards the API: 503 when no token is configured, 401 for a
+// missing or wrong one, compared in constant time (over digests, so the
+// length does not leak either).
+func (s *Server) requireToken(next http.Handler) http.Handler {
+	want := sha256.Sum256([]byte(s.cfg.APIToken))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.cfg.APIToken == "" {
+			writeAPIError(w, &httpError{Status: http.StatusServiceUnavailable, Code: "api_disabled", Message: "the API is disabled: set CLIPCABINET_API_TOKEN to enable it"})
+			return
+		}
+		scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+		ok = ok && strings.EqualFold(scheme, "Bearer") // schemes are case-insensitive (RFC 9110 §11.1)
+		got := sha256.Sum256([]byte(token))
+		if !ok || subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="clipcabinet"`)
+			writeAPIError(w, &httpError{Status: http.StatusUnauthorized, Code: "unauthorized", Message: "missing or invalid bearer token"})
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }

@@ -1,9 +1,9 @@
-// Package web is the HTTP side of the service: one route table for the
-// service API, the dashboard and the health checks, with one file per action.
+// Package web is the HTTP side of the service: one route table (routes.go)
+// for the service API, the dashboard and the health checks, with one file
+// per action.
 package web
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"time"
@@ -92,37 +92,6 @@ func New(d Deps) *Server {
 	return s
 }
 
-func (s *Server) routes() {
-	m := s.mux
-	api := func(pattern string, h apiHandler) { m.Handle(pattern, s.requireToken(s.api(h))) }
-
-	m.HandleFunc("GET /healthz", s.healthz)
-	m.HandleFunc("GET /readyz", s.readyz)
-	if s.mx != nil && s.cfg.MetricsAddr == "" {
-		m.Handle("GET /metrics", s.requireToken(s.mx.Handler()))
-	}
-
-	api("POST /api/v1/users", s.apiUserCreate)
-	api("GET /api/v1/users/{userId}", s.apiUserGet)
-	api("POST /api/v1/users/{userId}/endpoints", s.apiEndpointCreate)
-	api("GET /api/v1/users/{userId}/endpoints", s.apiEndpointList)
-	api("GET /api/v1/endpoints/{endpointId}", s.apiEndpointGet)
-	api("PATCH /api/v1/endpoints/{endpointId}", s.apiEndpointUpdate)
-	api("DELETE /api/v1/endpoints/{endpointId}", s.apiEndpointDelete)
-	api("POST /api/v1/endpoints/{endpointId}/secret/reveal", s.apiEndpointSecretReveal)
-	api("POST /api/v1/endpoints/{endpointId}/secret/rotate", s.apiEndpointSecretRotate)
-	api("POST /api/v1/endpoints/{endpointId}/secret/activate", s.apiEndpointSecretActivate)
-	api("DELETE /api/v1/endpoints/{endpointId}/secret/pending", s.apiEndpointSecretDropPending)
-	api("POST /api/v1/endpoints/{endpointId}/test", s.apiEndpointSendTest)
-	api("POST /api/v1/events", s.apiEventPublish)
-	api("GET /api/v1/deliveries", s.apiDeliveryList)
-	api("GET /api/v1/deliveries/{deliveryId}", s.apiDeliveryGet)
-	api("POST /api/v1/deliveries/{deliveryId}/retry", s.apiDeliveryRetry)
-	api("/api/", func(http.ResponseWriter, *http.Request) error { return errNotFound() })
-
-	s.dashboardRoutes()
-}
-
 // ServeHTTP serves a request, turning a panic into a logged 500.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer func() {
@@ -135,24 +104,4 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 	s.handler.ServeHTTP(w, r)
-}
-
-func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-}
-
-// readyz answers 200 only when the database answers and the schema is current.
-func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), 2*1e9)
-	defer cancel()
-	if err := s.store.Pool.Ping(ctx); err != nil {
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database unreachable"})
-		return
-	}
-	current, err := store.SchemaCurrent(ctx, s.store.Pool)
-	if err != nil || !current {
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database schema is not current: run clipcabinet migrate up"})
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 }

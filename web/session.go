@@ -91,3 +91,14 @@ func (s *Server) login(ctx context.Context, userID string) error {
 func (s *Server) flash(ctx context.Context, kind, text string) {
 	s.sessions.Put(ctx, sessionFlashKey, kind+"\x00"+text)
 }
+
+// actor is who the audit log names for a dashboard action.
+func actor(r *http.Request) store.Actor {
+	u, _ := currentUser(r.Context())
+	return store.Actor{ID: u.ID, RemoteAddr: remoteIP(r)}
+}
+
+// apiActor is who the audit log names for API calls.
+func apiActor(r *http.Request) store.Actor {
+	return store.Actor{ID: store.ActorAPI, RemoteAddr: remoteIP(r)}
+}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"net/mail"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -60,4 +61,17 @@ func quote(s string) string {
 		s = s[:60] + "…"
 	}
 	return `"` + s + `"`
+}
+
+// checkEmail returns the address in canonical form, or a message.
+func checkEmail(raw string) (string, string) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return "", "is required"
+	}
+	a, err := mail.ParseAddress(raw)
+	if err != nil || a.Address != raw || len(raw) > 254 {
+		return "", "must be an email address such as jamie@example.com"
+	}
+	return raw, ""
 }

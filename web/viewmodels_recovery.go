@@ -22,10 +22,6 @@ const recentRecovery = 24 * time.Hour
 // recoveryInputLayout is what a datetime-local input sends (UTC here).
 const recoveryInputLayout = "2006-01-02T15:04"
 
-func recoveryPath(epID, id string) string { return endpointPath(epID) + "/recoveries/" + id }
-
-func adminRecoveryPath(id string) string { return "/admin/recoveries/" + id }
-
 // renderEndpointPage renders the whole endpoint page, with the recovery
 // card filled in unless the caller did.
 func (s *Server) renderEndpointPage(w http.ResponseWriter, r *http.Request, status int, title string, ep db.Endpoint, v views.EndpointView) error {

@@ -3,53 +3,18 @@ package web
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/clipcabinet/webhooks/db"
 	"github.com/clipcabinet/webhooks/internal/store"
 	"github.com/clipcabinet/webhooks/internal/webhook"
 	"github.com/clipcabinet/webhooks/views"
 )
-
-// ownEndpoint loads the path's endpoint if it is the signed-in user's. A
-// missing, deleted or other user's endpoint is the same 404.
-func (s *Server) ownEndpoint(r *http.Request) (db.Endpoint, error) {
-	u, _ := currentUser(r.Context())
-	ep, err := s.store.EndpointGet(r.Context(), r.PathValue("endpointId"))
-	if err != nil {
-		return db.Endpoint{}, err
-	}
-	if ep.UserID != u.ID {
-		return db.Endpoint{}, errNotFound()
-	}
-	return ep, nil
-}
-
-// ownDelivery loads the path's delivery if it belongs to the path's
-// endpoint, which must be the user's.
-func (s *Server) ownDelivery(r *http.Request) (db.Endpoint, store.DeliveryDetail, error) {
-	ep, err := s.ownEndpoint(r)
-	if err != nil {
-		return db.Endpoint{}, store.DeliveryDetail{}, err
-	}
-	d, err := s.store.DeliveryDetail(r.Context(), r.PathValue("deliveryId"))
-	if err != nil {
-		return db.Endpoint{}, store.DeliveryDetail{}, err
-	}
-	if d.EndpointID != ep.ID || d.UserID != ep.UserID {
-		return db.Endpoint{}, store.DeliveryDetail{}, errNotFound()
-	}
-	return ep, d, nil
-}
-
-func endpointPath(id string) string { return "/endpoints/" + id }
-
-func deliveriesPath(epID string) string { return "/endpoints/" + epID + "/deliveries" }
-
-func deliveryPath(epID, id string) string { return deliveriesPath(epID) + "/" + id }
 
 func (s *Server) endpointView(ep db.Endpoint) views.EndpointView {
 	v := views.EndpointView{
@@ -193,16 +158,87 @@ func prettyJSON(b []byte) string {
 	return out.String()
 }
 
-// withQuery adds the non-empty values to a path's query.
-func withQuery(path string, kv ...string) string {
-	q := url.Values{}
-	for i := 0; i+1 < len(kv); i += 2 {
-		if kv[i+1] != "" {
-			q.Set(kv[i], kv[i+1])
-		}
+// adminRow is a delivery as the admin list shows it.
+func (s *Server) adminRow(d store.Delivery, email, endpointURL string, enabled, deleted bool) views.DeliveryRow {
+	p := adminDeliveryPath(d.ID)
+	row := s.rowView(d, p, p+"?part=row")
+	row.Admin, row.UserEmail, row.EndpointURL = true, email, endpointURL
+	row.RetryURL = p + "/retry?view=row"
+	row.RetryDisabled = retryBlocked(d, enabled, deleted)
+	row.CanRetry = row.RetryDisabled == ""
+	return row
+}
+
+// sentence capitalises a store message and ends it with a full stop.
+func sentence(msg string) string {
+	r, n := utf8.DecodeRuneInString(msg)
+	msg = string(unicode.ToUpper(r)) + msg[n:]
+	if !strings.HasSuffix(msg, ".") {
+		msg += "."
 	}
-	if len(q) == 0 {
-		return path
+	return msg
+}
+
+func (s *Server) adminView(r *http.Request, vf views.AdminFilter, sf store.AdminFilter, problem string) (views.AdminView, error) {
+	v := views.AdminView{Filter: vf, Statuses: webhook.DeliveryStatuses, EventTypes: webhook.EventTypes, Error: problem}
+	if vf.Status == "failed" {
+		v.PreviewURL = adminQuery("/admin/deliveries/retry", vf)
 	}
-	return path + "?" + q.Encode()
+	sf.Cursor = r.URL.Query().Get("cursor")
+	page, err := s.store.AdminDeliveryList(r.Context(), sf)
+	if errors.Is(err, store.ErrBadCursor) {
+		v.Error = "That page link is out of date: start from the first page."
+		return v, nil
+	} else if err != nil {
+		return v, err
+	}
+	for _, d := range page.Deliveries {
+		v.Rows = append(v.Rows, s.adminRow(d.Delivery, d.UserEmail, d.EndpointURL, d.EndpointEnabled, d.EndpointDeleted))
+	}
+	if page.NextCursor != "" {
+		v.NextURL = adminQuery("/admin/deliveries", vf, "cursor", page.NextCursor)
+	}
+	return v, nil
+}
+
+// drawerPageSize is how many deliveries the drawer shows per page.
+const drawerPageSize = 25
+
+// drawerList is the drawer on the list: one keyset page, newest first.
+func (s *Server) drawerList(r *http.Request, ep db.Endpoint, q listQuery) (views.DrawerView, error) {
+	base := deliveriesPath(ep.ID)
+	lv := views.DeliveryListView{
+		Action: base, Status: q.Status, Event: q.Event, Query: q.Q,
+		Statuses: webhook.DeliveryStatuses, EventTypes: webhook.EventTypes,
+		Filtered: q.Status != "" || q.Event != "" || q.Q != "",
+	}
+	d := views.DrawerView{EndpointID: ep.ID, EndpointURL: ep.Url, CloseURL: endpointPath(ep.ID), List: &lv}
+	f := store.DeliveryFilter{EndpointID: ep.ID, UserID: ep.UserID, Status: q.Status, Event: q.Event,
+		ID: q.Q, Cursor: q.Cursor, Limit: drawerPageSize}
+	switch {
+	case q.Status != "" && !slices.Contains(webhook.DeliveryStatuses, q.Status):
+		lv.Error = "Unknown status filter."
+	case q.Event != "" && !webhook.KnownEvent(q.Event):
+		lv.Error = "Unknown event type filter."
+	case q.Q != "" && !webhook.ValidID(webhook.PrefixDelivery, q.Q):
+		lv.Error = "Search takes a whole delivery id, such as del_2YwK3pQ8r5n6mZ4a."
+	}
+	if lv.Error != "" {
+		return d, nil
+	}
+	page, err := s.store.DeliveryList(r.Context(), f)
+	if errors.Is(err, store.ErrBadCursor) {
+		lv.Error = "That page link is out of date: start from the first page."
+		return d, nil
+	} else if err != nil {
+		return d, err
+	}
+	for _, del := range page.Deliveries {
+		p := deliveryPath(ep.ID, del.ID)
+		lv.Rows = append(lv.Rows, s.rowView(del, p, p+"?part=row"))
+	}
+	if page.NextCursor != "" {
+		lv.NextURL = withQuery(base, "status", q.Status, "event", q.Event, "q", q.Q, "cursor", page.NextCursor)
+	}
+	return d, nil
 }

@@ -1,0 +1,247 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"reflect"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/clipcabinet/webhooks/internal/store"
+	"github.com/clipcabinet/webhooks/internal/webhook"
+	"github.com/clipcabinet/webhooks/views"
+)
+
+// maxFormBody bounds a dashboard form.
+const maxFormBody = 64 << 10
+
+// readForm parses the query and a urlencoded form body once, for every
+// action, and refuses a form field no column can hold: PostgreSQL rejects
+// NUL and invalid UTF-8 in text, which would otherwise reach it from a
+// login email or a sign-up name and come back as a 500. Query parameters
+// are the lists' filters, which say what is wrong inline on the list.
+func readForm(r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return &httpError{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: "The form is too large."}
+		}
+		return errBadRequest("The form could not be read: " + err.Error())
+	}
+	for k, vs := range r.PostForm {
+		if !storableText(k) {
+			return errBadRequest("The form holds characters that cannot be stored (NUL or bytes that are not UTF-8).")
+		}
+		for _, v := range vs {
+			if !storableText(v) {
+				return errBadRequest(fmt.Sprintf("The field %q holds characters that cannot be stored (NUL or bytes that are not UTF-8).", k))
+			}
+		}
+	}
+	return nil
+}
+
+// maxBody is the API's request body limit.
+const maxBody = 1 << 20
+
+// decodeJSON reads a JSON body of at most 1 MiB into v, rejecting unknown
+// fields and trailing data, and returns the raw bytes.
+func decodeJSON(w http.ResponseWriter, r *http.Request, v any) ([]byte, error) {
+	raw, err := readBody(w, r)
+	if err != nil {
+		return nil, err
+	}
+	return raw, decodeRaw(raw, v)
+}
+
+// decodeOptionalJSON is decodeJSON for a body that may be left out: an
+// empty body leaves v as it is.
+func decodeOptionalJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	raw, err := readBody(w, r)
+	if err != nil || len(bytes.TrimSpace(raw)) == 0 {
+		return err
+	}
+	return decodeRaw(raw, v)
+}
+
+// readBody reads a request body of at most 1 MiB.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return nil, &httpError{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: "the request body is larger than 1 MiB"}
+	} else if err != nil {
+		return nil, errBadRequest("could not read the request body")
+	}
+	return raw, nil
+}
+
+// decodeRaw decodes raw into v as decodeJSON describes.
+func decodeRaw(raw []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	var typeErr *json.UnmarshalTypeError
+	switch {
+	case err == nil:
+		if dec.More() {
+			return errBadRequest("malformed JSON: unexpected data after the object")
+		}
+		if fields := checkKeys(raw, v); len(fields) > 0 {
+			return errValidation(fields)
+		}
+		return nil
+	case errors.As(err, &typeErr):
+		field := typeErr.Field
+		if field == "" {
+			return errBadRequest("the body must be a JSON object")
+		}
+		return errValidation(map[string]string{field: "must be " + jsonKind(typeErr.Type.Kind().String())})
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return errValidation(map[string]string{name: "is not a known field"})
+	default:
+		return errBadRequest("malformed JSON: " + strings.TrimPrefix(err.Error(), "json: "))
+	}
+}
+
+func jsonKind(goKind string) string {
+	switch goKind {
+	case "string":
+		return "a string"
+	case "bool":
+		return "true or false"
+	case "slice":
+		return "an array"
+	case "struct", "map":
+		return "an object"
+	case "ptr":
+		return "a value of the documented type"
+	}
+	return "a number"
+}
+
+// checkKeys catches what encoding/json lets through: a key that matches a
+// field only case-insensitively ("URL" for "url") and a key given twice.
+// Both are refused, as api.md refuses unknown fields.
+func checkKeys(raw []byte, v any) map[string]string {
+	t := reflect.TypeOf(v)
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return nil
+	}
+	known := map[string]bool{}
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		known[name] = true
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil
+	}
+	seen := map[string]bool{}
+	fields := map[string]string{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil
+		}
+		key, _ := tok.(string)
+		switch {
+		case !known[key]:
+			fields[key] = "is not a known field"
+		case seen[key]:
+			fields[key] = "appears more than once"
+		}
+		seen[key] = true
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return nil
+		}
+	}
+	return fields
+}
+
+// storableText reports whether PostgreSQL can hold s in a text column:
+// valid UTF-8 without NUL. Anything else from a client is bad input, not a 500.
+func storableText(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
+}
+
+func queryStorable(r *http.Request) bool {
+	for k, vs := range r.URL.Query() {
+		if !storableText(k) {
+			return false
+		}
+		for _, v := range vs {
+			if !storableText(v) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// adminPageSize is how many deliveries the admin list shows per page.
+const adminPageSize = 50
+
+var sinceDurations = map[string]time.Duration{"1h": time.Hour, "24h": 24 * time.Hour, "7d": 7 * 24 * time.Hour, "30d": 30 * 24 * time.Hour}
+
+// parseAdminFilter reads the admin filters from a query or form. With no
+// status given the list shows failed deliveries; "any" shows all.
+func (s *Server) parseAdminFilter(q url.Values) (views.AdminFilter, store.AdminFilter, string) {
+	vf := views.AdminFilter{
+		Status: q.Get("status"), User: strings.TrimSpace(q.Get("user")), Host: strings.TrimSpace(q.Get("host")),
+		Event: q.Get("event"), Since: q.Get("since"), Query: strings.TrimSpace(q.Get("q")),
+	}
+	switch vf.Status {
+	case "":
+		vf.Status = "failed"
+	case "any":
+		vf.Status = ""
+	}
+	var problem string
+	// PostgreSQL refuses text that is not UTF-8 or holds NUL: a filter
+	// like that is the user's mistake, not a 500.
+	for _, v := range []*string{&vf.User, &vf.Host, &vf.Query} {
+		if !storableText(*v) {
+			problem, *v = "The filters hold characters that cannot be searched for.", ""
+		}
+	}
+	if vf.Status != "" && !slices.Contains(webhook.DeliveryStatuses, vf.Status) {
+		problem, vf.Status = "Unknown status filter.", "failed"
+	}
+	if vf.Event != "" && !webhook.KnownEvent(vf.Event) {
+		problem, vf.Event = "Unknown event type filter.", ""
+	}
+	if _, ok := sinceDurations[vf.Since]; !ok && vf.Since != "" {
+		problem, vf.Since = "Unknown time range.", ""
+	}
+	sf := store.AdminFilter{Status: vf.Status, User: vf.User, Host: vf.Host, Event: vf.Event, Limit: adminPageSize}
+	if d, ok := sinceDurations[vf.Since]; ok {
+		sf.Since = s.store.Now().Add(-d)
+	}
+	if strings.HasPrefix(vf.Query, webhook.PrefixDelivery) {
+		sf.DeliveryID = vf.Query
+	} else {
+		sf.RecordingID = vf.Query
+	}
+	return vf, sf, problem
+}
+
+// listQuery is the drawer's filters and page, as in its URL.
+type listQuery struct{ Status, Event, Q, Cursor string }
+
+func parseListQuery(r *http.Request) listQuery {
+	q := r.URL.Query()
+	return listQuery{Status: q.Get("status"), Event: q.Get("event"), Q: q.Get("q"), Cursor: q.Get("cursor")}
+}
