@@ -11,7 +11,7 @@ import (
 )
 
 const attemptListByDelivery = `-- name: AttemptListByDelivery :many
-SELECT delivery_id, number, trigger, started_at, duration_ms, status_code, outcome, error, response_body, response_truncated FROM attempts WHERE delivery_id = $1 ORDER BY number
+SELECT delivery_id, number, trigger, started_at, duration_ms, status_code, outcome, error, response_body, response_truncated, dns_ms, connect_ms, tls_ms, first_byte_ms, response_headers, remote_addr FROM attempts WHERE delivery_id = $1 ORDER BY number
 `
 
 func (q *Queries) AttemptListByDelivery(ctx context.Context, deliveryID string) ([]Attempt, error) {
@@ -34,6 +34,12 @@ func (q *Queries) AttemptListByDelivery(ctx context.Context, deliveryID string) 
 			&i.Error,
 			&i.ResponseBody,
 			&i.ResponseTruncated,
+			&i.DnsMs,
+			&i.ConnectMs,
+			&i.TlsMs,
+			&i.FirstByteMs,
+			&i.ResponseHeaders,
+			&i.RemoteAddr,
 		); err != nil {
 			return nil, err
 		}

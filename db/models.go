@@ -19,6 +19,12 @@ type Attempt struct {
 	Error             *string
 	ResponseBody      []byte
 	ResponseTruncated bool
+	DnsMs             *int32
+	ConnectMs         *int32
+	TlsMs             *int32
+	FirstByteMs       *int32
+	ResponseHeaders   []byte
+	RemoteAddr        *string
 }
 
 type AuditLog struct {
@@ -47,6 +53,7 @@ type Delivery struct {
 	CreatedAt      time.Time
 	CompletedAt    *time.Time
 	Problem        *string
+	LastOutcome    *string
 }
 
 type DeliveryQueue struct {

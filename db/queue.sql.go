@@ -58,7 +58,8 @@ WITH async AS MATERIALIZED (
 ), lost AS (
     -- The interrupted attempt takes the next number; the delivery counts it.
     UPDATE deliveries d
-    SET attempt_count = d.attempt_count + 1
+    SET attempt_count = d.attempt_count + 1,
+        last_outcome = 'interrupted'
     FROM claimed c
     WHERE d.id = c.delivery_id AND c.interrupted
     RETURNING d.id, d.attempt_count
@@ -188,9 +189,14 @@ WITH async AS MATERIALIZED (
            unnest($11::boolean[]) AS truncated, unnest($12::text[]) AS status,
            unnest($13::integer[]) AS auto_attempts,
            unnest($14::timestamptz[]) AS next_attempt_at,
-           unnest($15::timestamptz[]) AS completed_at
+           unnest($15::timestamptz[]) AS completed_at,
+           -- Phase timings in ms, -1 for a phase that did not happen.
+           unnest($16::integer[]) AS dns_ms, unnest($17::integer[]) AS connect_ms,
+           unnest($18::integer[]) AS tls_ms, unnest($19::integer[]) AS first_byte_ms,
+           unnest($20::bytea[]) AS response_headers,
+           unnest($21::text[]) AS remote_addr
 ), s AS (
-    SELECT r.id, r.token, r.number, r.manual, r.started_at, r.duration_ms, r.status_code, r.outcome, r.error, r.response_body, r.truncated, r.status, r.auto_attempts, r.next_attempt_at, r.completed_at,
+    SELECT r.id, r.token, r.number, r.manual, r.started_at, r.duration_ms, r.status_code, r.outcome, r.error, r.response_body, r.truncated, r.status, r.auto_attempts, r.next_attempt_at, r.completed_at, r.dns_ms, r.connect_ms, r.tls_ms, r.first_byte_ms, r.response_headers, r.remote_addr,
            r.status IN ('pending', 'retrying') AND (e.deleted_at IS NOT NULL OR NOT e.enabled) AS stopped,
            NULLIF(r.next_attempt_at, 'epoch'::timestamptz) AS next_at,
            NULLIF(r.completed_at, 'epoch'::timestamptz) AS done_at,
@@ -224,6 +230,7 @@ WITH async AS MATERIALIZED (
     SET attempt_count = s.number,
         auto_attempts = s.auto_attempts,
         last_status_code = NULLIF(s.status_code, 0),
+        last_outcome = s.outcome,
         status = CASE WHEN s.stopped THEN 'failed' ELSE s.status END,
         next_attempt_at = CASE WHEN s.stopped THEN NULL ELSE s.next_at END,
         -- A success (the attempt in flight when the endpoint was stopped, or
@@ -239,10 +246,13 @@ WITH async AS MATERIALIZED (
     WHERE d.id = s.id AND f.delivery_id = s.id
 )
 INSERT INTO attempts (delivery_id, number, trigger, started_at, duration_ms, status_code, outcome,
-                      error, response_body, response_truncated)
+                      error, response_body, response_truncated,
+                      dns_ms, connect_ms, tls_ms, first_byte_ms, response_headers, remote_addr)
 SELECT s.id, s.number, CASE WHEN s.manual THEN 'manual' ELSE 'automatic' END, s.started_at,
        s.duration_ms, NULLIF(s.status_code, 0), s.outcome, NULLIF(s.error, ''), s.response_body,
-       s.truncated
+       s.truncated,
+       NULLIF(s.dns_ms, -1), NULLIF(s.connect_ms, -1), NULLIF(s.tls_ms, -1), NULLIF(s.first_byte_ms, -1),
+       s.response_headers, NULLIF(s.remote_addr, '')
 FROM s
 JOIN fenced f ON f.delivery_id = s.id
 CROSS JOIN async
@@ -250,21 +260,27 @@ RETURNING delivery_id
 `
 
 type DeliveryCompleteBatchParams struct {
-	Ids            []string
-	Tokens         []int64
-	Numbers        []int32
-	Manual         []bool
-	StartedAt      []time.Time
-	DurationMs     []int32
-	StatusCodes    []int32
-	Outcomes       []string
-	Errors         []string
-	ResponseBodies [][]byte
-	Truncated      []bool
-	Statuses       []string
-	AutoAttempts   []int32
-	NextAttemptAt  []time.Time
-	CompletedAt    []time.Time
+	Ids             []string
+	Tokens          []int64
+	Numbers         []int32
+	Manual          []bool
+	StartedAt       []time.Time
+	DurationMs      []int32
+	StatusCodes     []int32
+	Outcomes        []string
+	Errors          []string
+	ResponseBodies  [][]byte
+	Truncated       []bool
+	Statuses        []string
+	AutoAttempts    []int32
+	NextAttemptAt   []time.Time
+	CompletedAt     []time.Time
+	DnsMs           []int32
+	ConnectMs       []int32
+	TlsMs           []int32
+	FirstByteMs     []int32
+	ResponseHeaders [][]byte
+	RemoteAddrs     []string
 }
 
 // Records finished attempts and the deliveries' next states in one
@@ -293,6 +309,12 @@ func (q *Queries) DeliveryCompleteBatch(ctx context.Context, arg DeliveryComplet
 		arg.AutoAttempts,
 		arg.NextAttemptAt,
 		arg.CompletedAt,
+		arg.DnsMs,
+		arg.ConnectMs,
+		arg.TlsMs,
+		arg.FirstByteMs,
+		arg.ResponseHeaders,
+		arg.RemoteAddrs,
 	)
 	if err != nil {
 		return nil, err

@@ -61,7 +61,8 @@ WITH async AS MATERIALIZED (
 ), lost AS (
     -- The interrupted attempt takes the next number; the delivery counts it.
     UPDATE deliveries d
-    SET attempt_count = d.attempt_count + 1
+    SET attempt_count = d.attempt_count + 1,
+        last_outcome = 'interrupted'
     FROM claimed c
     WHERE d.id = c.delivery_id AND c.interrupted
     RETURNING d.id, d.attempt_count
@@ -106,7 +107,12 @@ WITH async AS MATERIALIZED (
            unnest(@truncated::boolean[]) AS truncated, unnest(@statuses::text[]) AS status,
            unnest(@auto_attempts::integer[]) AS auto_attempts,
            unnest(@next_attempt_at::timestamptz[]) AS next_attempt_at,
-           unnest(@completed_at::timestamptz[]) AS completed_at
+           unnest(@completed_at::timestamptz[]) AS completed_at,
+           -- Phase timings in ms, -1 for a phase that did not happen.
+           unnest(@dns_ms::integer[]) AS dns_ms, unnest(@connect_ms::integer[]) AS connect_ms,
+           unnest(@tls_ms::integer[]) AS tls_ms, unnest(@first_byte_ms::integer[]) AS first_byte_ms,
+           unnest(@response_headers::bytea[]) AS response_headers,
+           unnest(@remote_addrs::text[]) AS remote_addr
 ), s AS (
     SELECT r.*,
            r.status IN ('pending', 'retrying') AND (e.deleted_at IS NOT NULL OR NOT e.enabled) AS stopped,
@@ -142,6 +148,7 @@ WITH async AS MATERIALIZED (
     SET attempt_count = s.number,
         auto_attempts = s.auto_attempts,
         last_status_code = NULLIF(s.status_code, 0),
+        last_outcome = s.outcome,
         status = CASE WHEN s.stopped THEN 'failed' ELSE s.status END,
         next_attempt_at = CASE WHEN s.stopped THEN NULL ELSE s.next_at END,
         -- A success (the attempt in flight when the endpoint was stopped, or
@@ -157,10 +164,13 @@ WITH async AS MATERIALIZED (
     WHERE d.id = s.id AND f.delivery_id = s.id
 )
 INSERT INTO attempts (delivery_id, number, trigger, started_at, duration_ms, status_code, outcome,
-                      error, response_body, response_truncated)
+                      error, response_body, response_truncated,
+                      dns_ms, connect_ms, tls_ms, first_byte_ms, response_headers, remote_addr)
 SELECT s.id, s.number, CASE WHEN s.manual THEN 'manual' ELSE 'automatic' END, s.started_at,
        s.duration_ms, NULLIF(s.status_code, 0), s.outcome, NULLIF(s.error, ''), s.response_body,
-       s.truncated
+       s.truncated,
+       NULLIF(s.dns_ms, -1), NULLIF(s.connect_ms, -1), NULLIF(s.tls_ms, -1), NULLIF(s.first_byte_ms, -1),
+       s.response_headers, NULLIF(s.remote_addr, '')
 FROM s
 JOIN fenced f ON f.delivery_id = s.id
 CROSS JOIN async

@@ -87,6 +87,8 @@ type deliveryJSON struct {
 	CreatedAt      jsonTime  `json:"createdAt"`
 	CompletedAt    *jsonTime `json:"completedAt"`
 	FailureReason  *string   `json:"failureReason,omitempty"`
+	// LastOutcome is the last attempt's outcome (null before the first).
+	LastOutcome *string `json:"lastOutcome"`
 }
 
 func toDeliveryJSON(d store.Delivery) deliveryJSON {
@@ -94,7 +96,7 @@ func toDeliveryJSON(d store.Delivery) deliveryJSON {
 		ID: d.ID, EventID: d.EventID, EndpointID: d.EndpointID, UserID: d.UserID, Event: d.EventType,
 		Status: d.Status, AttemptCount: d.AttemptCount, NextAttemptAt: optTime(d.NextAttemptAt),
 		LastStatusCode: d.LastStatusCode, CreatedAt: jsonTime(d.CreatedAt), CompletedAt: optTime(d.CompletedAt),
-		FailureReason: d.FailureReason,
+		FailureReason: d.FailureReason, LastOutcome: d.LastOutcome,
 	}
 }
 
@@ -108,12 +110,28 @@ type attemptJSON struct {
 	Error             *string  `json:"error"`
 	ResponseBody      string   `json:"responseBody"`
 	ResponseTruncated bool     `json:"responseTruncated"`
+	Timings           struct {
+		DNSMs       *int32 `json:"dnsMs"`
+		ConnectMs   *int32 `json:"connectMs"`
+		TLSMs       *int32 `json:"tlsMs"`
+		FirstByteMs *int32 `json:"firstByteMs"`
+	} `json:"timings"`
+	// ResponseHeaders is stored as the JSON object it is sent as; {} when
+	// there was no response.
+	ResponseHeaders json.RawMessage `json:"responseHeaders"`
+	RemoteAddr      *string         `json:"remoteAddr"`
 }
 
 func toAttemptJSON(a db.Attempt) attemptJSON {
-	return attemptJSON{
+	out := attemptJSON{
 		Number: a.Number, Trigger: a.Trigger, StartedAt: jsonTime(a.StartedAt), DurationMs: a.DurationMs,
 		StatusCode: a.StatusCode, Outcome: a.Outcome, Error: a.Error,
 		ResponseBody: strings.ToValidUTF8(string(a.ResponseBody), "\uFFFD"), ResponseTruncated: a.ResponseTruncated,
+		ResponseHeaders: json.RawMessage(`{}`), RemoteAddr: a.RemoteAddr,
 	}
+	out.Timings.DNSMs, out.Timings.ConnectMs, out.Timings.TLSMs, out.Timings.FirstByteMs = a.DnsMs, a.ConnectMs, a.TlsMs, a.FirstByteMs
+	if json.Valid(a.ResponseHeaders) {
+		out.ResponseHeaders = a.ResponseHeaders
+	}
+	return out
 }

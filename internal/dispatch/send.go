@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"strconv"
 	"strings"
 	"time"
@@ -39,8 +40,9 @@ const (
 
 // send POSTs the stored body with exactly the documented headers, signed
 // with the secret active at now, the moment of sending; with the Standard
-// Webhooks headers too when the endpoint has them on.
-func (d *Dispatcher) send(ctx context.Context, c store.Claimed, now time.Time) (code int, body []byte, truncated bool, outcome, errText string) {
+// Webhooks headers too when the endpoint has them on. tr records the
+// request's phases and the response headers.
+func (d *Dispatcher) send(ctx context.Context, c store.Claimed, now time.Time, tr *phaseTrace) (code int, body []byte, truncated bool, outcome, errText string) {
 	if c.Body == nil {
 		return 0, nil, false, OutcomeConnectionError, "the payload has expired and can no longer be sent"
 	}
@@ -48,7 +50,7 @@ func (d *Dispatcher) send(ctx context.Context, c store.Claimed, now time.Time) (
 	if err != nil {
 		return 0, nil, false, OutcomeConnectionError, "the signing secret could not be read"
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.Url, bytes.NewReader(c.Body))
+	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, &tr.ct), http.MethodPost, c.Url, bytes.NewReader(c.Body))
 	if err != nil {
 		return 0, nil, false, OutcomeConnectionError, "invalid endpoint URL: " + err.Error()
 	}
@@ -75,6 +77,7 @@ func (d *Dispatcher) send(ctx context.Context, c store.Claimed, now time.Time) (
 		return 0, nil, false, outcome, errText
 	}
 	defer resp.Body.Close()
+	tr.headers = encodeHeaders(resp.Header)
 	body, readErr := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBody+1))
 	if len(body) > MaxResponseBody {
 		body, truncated = body[:MaxResponseBody], true

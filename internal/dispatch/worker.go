@@ -51,10 +51,12 @@ func (d *Dispatcher) attempt(c store.Claimed, token int64) (res store.Result, ca
 
 	ctx, cancel := context.WithTimeout(d.hardCtx, d.o.AttemptTimeout)
 	defer cancel()
-	code, body, truncated, outcome, errText := d.send(ctx, c, start)
+	tr := newPhaseTrace()
+	code, body, truncated, outcome, errText := d.send(ctx, c, start, tr)
 	if d.hardCtx.Err() != nil && outcome != OutcomeSuccess {
 		return res, true
 	}
+	tr.record(&res)
 	finished := d.o.Now().UTC()
 	res.DurationMs = int32(finished.Sub(start).Milliseconds())
 	res.StatusCode, res.ResponseBody, res.Truncated = int32(code), body, truncated

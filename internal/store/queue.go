@@ -86,7 +86,17 @@ type Result struct {
 	AutoAttempts  int32
 	NextAttemptAt *time.Time
 	CompletedAt   *time.Time
+	// Phases are the attempt's phase timings in ms, -1 where a phase did
+	// not happen: DNS, connect, TLS, first byte (see NoPhase).
+	Phases [4]int32
+	// ResponseHeaders is the JSON object of the response headers as
+	// received (at most 8 KiB); nil when there was no response.
+	ResponseHeaders []byte
+	RemoteAddr      string // the address dialled; "" when none was
 }
+
+// NoPhase is a phase timing for a phase that did not happen.
+const NoPhase = -1
 
 // QueueComplete records a batch of results in one statement. It returns the
 // ids recorded: a result whose claim token no longer matches is dropped.
@@ -108,6 +118,12 @@ func (s *Store) QueueComplete(ctx context.Context, rs []Result) ([]string, error
 		p.AutoAttempts = append(p.AutoAttempts, r.AutoAttempts)
 		p.NextAttemptAt = append(p.NextAttemptAt, orNoTime(r.NextAttemptAt))
 		p.CompletedAt = append(p.CompletedAt, orNoTime(r.CompletedAt))
+		p.DnsMs = append(p.DnsMs, r.Phases[0])
+		p.ConnectMs = append(p.ConnectMs, r.Phases[1])
+		p.TlsMs = append(p.TlsMs, r.Phases[2])
+		p.FirstByteMs = append(p.FirstByteMs, r.Phases[3])
+		p.ResponseHeaders = append(p.ResponseHeaders, r.ResponseHeaders)
+		p.RemoteAddrs = append(p.RemoteAddrs, r.RemoteAddr)
 	}
 	ids, err := s.queue.DeliveryCompleteBatch(ctx, p)
 	if err != nil {

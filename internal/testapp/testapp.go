@@ -190,6 +190,7 @@ type Delivery struct {
 	LastStatusCode *int    `json:"lastStatusCode"`
 	Payload        *string `json:"payload"`
 	FailureReason  *string `json:"failureReason"`
+	LastOutcome    *string `json:"lastOutcome"`
 	Attempts       []struct {
 		Number       int     `json:"number"`
 		Trigger      string  `json:"trigger"`
@@ -200,6 +201,14 @@ type Delivery struct {
 		Error        *string `json:"error"`
 		ResponseBody string  `json:"responseBody"`
 		Truncated    bool    `json:"responseTruncated"`
+		Timings      struct {
+			DNSMs       *int `json:"dnsMs"`
+			ConnectMs   *int `json:"connectMs"`
+			TLSMs       *int `json:"tlsMs"`
+			FirstByteMs *int `json:"firstByteMs"`
+		} `json:"timings"`
+		ResponseHeaders map[string]string `json:"responseHeaders"`
+		RemoteAddr      *string           `json:"remoteAddr"`
 	} `json:"attempts"`
 }
 
