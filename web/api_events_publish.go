@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"time"
-	"unicode/utf8"
 
 	"github.com/clipcabinet/webhooks/internal/jsonscan"
 	"github.com/clipcabinet/webhooks/internal/store"
@@ -168,28 +167,22 @@ func decodePublishFast(raw []byte) (publishRequest, bool) {
 		return in, false
 	}
 	// From here on raw is valid JSON, so the walk below checks no syntax.
-	i := jsonscan.SkipSpace(raw, 0)
-	if raw[i] != '{' {
+	raw = jsonscan.TrimSpace(raw)
+	if raw[0] != '{' {
 		return in, false
 	}
 	var seen struct{ event, data, userID, occurredAt bool }
-	for i = jsonscan.SkipSpace(raw, i+1); raw[i] != '}'; {
-		end := jsonscan.SkipString(raw, i)
-		key := raw[i+1 : end-1]
-		i = jsonscan.SkipSpace(raw, jsonscan.SkipSpace(raw, end)+1) // past the colon
-		end = jsonscan.SkipValue(raw, i)
-		value := raw[i:end]
-		i = jsonscan.SkipSpace(raw, end)
-		if raw[i] == ',' {
-			i = jsonscan.SkipSpace(raw, i+1)
-		}
+	for r := jsonscan.Open(raw); r.More(); {
+		// The key is compared as written: one with escapes goes to decodeJSON.
+		literal, value := r.Member()
+		key := literal[1 : len(literal)-1]
 
 		ok := false
 		switch string(key) {
 		case "event":
 			if !seen.event {
 				seen.event = true
-				in.Event, ok = jsonString(value)
+				in.Event, ok = jsonscan.String[string](value)
 			}
 		case "data":
 			if !seen.data {
@@ -214,25 +207,12 @@ func decodePublishFast(raw []byte) (publishRequest, bool) {
 	return in, true
 }
 
-// jsonString decodes the valid JSON value raw if it is a string.
-func jsonString(raw []byte) (string, bool) {
-	if raw[0] != '"' {
-		return "", false
-	}
-	if s := raw[1 : len(raw)-1]; bytes.IndexByte(s, '\\') < 0 && utf8.Valid(s) {
-		return string(s), true // nothing to decode
-	}
-	var s string
-	err := json.Unmarshal(raw, &s)
-	return s, err == nil
-}
-
 // jsonStringOrNull decodes the valid JSON value raw if it is a string or
 // null, as encoding/json decodes it into a *string.
 func jsonStringOrNull(raw []byte) (*string, bool) {
 	if string(raw) == "null" {
 		return nil, true
 	}
-	s, ok := jsonString(raw)
+	s, ok := jsonscan.String[string](raw)
 	return &s, ok
 }
