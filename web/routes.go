@@ -51,6 +51,7 @@ func (s *Server) routes() {
 	// API: events and deliveries.
 	api("POST /api/v1/events", s.apiEventPublish)
 	api("GET /api/v1/deliveries", s.apiDeliveryList)
+	api("GET /api/v1/deliveries/export", s.apiDeliveryExport)
 	api("GET /api/v1/deliveries/{deliveryId}", s.apiDeliveryGet)
 	api("POST /api/v1/deliveries/{deliveryId}/retry", s.apiDeliveryRetry)
 	api("/api/", func(http.ResponseWriter, *http.Request) error { return errNotFound() })

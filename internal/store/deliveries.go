@@ -76,8 +76,54 @@ type DeliveryFilter struct {
 	Status     string
 	Event      string
 	ID         string // one delivery by id (the drawer's search)
-	Limit      int
-	Cursor     string // from a previous page's NextCursor
+	// RecordingID matches the event's data.recordingId (events.recording_id).
+	RecordingID string
+	// Outcome is the last attempt's outcome (deliveries.last_outcome). It
+	// has no index (the completion writes it; see 00010_attempt_facts.sql):
+	// it filters the rows the other conditions' index scan reads.
+	Outcome string
+	Since   *time.Time // created at or after
+	Before  *time.Time // created before
+	Limit   int
+	Cursor  string // from a previous page's NextCursor
+}
+
+// where adds the filter's conditions over deliveries d, the cursor's included.
+func (f DeliveryFilter) where(c *sqlConds) error {
+	add, arg := c.add, c.arg
+	if f.UserID != "" {
+		add("d.user_id = " + arg(f.UserID))
+	}
+	if f.EndpointID != "" {
+		add("d.endpoint_id = " + arg(f.EndpointID))
+	}
+	statusCond(c, f.Status)
+	if f.Event != "" {
+		add("d.event_type = " + arg(f.Event))
+	}
+	if f.ID != "" {
+		add("d.id = " + arg(f.ID))
+	}
+	if f.RecordingID != "" {
+		add("d.event_id IN (SELECT ev.id FROM events ev WHERE ev.recording_id = " + arg(f.RecordingID) + ")")
+	}
+	if f.Outcome != "" {
+		add("d.last_outcome = " + arg(f.Outcome))
+	}
+	if f.Since != nil {
+		add("d.created_at >= " + arg(*f.Since))
+	}
+	if f.Before != nil {
+		add("d.created_at < " + arg(*f.Before))
+	}
+	if f.Cursor != "" {
+		at, id, err := decodeCursor(f.Cursor)
+		if err != nil {
+			return err
+		}
+		add(c.keysetBefore(at, id))
+	}
+	return nil
 }
 
 // DeliveryPage is one newest-first page.
@@ -89,41 +135,53 @@ type DeliveryPage struct {
 // DeliveryList returns deliveries newest first, paged by keyset on
 // (created_at, id): no OFFSET, no count, one index range scan per page.
 func (s *Store) DeliveryList(ctx context.Context, f DeliveryFilter) (DeliveryPage, error) {
+	page, err := s.deliveryPage(ctx, f, pageLimit(f.Limit))
+	return page, wrap("delivery list", err)
+}
+
+func (s *Store) deliveryPage(ctx context.Context, f DeliveryFilter, limit int) (DeliveryPage, error) {
 	var c sqlConds
-	add, arg := c.add, c.arg
-	if f.UserID != "" {
-		add("d.user_id = " + arg(f.UserID))
+	if err := f.where(&c); err != nil {
+		return DeliveryPage{}, err
 	}
-	if f.EndpointID != "" {
-		add("d.endpoint_id = " + arg(f.EndpointID))
-	}
-	statusCond(&c, f.Status)
-	if f.Event != "" {
-		add("d.event_type = " + arg(f.Event))
-	}
-	if f.ID != "" {
-		add("d.id = " + arg(f.ID))
-	}
-	if f.Cursor != "" {
-		at, id, err := decodeCursor(f.Cursor)
-		if err != nil {
-			return DeliveryPage{}, wrap("delivery list", err)
-		}
-		add(c.keysetBefore(at, id))
-	}
-	limit := pageLimit(f.Limit)
 	sql := fmt.Sprintf("SELECT %s FROM %s %s ORDER BY d.created_at DESC, d.id DESC LIMIT %d", deliveryCols, deliveryFrom, c.where(), limit+1)
 	rows, err := s.Pool.Query(ctx, sql, c.queryArgs()...)
 	if err != nil {
-		return DeliveryPage{}, wrap("delivery list", err)
+		return DeliveryPage{}, err
 	}
 	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Delivery])
 	if err != nil {
-		return DeliveryPage{}, wrap("delivery list", err)
+		return DeliveryPage{}, err
 	}
 	var page DeliveryPage
 	page.Deliveries, page.NextCursor = cutPage(list, limit, func(d Delivery) (time.Time, string) { return d.CreatedAt, d.ID })
 	return page, nil
+}
+
+// exportPage is the rows an export reads per query.
+const exportPage = 500
+
+// DeliveryExport calls fn with every delivery f matches, newest first
+// (f.Limit is ignored), reading them by keyset pages of exportPage rows:
+// an export of any size holds one page in memory. Each page is its own
+// query, so the export is not one snapshot; the keyset makes sure no
+// delivery comes twice. fn's error stops the export and is returned.
+func (s *Store) DeliveryExport(ctx context.Context, f DeliveryFilter, fn func(Delivery) error) error {
+	for {
+		page, err := s.deliveryPage(ctx, f, exportPage)
+		if err != nil {
+			return wrap("delivery export", err)
+		}
+		for _, d := range page.Deliveries {
+			if err := fn(d); err != nil {
+				return err
+			}
+		}
+		if page.NextCursor == "" {
+			return nil
+		}
+		f.Cursor = page.NextCursor
+	}
 }
 
 // statusCond filters by a delivery's status. Retrying and failed

@@ -16,6 +16,11 @@ const (
 // DeliveryStatuses are every delivery status, in the order of a delivery's life.
 var DeliveryStatuses = []string{StatusPending, StatusRetrying, StatusSucceeded, StatusFailed}
 
+// AttemptOutcomes are every outcome an attempt can have, as the API names
+// them: dispatch.Outcome* and the sweeper's "interrupted".
+var AttemptOutcomes = []string{"success", "http_error", "redirect", "timeout", "connection_error",
+	"tls_error", "dns_error", "blocked", "interrupted"}
+
 // Attempt triggers: the schedule's attempts, and those a person asked for.
 const (
 	TriggerAutomatic = "automatic"
