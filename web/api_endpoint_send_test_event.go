@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/clipcabinet/webhooks/db"
 	"github.com/clipcabinet/webhooks/internal/auth"
 	"github.com/clipcabinet/webhooks/internal/store"
 	"github.com/clipcabinet/webhooks/internal/webhook"
@@ -15,7 +14,7 @@ import (
 
 // sendTestEvent publishes the spec's sample payload of the event type, with
 // the endpoint owner's ids, to that one endpoint.
-func (s *Server) sendTestEvent(ctx context.Context, ep db.Endpoint, event string) (string, error) {
+func (s *Server) sendTestEvent(ctx context.Context, ep store.Endpoint, event string) (string, error) {
 	if !ep.Enabled {
 		return "", &store.Conflict{Msg: "the endpoint is disabled: enable it to send a test event"}
 	}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 
-	"github.com/clipcabinet/webhooks/db"
 	"github.com/clipcabinet/webhooks/internal/store"
 	"github.com/clipcabinet/webhooks/views"
 )
@@ -30,7 +29,7 @@ func (s *Server) dashDeliveryRetry(w http.ResponseWriter, r *http.Request) error
 
 // retry asks for a manual attempt (a conflict becomes a message, not an
 // error page) and returns the delivery's fresh live part.
-func (s *Server) retry(r *http.Request, id string, ep db.Endpoint, base string) (views.DeliveryLiveView, error) {
+func (s *Server) retry(r *http.Request, id string, ep store.Endpoint, base string) (views.DeliveryLiveView, error) {
 	var notice, problem string
 	_, err := s.store.DeliveryRetry(r.Context(), actor(r), id)
 	var conflict *store.Conflict

@@ -9,7 +9,6 @@ import (
 
 	"github.com/a-h/templ"
 
-	"github.com/clipcabinet/webhooks/db"
 	"github.com/clipcabinet/webhooks/internal/store"
 	"github.com/clipcabinet/webhooks/views"
 )
@@ -133,31 +132,31 @@ func redirect(w http.ResponseWriter, r *http.Request, to string) error {
 
 // ownEndpoint loads the path's endpoint if it is the signed-in user's. A
 // missing, deleted or other user's endpoint is the same 404.
-func (s *Server) ownEndpoint(r *http.Request) (db.Endpoint, error) {
+func (s *Server) ownEndpoint(r *http.Request) (store.Endpoint, error) {
 	u, _ := currentUser(r.Context())
 	ep, err := s.store.EndpointGet(r.Context(), r.PathValue("endpointId"))
 	if err != nil {
-		return db.Endpoint{}, err
+		return store.Endpoint{}, err
 	}
 	if ep.UserID != u.ID {
-		return db.Endpoint{}, errNotFound()
+		return store.Endpoint{}, errNotFound()
 	}
 	return ep, nil
 }
 
 // ownDelivery loads the path's delivery if it belongs to the path's
 // endpoint, which must be the user's.
-func (s *Server) ownDelivery(r *http.Request) (db.Endpoint, store.DeliveryDetail, error) {
+func (s *Server) ownDelivery(r *http.Request) (store.Endpoint, store.DeliveryDetail, error) {
 	ep, err := s.ownEndpoint(r)
 	if err != nil {
-		return db.Endpoint{}, store.DeliveryDetail{}, err
+		return store.Endpoint{}, store.DeliveryDetail{}, err
 	}
 	d, err := s.store.DeliveryDetail(r.Context(), r.PathValue("deliveryId"))
 	if err != nil {
-		return db.Endpoint{}, store.DeliveryDetail{}, err
+		return store.Endpoint{}, store.DeliveryDetail{}, err
 	}
 	if d.EndpointID != ep.ID || d.UserID != ep.UserID {
-		return db.Endpoint{}, store.DeliveryDetail{}, errNotFound()
+		return store.Endpoint{}, store.DeliveryDetail{}, errNotFound()
 	}
 	return ep, d, nil
 }

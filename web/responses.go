@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/clipcabinet/webhooks/db"
 	"github.com/clipcabinet/webhooks/internal/store"
 	"github.com/clipcabinet/webhooks/internal/webhook"
 )
@@ -45,7 +44,7 @@ type userJSON struct {
 	CreatedAt jsonTime `json:"createdAt"`
 }
 
-func toUserJSON(u db.User) userJSON {
+func toUserJSON(u store.User) userJSON {
 	return userJSON{ID: u.ID, Email: u.Email, Name: u.Name, Admin: u.Admin, CreatedAt: jsonTime(u.CreatedAt)}
 }
 
@@ -65,7 +64,7 @@ type endpointJSON struct {
 	Secret            string    `json:"secret,omitempty"`
 }
 
-func toEndpointJSON(e db.Endpoint) endpointJSON {
+func toEndpointJSON(e store.Endpoint) endpointJSON {
 	return endpointJSON{
 		ID: e.ID, UserID: e.UserID, URL: e.Url, Description: e.Description, Events: e.Events,
 		Enabled: e.Enabled, DisabledReason: e.DisabledReason,
@@ -122,7 +121,7 @@ type attemptJSON struct {
 	RemoteAddr      *string         `json:"remoteAddr"`
 }
 
-func toAttemptJSON(a db.Attempt) attemptJSON {
+func toAttemptJSON(a store.Attempt) attemptJSON {
 	out := attemptJSON{
 		Number: a.Number, Trigger: a.Trigger, StartedAt: jsonTime(a.StartedAt), DurationMs: a.DurationMs,
 		StatusCode: a.StatusCode, Outcome: a.Outcome, Error: a.Error,

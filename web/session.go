@@ -10,7 +10,6 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/clipcabinet/webhooks/db"
 	"github.com/clipcabinet/webhooks/internal/config"
 	"github.com/clipcabinet/webhooks/internal/store"
 )
@@ -56,24 +55,24 @@ type ctxKey int
 const userKey ctxKey = iota
 
 // currentUser is the signed-in user the middleware put in the context.
-func currentUser(ctx context.Context) (db.User, bool) {
-	u, ok := ctx.Value(userKey).(db.User)
+func currentUser(ctx context.Context) (store.User, bool) {
+	u, ok := ctx.Value(userKey).(store.User)
 	return u, ok
 }
 
 // loadUser reads the session's user from the database on every request, so
 // a deleted user or a changed admin flag takes effect at once.
-func (s *Server) loadUser(r *http.Request) (db.User, bool, error) {
+func (s *Server) loadUser(r *http.Request) (store.User, bool, error) {
 	id := s.sessions.GetString(r.Context(), sessionUserKey)
 	if id == "" {
-		return db.User{}, false, nil
+		return store.User{}, false, nil
 	}
 	u, err := s.store.UserGet(r.Context(), id)
 	if errors.Is(err, store.ErrNotFound) {
-		return db.User{}, false, nil
+		return store.User{}, false, nil
 	}
 	if err != nil {
-		return db.User{}, false, err
+		return store.User{}, false, err
 	}
 	return u, true, nil
 }

@@ -10,13 +10,12 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/clipcabinet/webhooks/db"
 	"github.com/clipcabinet/webhooks/internal/store"
 	"github.com/clipcabinet/webhooks/internal/webhook"
 	"github.com/clipcabinet/webhooks/views"
 )
 
-func (s *Server) endpointView(ep db.Endpoint) views.EndpointView {
+func (s *Server) endpointView(ep store.Endpoint) views.EndpointView {
 	v := views.EndpointView{
 		ID: ep.ID, URL: ep.Url, Description: ep.Description, Events: ep.Events, Enabled: ep.Enabled,
 		CreatedAt: ep.CreatedAt,
@@ -36,7 +35,7 @@ func (s *Server) endpointView(ep db.Endpoint) views.EndpointView {
 // secretView is the secret box, masked: whether a rotation is pending, and
 // whether the active secret can serve Standard Webhooks (opened without an
 // audit entry, as the delivery page's signature is; it is never shown).
-func (s *Server) secretView(ep db.Endpoint) views.SecretView {
+func (s *Server) secretView(ep store.Endpoint) views.SecretView {
 	v := views.SecretView{EndpointID: ep.ID, StandardWebhooks: ep.StandardWebhooks, Now: s.store.Now()}
 	if ep.SecretActivatesAt != nil {
 		v.Pending, v.ActivatesAt = true, *ep.SecretActivatesAt
@@ -86,7 +85,7 @@ func retryBlocked(d store.Delivery, enabled, deleted bool) string {
 }
 
 // liveView is the changing part of a delivery's detail.
-func (s *Server) liveView(d store.DeliveryDetail, ep db.Endpoint, base string) views.DeliveryLiveView {
+func (s *Server) liveView(d store.DeliveryDetail, ep store.Endpoint, base string) views.DeliveryLiveView {
 	v := views.DeliveryLiveView{
 		ID: d.ID, Status: d.Status, AttemptCount: d.AttemptCount, AutoAttempts: d.AutoAttempts, MaxAttempts: s.cfg.MaxAttempts(),
 		NextAttemptAt: d.NextAttemptAt, CompletedAt: d.CompletedAt, LastCode: d.LastStatusCode,
@@ -119,7 +118,7 @@ func (s *Server) liveView(d store.DeliveryDetail, ep db.Endpoint, base string) v
 // valid signature lets its holder pass that body off as ours, so only the
 // endpoint's owner (viewerID) sees it, not an admin looking at another
 // user's delivery.
-func (s *Server) detailView(d store.DeliveryDetail, ep db.Endpoint, base, back, viewerID string) views.DeliveryDetailView {
+func (s *Server) detailView(d store.DeliveryDetail, ep store.Endpoint, base, back, viewerID string) views.DeliveryDetailView {
 	v := views.DeliveryDetailView{
 		ID: d.ID, EventID: d.EventID, Event: d.EventType, EndpointURL: ep.Url, CreatedAt: d.CreatedAt,
 		BackURL: back, BodyPruned: d.Body == nil, Live: s.liveView(d, ep, base),
@@ -205,7 +204,7 @@ func (s *Server) adminView(r *http.Request, vf views.AdminFilter, sf store.Admin
 const drawerPageSize = 25
 
 // drawerList is the drawer on the list: one keyset page, newest first.
-func (s *Server) drawerList(r *http.Request, ep db.Endpoint, q listQuery) (views.DrawerView, error) {
+func (s *Server) drawerList(r *http.Request, ep store.Endpoint, q listQuery) (views.DrawerView, error) {
 	base := deliveriesPath(ep.ID)
 	lv := views.DeliveryListView{
 		Action: base, Status: q.Status, Event: q.Event, Query: q.Q,

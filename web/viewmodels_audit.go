@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/clipcabinet/webhooks/db"
 	"github.com/clipcabinet/webhooks/internal/store"
 	"github.com/clipcabinet/webhooks/views"
 )
@@ -33,7 +32,7 @@ var auditActions = []views.AuditAction{
 // from the request) and returns the next page's cursor. A stale cursor is a
 // message on the page, not an error page. The user's page and the admin's
 // share it; v.Admin says which rows to show in full.
-func (s *Server) auditPage(r *http.Request, v *views.AuditView, f store.AuditFilter, u db.User) (string, error) {
+func (s *Server) auditPage(r *http.Request, v *views.AuditView, f store.AuditFilter, u store.User) (string, error) {
 	f.Cursor, f.Limit = r.URL.Query().Get("cursor"), auditPageSize
 	page, err := s.store.AuditEntries(r.Context(), f)
 	switch {
@@ -53,7 +52,7 @@ func (s *Server) auditPage(r *http.Request, v *views.AuditView, f store.AuditFil
 // the service are named as such; only the user's own actions show the
 // address they came from (staff addresses and emails are not the
 // customer's to see). The admin's page shows everything.
-func auditRow(e store.AuditEntry, viewer db.User, admin bool) views.AuditRow {
+func auditRow(e store.AuditEntry, viewer store.User, admin bool) views.AuditRow {
 	row := views.AuditRow{ID: e.ID, Action: e.Action, At: e.CreatedAt, Owner: e.OwnerEmail, ActorKind: "user"}
 	switch {
 	case e.Actor == store.ActorSystem:

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/clipcabinet/webhooks/db"
 	"github.com/clipcabinet/webhooks/internal/store"
 	"github.com/clipcabinet/webhooks/views"
 )
@@ -24,7 +23,7 @@ const recoveryInputLayout = "2006-01-02T15:04"
 
 // renderEndpointPage renders the whole endpoint page, with the recovery
 // card filled in unless the caller did.
-func (s *Server) renderEndpointPage(w http.ResponseWriter, r *http.Request, status int, title string, ep db.Endpoint, v views.EndpointView) error {
+func (s *Server) renderEndpointPage(w http.ResponseWriter, r *http.Request, status int, title string, ep store.Endpoint, v views.EndpointView) error {
 	if v.Recovery.EndpointID == "" {
 		card, err := s.recoveryCard(r.Context(), ep, false)
 		if err != nil {
@@ -37,7 +36,7 @@ func (s *Server) renderEndpointPage(w http.ResponseWriter, r *http.Request, stat
 
 // recoveryCard is the endpoint page's recovery card: the newest recovery
 // while it runs (and its result for a day), and the counted offer.
-func (s *Server) recoveryCard(ctx context.Context, ep db.Endpoint, justEnabled bool) (views.RecoveryCard, error) {
+func (s *Server) recoveryCard(ctx context.Context, ep store.Endpoint, justEnabled bool) (views.RecoveryCard, error) {
 	card := views.RecoveryCard{EndpointID: ep.ID, Enabled: ep.Enabled, JustEnabled: justEnabled}
 	rec, err := s.store.RecoveryLatest(ctx, ep.ID)
 	switch {
@@ -59,7 +58,7 @@ func (s *Server) recoveryCard(ctx context.Context, ep db.Endpoint, justEnabled b
 // defaultOffer starts the range when the endpoint started failing (its
 // oldest failed delivery after its newest successful one), to the minute;
 // with no failure since, a day back.
-func (s *Server) defaultOffer(ctx context.Context, ep db.Endpoint) (views.RecoveryOffer, error) {
+func (s *Server) defaultOffer(ctx context.Context, ep store.Endpoint) (views.RecoveryOffer, error) {
 	o := views.RecoveryOffer{EndpointID: ep.ID}
 	since, ok, err := s.store.EndpointFailingSince(ctx, ep.ID)
 	if err != nil {
@@ -76,7 +75,7 @@ func (s *Server) defaultOffer(ctx context.Context, ep db.Endpoint) (views.Recove
 
 // offerFromForm reads the range a user chose; problems go into o.Errors
 // as inline messages, never an error page.
-func (s *Server) offerFromForm(ctx context.Context, ep db.Endpoint, form url.Values) (views.RecoveryOffer, store.RecoveryScope, error) {
+func (s *Server) offerFromForm(ctx context.Context, ep store.Endpoint, form url.Values) (views.RecoveryOffer, store.RecoveryScope, error) {
 	o := views.RecoveryOffer{EndpointID: ep.ID, Errors: map[string]string{},
 		From: strings.TrimSpace(form.Get("from")), To: strings.TrimSpace(form.Get("to"))}
 	sc := store.RecoveryScope{EndpointID: ep.ID}

@@ -31,11 +31,14 @@ func fromGetRow(r db.DeliveryGetRow) Delivery {
 	return Delivery{Delivery: r.Delivery, InFlight: r.InFlight, ManualRequestedAt: r.ManualRequestedAt}
 }
 
+// Attempt is one recorded attempt of a delivery.
+type Attempt = db.Attempt
+
 // DeliveryDetail is a delivery with its exact body and its attempts.
 type DeliveryDetail struct {
 	Delivery
 	Body     []byte // nil once retention pruned it
-	Attempts []db.Attempt
+	Attempts []Attempt
 }
 
 // DeliveryGet returns a delivery.

@@ -9,6 +9,10 @@ import (
 	"github.com/clipcabinet/webhooks/internal/webhook"
 )
 
+// Endpoint is an endpoint as the store returns it. Its secrets stay
+// sealed: EndpointSecret opens the active one.
+type Endpoint = db.Endpoint
+
 // NewEndpoint is what EndpointCreate needs; fields are already validated.
 type NewEndpoint struct {
 	UserID      string
@@ -38,14 +42,14 @@ type EndpointPatch struct {
 
 // EndpointCreate inserts an endpoint with a fresh signing secret, which it
 // returns in plain text this once.
-func (s *Store) EndpointCreate(ctx context.Context, a Actor, in NewEndpoint) (db.Endpoint, string, error) {
+func (s *Store) EndpointCreate(ctx context.Context, a Actor, in NewEndpoint) (Endpoint, string, error) {
 	id := webhook.NewID(webhook.PrefixEndpoint)
 	secret := webhook.NewSecret()
 	sealed, err := s.sealSecret(id, secret)
 	if err != nil {
-		return db.Endpoint{}, "", err
+		return Endpoint{}, "", err
 	}
-	var ep db.Endpoint
+	var ep Endpoint
 	err = s.inTx(ctx, func(q *db.Queries) error {
 		if in.Max > 0 {
 			if err := q.UserLock(ctx, in.UserID); err != nil {
@@ -70,19 +74,19 @@ func (s *Store) EndpointCreate(ctx context.Context, a Actor, in NewEndpoint) (db
 		return audit(ctx, q, a, in.UserID, "endpoint.created", id, map[string]any{"url": in.URL, "events": in.Events, "standardWebhooks": in.StandardWebhooks})
 	})
 	if err != nil {
-		return db.Endpoint{}, "", wrap("endpoint create", err)
+		return Endpoint{}, "", wrap("endpoint create", err)
 	}
 	return ep, secret, nil
 }
 
 // EndpointGet returns an endpoint that is not deleted.
-func (s *Store) EndpointGet(ctx context.Context, id string) (db.Endpoint, error) {
+func (s *Store) EndpointGet(ctx context.Context, id string) (Endpoint, error) {
 	ep, err := s.q.EndpointGet(ctx, id)
 	return s.settled(ep), wrap("endpoint get", err)
 }
 
 // EndpointList returns a user's endpoints, oldest first.
-func (s *Store) EndpointList(ctx context.Context, userID string) ([]db.Endpoint, error) {
+func (s *Store) EndpointList(ctx context.Context, userID string) ([]Endpoint, error) {
 	eps, err := s.q.EndpointListByUser(ctx, userID)
 	for i := range eps {
 		eps[i] = s.settled(eps[i])
@@ -92,8 +96,8 @@ func (s *Store) EndpointList(ctx context.Context, userID string) ([]db.Endpoint,
 
 // EndpointUpdate applies a patch. Disabling an endpoint ends its unfinished
 // deliveries as failed, with the reason on each.
-func (s *Store) EndpointUpdate(ctx context.Context, a Actor, id string, p EndpointPatch) (db.Endpoint, error) {
-	var out db.Endpoint
+func (s *Store) EndpointUpdate(ctx context.Context, a Actor, id string, p EndpointPatch) (Endpoint, error) {
+	var out Endpoint
 	err := s.inTx(ctx, func(q *db.Queries) error {
 		ep, err := s.lockSettled(ctx, q, id)
 		if err != nil {
@@ -160,7 +164,7 @@ func (s *Store) EndpointUpdate(ctx context.Context, a Actor, id string, p Endpoi
 		return audit(ctx, q, a, ep.UserID, "endpoint.updated", id, changed)
 	})
 	if err != nil {
-		return db.Endpoint{}, wrap("endpoint update", err)
+		return Endpoint{}, wrap("endpoint update", err)
 	}
 	if !out.Enabled {
 		s.endpointStopped(id)
@@ -210,14 +214,14 @@ func (s *Store) EndpointListWithStats(ctx context.Context, userID string) ([]End
 // auditing it. The dashboard uses it only to compute the signature it shows
 // beside a delivery's body, never to display the secret: showing the secret
 // goes through EndpointRevealSecret, which audits.
-func (s *Store) EndpointSecret(ep db.Endpoint) (string, error) {
+func (s *Store) EndpointSecret(ep Endpoint) (string, error) {
 	ep = s.settled(ep)
 	return s.OpenSecret(ep.ID, ep.SecretEncrypted)
 }
 
 // EndpointGetAny returns an endpoint even if it was deleted (the admin's
 // view of a delivery names the endpoint it was for).
-func (s *Store) EndpointGetAny(ctx context.Context, id string) (db.Endpoint, error) {
+func (s *Store) EndpointGetAny(ctx context.Context, id string) (Endpoint, error) {
 	e, err := s.q.EndpointGetIncludingDeleted(ctx, id)
 	return e, wrap("endpoint get any", err)
 }

@@ -123,7 +123,7 @@ func RotateKey(ctx context.Context, pool *pgxpool.Pool, oldKey, newKey []byte) (
 // settled returns ep as it stands now: a pending secret whose changeover
 // time has passed is the active one (the row is folded lazily, by the next
 // write; the dispatcher makes the same comparison when it sends).
-func (s *Store) settled(ep db.Endpoint) db.Endpoint {
+func (s *Store) settled(ep Endpoint) Endpoint {
 	if ep.SecretActivatesAt != nil && !s.Now().Before(*ep.SecretActivatesAt) {
 		ep.SecretEncrypted, ep.PendingSecretEncrypted, ep.SecretActivatesAt = ep.PendingSecretEncrypted, nil, nil
 	}
@@ -132,7 +132,7 @@ func (s *Store) settled(ep db.Endpoint) db.Endpoint {
 
 // lockSettled locks the endpoint for a change of its secrets and folds a
 // pending secret whose time has come into the active one.
-func (s *Store) lockSettled(ctx context.Context, q *db.Queries, id string) (db.Endpoint, error) {
+func (s *Store) lockSettled(ctx context.Context, q *db.Queries, id string) (Endpoint, error) {
 	return q.EndpointGetForUpdate(ctx, db.EndpointGetForUpdateParams{ID: id, Now: s.Now()})
 }
 
@@ -217,7 +217,7 @@ func (s *Store) EndpointRotateSecret(ctx context.Context, a Actor, id string, de
 
 // EndpointActivateSecret makes the pending secret the active one now.
 // ErrNoPendingSecret when none is pending.
-func (s *Store) EndpointActivateSecret(ctx context.Context, a Actor, id string) (db.Endpoint, error) {
+func (s *Store) EndpointActivateSecret(ctx context.Context, a Actor, id string) (Endpoint, error) {
 	return s.endpointPendingChange(ctx, a, id, "secret.activated", func(q *db.Queries) (int64, error) {
 		return q.EndpointActivatePendingSecret(ctx, id)
 	})
@@ -234,8 +234,8 @@ func (s *Store) EndpointDropPendingSecret(ctx context.Context, a Actor, id strin
 
 // endpointPendingChange runs change on the locked, settled endpoint and
 // audits it as action; ErrNoPendingSecret when it changed no row.
-func (s *Store) endpointPendingChange(ctx context.Context, a Actor, id, action string, change func(q *db.Queries) (int64, error)) (db.Endpoint, error) {
-	var out db.Endpoint
+func (s *Store) endpointPendingChange(ctx context.Context, a Actor, id, action string, change func(q *db.Queries) (int64, error)) (Endpoint, error) {
+	var out Endpoint
 	err := s.inTx(ctx, func(q *db.Queries) error {
 		ep, err := s.lockSettled(ctx, q, id)
 		if err != nil {
@@ -255,7 +255,7 @@ func (s *Store) endpointPendingChange(ctx context.Context, a Actor, id, action s
 		return err
 	})
 	if err != nil {
-		return db.Endpoint{}, wrap(action, err)
+		return Endpoint{}, wrap(action, err)
 	}
 	return out, nil
 }
