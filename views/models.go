@@ -181,6 +181,7 @@ type DeliveryRow struct {
 	AutoAttempts  int32 // the automatic ones, which count toward MaxAttempts
 	MaxAttempts   int
 	LastCode      *int32
+	LastOutcome   string // the last attempt's; "" before the first
 	NextAttemptAt *time.Time
 	InFlight      bool
 	Requested     bool
@@ -228,6 +229,7 @@ type DeliveryLiveView struct {
 	NextAttemptAt *time.Time
 	CompletedAt   *time.Time
 	LastCode      *int32
+	LastOutcome   string // the last attempt's; "" before the first
 	FailureReason string
 	InFlight      bool
 	Requested     bool
