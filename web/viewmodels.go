@@ -65,7 +65,7 @@ func (s *Server) rowView(d store.Delivery, detail, poll string) views.DeliveryRo
 		ID: d.ID, Event: d.EventType, Status: d.Status, CreatedAt: d.CreatedAt, Attempts: d.AttemptCount,
 		AutoAttempts: d.AutoAttempts, MaxAttempts: s.cfg.MaxAttempts(), LastCode: d.LastStatusCode, NextAttemptAt: d.NextAttemptAt,
 		InFlight: d.InFlight, Requested: d.ManualRequestedAt != nil,
-		DetailURL: detail, PollURL: poll,
+		DetailURL: detail, PollURL: poll, LastOutcome: deref(d.LastOutcome),
 	}
 }
 
@@ -92,6 +92,7 @@ func (s *Server) liveView(d store.DeliveryDetail, ep store.Endpoint, base string
 		InFlight: d.InFlight, Requested: d.ManualRequestedAt != nil,
 		RetryURL: base + "/retry", PollURL: base + "?part=live", RetryDisabled: retryBlocked(d.Delivery, ep.Enabled, ep.DeletedAt != nil),
 	}
+	v.LastOutcome = deref(d.LastOutcome)
 	if d.FailureReason != nil {
 		v.FailureReason = *d.FailureReason
 	}
@@ -240,4 +241,12 @@ func (s *Server) drawerList(r *http.Request, ep store.Endpoint, q listQuery) (vi
 		lv.NextURL = withQuery(base, "status", q.Status, "event", q.Event, "q", q.Q, "cursor", page.NextCursor)
 	}
 	return d, nil
+}
+
+// deref is *p, or "" for nil.
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
 }
