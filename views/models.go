@@ -209,6 +209,11 @@ type DeliveryDetailView struct {
 	Body        string
 	BodyPruned  bool
 	Live        DeliveryLiveView
+	// Curl re-sends the body with the headers an attempt made now carries,
+	// signed with the current secret; empty when not shown, and CurlNote
+	// then says why (or, when shown, what to know about it).
+	Curl     string
+	CurlNote string
 }
 
 // Header is one request header as sent.

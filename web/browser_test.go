@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	goruntime "runtime"
 	"strings"
@@ -357,6 +358,22 @@ func journeySignupToDelivery(t *testing.T, b *tab) {
 	b.check("05-delivery-detail")
 	if rc.verified.Load() != 1 {
 		t.Fatalf("receiver verified %d of %d deliveries with the revealed secret", rc.verified.Load(), rc.got.Load())
+	}
+
+	// Copy as curl: the command the owner is shown, run by a shell, is a
+	// second request the receiver verifies.
+	b.do("show the curl command",
+		chromedp.Click(css(`[data-testid="curl-details"] summary`)),
+		chromedp.WaitVisible(css(`[data-testid="curl-command"]`)),
+		eval(`document.getElementById('request-title').scrollIntoView()`),
+	)
+	b.check("05b-delivery-curl")
+	cmd := run(b, "the curl command", chromedp.Evaluate[string](`document.querySelector('[data-testid="curl-command"]').textContent`))
+	if out, err := exec.Command("sh", "-c", cmd).CombinedOutput(); err != nil || string(out) != "ok" {
+		t.Fatalf("sh -c the copied command: %v, %q\n%s", err, out, cmd)
+	}
+	if rc.verified.Load() != 2 {
+		t.Fatalf("receiver verified %d of %d requests after the copied command", rc.verified.Load(), rc.got.Load())
 	}
 
 	// The detail has its own URL: a reload opens it again.

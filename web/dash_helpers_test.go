@@ -166,6 +166,11 @@ func (p *page) status(want int) *page {
 }
 
 func textOf(n *html.Node) string {
+	return strings.Join(strings.Fields(rawText(n)), " ")
+}
+
+// rawText is a node's text exactly, whitespace kept.
+func rawText(n *html.Node) string {
 	var b strings.Builder
 	var walk func(*html.Node)
 	walk = func(n *html.Node) {
@@ -177,7 +182,7 @@ func textOf(n *html.Node) string {
 		}
 	}
 	walk(n)
-	return strings.Join(strings.Fields(b.String()), " ")
+	return b.String()
 }
 
 func attr(n *html.Node, name string) string {

@@ -146,7 +146,33 @@ func (s *Server) detailView(d store.DeliveryDetail, ep store.Endpoint, base, bac
 	if d.Body != nil {
 		v.Body = prettyJSON(d.Body)
 	}
+	v.Curl, v.CurlNote = s.deliveryCurl(d, ep, viewerID)
 	return v
+}
+
+// deliveryCurl is the delivery's "Copy as curl" command and its note. Only
+// the owner gets one: its signature lets the holder pass the body off as ours.
+func (s *Server) deliveryCurl(d store.DeliveryDetail, ep store.Endpoint, viewerID string) (string, string) {
+	switch {
+	case ep.UserID != viewerID:
+		return "", "Not shown: the command carries a signature only the endpoint's owner sees."
+	case d.Body == nil || ep.DeletedAt != nil:
+		return "", "Not available: the endpoint was deleted or the payload expired."
+	}
+	sec, err := s.store.EndpointSigningSecrets(ep)
+	if err != nil {
+		return "", "Not available: the signing secret could not be read."
+	}
+	now := s.store.Now()
+	cmd, ok := curlCommand(ep.Url, attemptHeaders(sec, ep.StandardWebhooks, d.EventType, d.ID, d.Body, now), d.Body)
+	if !ok {
+		return "", "Not available: the payload holds bytes a shell command cannot carry."
+	}
+	note := "Sends exactly the stored body with the headers of an attempt made now, signed with the current secret (the command holds a signature, not the secret)."
+	if ep.StandardWebhooks {
+		note += " Its webhook-timestamp is the moment this page was shown: Standard Webhooks receivers refuse it after 5 minutes, so reload for a fresh one."
+	}
+	return cmd, note
 }
 
 // prettyJSON indents a body for reading; the exact bytes were sent compact.

@@ -259,3 +259,24 @@ func (s *Store) endpointPendingChange(ctx context.Context, a Actor, id, action s
 	}
 	return out, nil
 }
+
+// EndpointSigningSecrets returns the secrets an attempt made now is signed
+// with (the active one, and the pending one while a rotation waits), without
+// auditing. The dashboard uses them only to compute signatures for the
+// endpoint's owner (a delivery's "Copy as curl", the signature checker),
+// never to display a secret: that is EndpointRevealSecret, which audits.
+func (s *Store) EndpointSigningSecrets(ep Endpoint) (Secrets, error) {
+	ep = s.settled(ep)
+	var out Secrets
+	var err error
+	if out.Active, err = s.OpenSecret(ep.ID, ep.SecretEncrypted); err != nil {
+		return Secrets{}, err
+	}
+	if ep.PendingSecretEncrypted != nil {
+		if out.Pending, err = s.OpenSecret(ep.ID, ep.PendingSecretEncrypted); err != nil {
+			return Secrets{}, err
+		}
+		out.ActivatesAt = ep.SecretActivatesAt
+	}
+	return out, nil
+}
