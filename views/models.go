@@ -114,6 +114,8 @@ type EndpointView struct {
 	Secret       SecretView
 	Test         TestEventView
 	Recovery     RecoveryCard
+	// SigCheck is the signature checker, filled in after a check.
+	SigCheck SigCheckView
 	// Drawer is rendered open when the URL names the deliveries or a delivery.
 	Drawer *DrawerView
 }

@@ -392,6 +392,24 @@ func journeySignupToDelivery(t *testing.T, b *tab) {
 		t.Fatalf("after closing the drawer: %s", b.location())
 	}
 
+	// The signature checker: a pretty-printed body with the signature of
+	// the compact one is "body altered"; the secret without whsec_ is named.
+	const compact = `{"event":"comment.added","n":1}`
+	b.do("check a re-serialised body",
+		chromedp.SetValue(css(`[data-testid="sigcheck-body"]`), "{\n  \"event\": \"comment.added\",\n  \"n\": 1\n}"),
+		chromedp.SetValue(css(`[data-testid="sigcheck-signature"]`), webhook.Sign(secret, []byte(compact))),
+		chromedp.Click(css(`[data-testid="sigcheck-submit"]`)),
+		chromedp.WaitVisible(css(`[data-testid="sigcheck-result"][data-case="body-altered"]`)),
+		eval(`document.getElementById('sigcheck').scrollIntoView()`),
+	)
+	b.check("06b-signature-check")
+	b.do("check a signature keyed without whsec_",
+		chromedp.SetValue(css(`[data-testid="sigcheck-body"]`), compact),
+		chromedp.SetValue(css(`[data-testid="sigcheck-signature"]`), webhook.Sign(strings.TrimPrefix(secret, "whsec_"), []byte(compact))),
+		chromedp.Click(css(`[data-testid="sigcheck-submit"]`)),
+		chromedp.WaitVisible(css(`[data-testid="sigcheck-result"][data-case="no-prefix"]`)),
+	)
+
 	// Rotating asks first, in the page's dialog, then shows the new secret.
 	b.do("rotate the secret",
 		chromedp.Click(css(`[data-testid="rotate-secret"]`)),

@@ -79,6 +79,7 @@ func (s *Server) routes() {
 	dash("POST /endpoints/{endpointId}/secret/cancel", signedIn, s.dashSecretCancel)
 	dash("POST /endpoints/{endpointId}/standard-webhooks", signedIn, s.dashStandardWebhooks)
 	dash("POST /endpoints/{endpointId}/test", signedIn, s.dashEndpointSendTest)
+	dash("POST /endpoints/{endpointId}/signature-check", signedIn, s.dashSignatureCheck)
 	// Dashboard: the delivery drawer, recoveries and the audit log.
 	dash("GET /endpoints/{endpointId}/deliveries", signedIn, s.dashDeliveryList)
 	dash("GET /endpoints/{endpointId}/deliveries/{deliveryId}", signedIn, s.dashDeliveryShow)
