@@ -16,12 +16,20 @@ type AdminFilter struct {
 	Host        string    // part of the endpoint URL's host
 	Event       string    // an event type
 	Since       time.Time // created at or after
+	Before      time.Time // created before
 	DeliveryID  string
 	RecordingID string // events.recording_id
-	Limit       int
-	Cursor      string
+	// EventID, IDPrefix (the start of a delivery id), Outcome (the last
+	// attempt's) and StatusCode (the last response's, 0: any): see findConds.
+	EventID    string
+	IDPrefix   string
+	Outcome    string
+	StatusCode int32
+	Limit      int
+	Cursor     string
 
-	userIDs []string // User resolved to ids (AdminDeliveryList); nil: a subquery
+	userIDs   []string // User resolved to ids (AdminDeliveryList); nil: a subquery
+	exporting bool     // pages of exportPage rows (AdminDeliveryExport)
 }
 
 // AdminDelivery is a delivery with what the admin list shows beside it.
@@ -70,12 +78,13 @@ func (f AdminFilter) where(c *sqlConds) {
 	if !f.Since.IsZero() {
 		add("d.created_at >= " + arg(f.Since))
 	}
+	if !f.Before.IsZero() {
+		add("d.created_at < " + arg(f.Before))
+	}
 	if f.DeliveryID != "" {
 		add("d.id = " + arg(f.DeliveryID))
 	}
-	if f.RecordingID != "" {
-		add("d.event_id IN (SELECT ev.id FROM events ev WHERE ev.recording_id = " + arg(f.RecordingID) + ")")
-	}
+	findConds(c, f.RecordingID, f.EventID, f.IDPrefix, f.Outcome, f.StatusCode)
 }
 
 const adminFrom = `FROM ` + deliveryFrom + ` JOIN users u ON u.id = d.user_id JOIN endpoints e ON e.id = d.endpoint_id`
@@ -113,6 +122,9 @@ func (s *Store) AdminDeliveryList(ctx context.Context, f AdminFilter) (AdminPage
 		c.add(c.keysetBefore(at, id))
 	}
 	limit := pageLimit(f.Limit)
+	if f.exporting {
+		limit = exportPage
+	}
 	sql := fmt.Sprintf(`SELECT %s, u.email, e.url, e.enabled, e.deleted_at IS NOT NULL %s %s
 		ORDER BY d.created_at DESC, d.id DESC LIMIT %d`, deliveryCols, adminFrom, c.where(), limit+1)
 	rows, err := s.Pool.Query(ctx, sql, c.queryArgs()...)
@@ -126,6 +138,28 @@ func (s *Store) AdminDeliveryList(ctx context.Context, f AdminFilter) (AdminPage
 	var page AdminPage
 	page.Deliveries, page.NextCursor = cutPage(list, limit, func(d AdminDelivery) (time.Time, string) { return d.CreatedAt, d.ID })
 	return page, nil
+}
+
+// AdminDeliveryExport calls fn with every delivery f matches, newest
+// first, by keyset pages of exportPage rows, like DeliveryExport: an
+// export of any size holds one page in memory. fn's error stops it.
+func (s *Store) AdminDeliveryExport(ctx context.Context, f AdminFilter, fn func(Delivery) error) error {
+	f.exporting = true
+	for {
+		page, err := s.AdminDeliveryList(ctx, f)
+		if err != nil {
+			return wrap("admin delivery export", err)
+		}
+		for _, d := range page.Deliveries {
+			if err := fn(d.Delivery); err != nil {
+				return err
+			}
+		}
+		if page.NextCursor == "" {
+			return nil
+		}
+		f.Cursor = page.NextCursor
+	}
 }
 
 // retryable narrows a filter to the failed deliveries a manual attempt can

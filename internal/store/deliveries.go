@@ -85,10 +85,15 @@ type DeliveryFilter struct {
 	// has no index (the completion writes it; see 00010_attempt_facts.sql):
 	// it filters the rows the other conditions' index scan reads.
 	Outcome string
-	Since   *time.Time // created at or after
-	Before  *time.Time // created before
-	Limit   int
-	Cursor  string // from a previous page's NextCursor
+	// EventID is one event's deliveries; IDPrefix the deliveries whose id
+	// starts with it; StatusCode the last response's code (0: any).
+	EventID    string
+	IDPrefix   string
+	StatusCode int32
+	Since      *time.Time // created at or after
+	Before     *time.Time // created before
+	Limit      int
+	Cursor     string // from a previous page's NextCursor
 }
 
 // where adds the filter's conditions over deliveries d, the cursor's included.
@@ -107,12 +112,7 @@ func (f DeliveryFilter) where(c *sqlConds) error {
 	if f.ID != "" {
 		add("d.id = " + arg(f.ID))
 	}
-	if f.RecordingID != "" {
-		add("d.event_id IN (SELECT ev.id FROM events ev WHERE ev.recording_id = " + arg(f.RecordingID) + ")")
-	}
-	if f.Outcome != "" {
-		add("d.last_outcome = " + arg(f.Outcome))
-	}
+	findConds(c, f.RecordingID, f.EventID, f.IDPrefix, f.Outcome, f.StatusCode)
 	if f.Since != nil {
 		add("d.created_at >= " + arg(*f.Since))
 	}
@@ -184,6 +184,34 @@ func (s *Store) DeliveryExport(ctx context.Context, f DeliveryFilter, fn func(De
 			return nil
 		}
 		f.Cursor = page.NextCursor
+	}
+}
+
+// findConds adds the search filters the API, the drawer and the admin list
+// share. A recording id is found through events_recording_idx, an event id
+// through deliveries' event index. An id prefix is a range on the primary
+// key (ids are ASCII; the range reads only the ids that start with it in
+// the byte order PostgreSQL's C and C.UTF-8 collations use) and, so that a
+// collation of another order can never match a wrong row, starts_with too.
+// The outcome and the code have no index (the completion writes them; see
+// 00010_attempt_facts.sql): they filter the rows the other conditions read.
+func findConds(c *sqlConds, recordingID, eventID, idPrefix, outcome string, code int32) {
+	add, arg := c.add, c.arg
+	if recordingID != "" {
+		add("d.event_id IN (SELECT ev.id FROM events ev WHERE ev.recording_id = " + arg(recordingID) + ")")
+	}
+	if eventID != "" {
+		add("d.event_id = " + arg(eventID))
+	}
+	if idPrefix != "" {
+		p := arg(idPrefix)
+		add("d.id >= " + p + " AND d.id < " + arg(idPrefix+"\x7f") + " AND starts_with(d.id, " + p + ")")
+	}
+	if outcome != "" {
+		add("d.last_outcome = " + arg(outcome))
+	}
+	if code != 0 {
+		add("d.last_status_code = " + arg(code))
 	}
 }
 

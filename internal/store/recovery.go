@@ -213,10 +213,17 @@ func (s *Store) recoveryMark(ctx context.Context, id string, now time.Time, sc R
 func (f AdminFilter) describe() map[string]string {
 	m := map[string]string{}
 	for k, v := range map[string]string{"user": f.User, "host": f.Host, "event": f.Event,
-		"delivery_id": f.DeliveryID, "recording_id": f.RecordingID} {
+		"delivery_id": f.DeliveryID, "recording_id": f.RecordingID, "event_id": f.EventID,
+		"delivery_id_prefix": f.IDPrefix, "outcome": f.Outcome} {
 		if v != "" {
 			m[k] = v
 		}
+	}
+	if f.StatusCode != 0 {
+		m["status_code"] = fmt.Sprint(f.StatusCode)
+	}
+	if !f.Before.IsZero() {
+		m["before"] = f.Before.UTC().Format(time.RFC3339)
 	}
 	return m
 }
