@@ -171,6 +171,9 @@ type DeliveryListView struct {
 	Notice     string
 	Error      string
 	Filtered   bool
+	Find       FindFilter
+	// ExportCSV and ExportNDJSON download the filtered set.
+	ExportCSV, ExportNDJSON string
 }
 
 // DeliveryRow is one delivery in a list (the drawer's or the admin's).
@@ -276,6 +279,8 @@ type AdminView struct {
 	// filter is not on failed deliveries.
 	PreviewURL string
 	Bulk       *BulkView
+	// ExportCSV and ExportNDJSON download the filtered set.
+	ExportCSV, ExportNDJSON string
 }
 
 // AdminFilter is the admin screen's filters as the form shows them.
@@ -285,7 +290,8 @@ type AdminFilter struct {
 	Host   string
 	Event  string
 	Since  string // "", "1h", "24h", "7d", "30d"
-	Query  string // a delivery id or a recording id
+	Query  string // a delivery id (or its start) or a recording id
+	Find   FindFilter
 }
 
 // BulkView is the bulk retry's confirmation with its count, or, once

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bufio"
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -41,7 +42,16 @@ func (s *Server) apiDeliveryExport(w http.ResponseWriter, r *http.Request) error
 	if len(fields) > 0 {
 		return errValidation(fields)
 	}
+	return s.streamDeliveries(w, r, format, func(ctx context.Context, fn func(store.Delivery) error) error {
+		return s.store.DeliveryExport(ctx, f, fn)
+	})
+}
 
+// streamDeliveries writes what export reads as CSV or NDJSON, as an
+// attachment, page by page: the API's export and the dashboard's (the
+// drawer's, the admin list's) are this one function.
+func (s *Server) streamDeliveries(w http.ResponseWriter, r *http.Request, format string,
+	export func(context.Context, func(store.Delivery) error) error) error {
 	rc := http.NewResponseController(w)
 	bw := bufio.NewWriterSize(w, 32<<10)
 	cw := csv.NewWriter(bw)
@@ -63,7 +73,7 @@ func (s *Server) apiDeliveryExport(w http.ResponseWriter, r *http.Request) error
 			_ = cw.Write(exportColumns)
 		}
 	}
-	err := s.store.DeliveryExport(r.Context(), f, func(d store.Delivery) error {
+	err := export(r.Context(), func(d store.Delivery) error {
 		if rows == 0 {
 			start()
 		}

@@ -101,6 +101,8 @@ func journeyScreens(t *testing.T, b *tab) {
 		t.Fatalf("flash %q", got)
 	}
 	b.check("39b-endpoint-deleted")
+
+	journeyFind(t, b) // the search filters (browser_find_test.go), on an app of their own
 }
 
 // askConfirm clicks the button with the test id and waits for the page's

@@ -143,7 +143,7 @@ func TestDeliveryDrawer(t *testing.T) {
 	if r := one.one(`[data-testid="delivery-row"]`); attr(r, "data-delivery-id") != ids[3] {
 		t.Fatal("search by id found another delivery")
 	}
-	c.get("/endpoints/"+id+"/deliveries?q=nonsense", htmx("drawer-results")).status(http.StatusOK).one(`[data-testid="drawer-error"]`)
+	c.get("/endpoints/"+id+"/deliveries?q=not+an+id%21", htmx("drawer-results")).status(http.StatusOK).one(`[data-testid="drawer-error"]`)
 	c.get("/endpoints/"+id+"/deliveries?cursor=%21%21", htmx("drawer-results")).status(http.StatusOK).one(`[data-testid="drawer-error"]`)
 	c.get("/endpoints/"+id+"/deliveries?status=bogus", htmx("drawer-results")).status(http.StatusOK).one(`[data-testid="drawer-error"]`)
 

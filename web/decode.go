@@ -226,22 +226,85 @@ func (s *Server) parseAdminFilter(q url.Values) (views.AdminFilter, store.AdminF
 	if _, ok := sinceDurations[vf.Since]; !ok && vf.Since != "" {
 		problem, vf.Since = "Unknown time range.", ""
 	}
-	sf := store.AdminFilter{Status: vf.Status, User: vf.User, Host: vf.Host, Event: vf.Event, Limit: adminPageSize}
+	var ff findFilter
+	vf.Find, ff = parseFind(q)
+	if len(vf.Find.Errors) > 0 && problem == "" {
+		problem = findErrors(vf.Find)
+	}
+	sf := store.AdminFilter{Status: vf.Status, User: vf.User, Host: vf.Host, Event: vf.Event, Limit: adminPageSize,
+		EventID: ff.EventID, Outcome: ff.Outcome, StatusCode: ff.Code, Before: ff.Before}
 	if d, ok := sinceDurations[vf.Since]; ok {
 		sf.Since = s.store.Now().Add(-d)
 	}
-	if strings.HasPrefix(vf.Query, webhook.PrefixDelivery) {
+	if ff.From.After(sf.Since) {
+		sf.Since = ff.From
+	}
+	switch {
+	case webhook.ValidID(webhook.PrefixDelivery, vf.Query):
 		sf.DeliveryID = vf.Query
-	} else {
+	case strings.HasPrefix(vf.Query, webhook.PrefixDelivery):
+		if p, ok := idPrefix(vf.Query); ok {
+			sf.IDPrefix = p
+		} else if problem == "" {
+			problem = "A delivery id is del_ and letters and digits, such as del_2YwK3pQ8r5n6mZ4a; its start is enough."
+		}
+	default:
 		sf.RecordingID = vf.Query
+	}
+	if ff.RecordingID != "" {
+		if sf.RecordingID != "" && sf.RecordingID != ff.RecordingID {
+			problem = "Two different recording ids: clear one of them."
+		}
+		sf.RecordingID = ff.RecordingID
 	}
 	return vf, sf, problem
 }
 
 // listQuery is the drawer's filters and page, as in its URL.
-type listQuery struct{ Status, Event, Q, Cursor string }
+type listQuery struct {
+	Status, Event, Q, Cursor string
+	Find                     views.FindFilter
+	find                     findFilter
+}
 
 func parseListQuery(r *http.Request) listQuery {
 	q := r.URL.Query()
-	return listQuery{Status: q.Get("status"), Event: q.Get("event"), Q: q.Get("q"), Cursor: q.Get("cursor")}
+	l := listQuery{Status: q.Get("status"), Event: q.Get("event"), Q: strings.TrimSpace(q.Get("q")), Cursor: q.Get("cursor")}
+	l.Find, l.find = parseFind(q)
+	return l
+}
+
+// problem is what is wrong with the drawer's filters, for the user; "" if nothing.
+func (l listQuery) problem() string {
+	switch {
+	case l.Status != "" && !slices.Contains(webhook.DeliveryStatuses, l.Status):
+		return "Unknown status filter."
+	case l.Event != "" && !webhook.KnownEvent(l.Event):
+		return "Unknown event type filter."
+	case l.Q != "":
+		if _, ok := idPrefix(l.Q); !ok {
+			return "A delivery id is del_ and letters and digits, such as del_2YwK3pQ8r5n6mZ4a; its start is enough."
+		}
+	}
+	if len(l.Find.Errors) > 0 {
+		return findErrors(l.Find)
+	}
+	return ""
+}
+
+// filter is the store's filter for the drawer's query over ep's
+// deliveries, without its page. An unreadable q leaves IDPrefix empty.
+func (l listQuery) filter(ep store.Endpoint) store.DeliveryFilter {
+	f := store.DeliveryFilter{EndpointID: ep.ID, UserID: ep.UserID, Status: l.Status, Event: l.Event,
+		RecordingID: l.find.RecordingID, EventID: l.find.EventID, Outcome: l.find.Outcome, StatusCode: l.find.Code}
+	if l.Q != "" {
+		f.IDPrefix, _ = idPrefix(l.Q)
+	}
+	if !l.find.From.IsZero() {
+		f.Since = &l.find.From
+	}
+	if !l.find.Before.IsZero() {
+		f.Before = &l.find.Before
+	}
+	return f
 }

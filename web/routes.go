@@ -82,6 +82,7 @@ func (s *Server) routes() {
 	dash("POST /endpoints/{endpointId}/signature-check", signedIn, s.dashSignatureCheck)
 	// Dashboard: the delivery drawer, recoveries and the audit log.
 	dash("GET /endpoints/{endpointId}/deliveries", signedIn, s.dashDeliveryList)
+	dash("GET /endpoints/{endpointId}/deliveries/export", signedIn, s.dashDeliveryExport)
 	dash("GET /endpoints/{endpointId}/deliveries/{deliveryId}", signedIn, s.dashDeliveryShow)
 	dash("POST /endpoints/{endpointId}/deliveries/{deliveryId}/retry", signedIn, s.dashDeliveryRetry)
 	dash("GET /endpoints/{endpointId}/recover", signedIn, s.dashRecoveryNew)
@@ -91,6 +92,7 @@ func (s *Server) routes() {
 
 	// Admin.
 	dash("GET /admin/deliveries", adminOnly, s.dashAdminDeliveryList)
+	dash("GET /admin/deliveries/export", adminOnly, s.dashAdminDeliveryExport)
 	dash("GET /admin/deliveries/retry", adminOnly, s.dashAdminRetryPreview)
 	dash("POST /admin/deliveries/retry", adminOnly, s.dashAdminRetryBulk)
 	dash("GET /admin/deliveries/{deliveryId}", adminOnly, s.dashAdminDeliveryShow)

@@ -210,6 +210,8 @@ func (s *Server) adminView(r *http.Request, vf views.AdminFilter, sf store.Admin
 	if vf.Status == "failed" {
 		v.PreviewURL = adminQuery("/admin/deliveries/retry", vf)
 	}
+	v.ExportCSV = adminQuery("/admin/deliveries/export", vf, "format", "csv")
+	v.ExportNDJSON = adminQuery("/admin/deliveries/export", vf, "format", "ndjson")
 	sf.Cursor = r.URL.Query().Get("cursor")
 	page, err := s.store.AdminDeliveryList(r.Context(), sf)
 	if errors.Is(err, store.ErrBadCursor) {
@@ -234,24 +236,19 @@ const drawerPageSize = 25
 func (s *Server) drawerList(r *http.Request, ep store.Endpoint, q listQuery) (views.DrawerView, error) {
 	base := deliveriesPath(ep.ID)
 	lv := views.DeliveryListView{
-		Action: base, Status: q.Status, Event: q.Event, Query: q.Q,
+		Action: base, Status: q.Status, Event: q.Event, Query: q.Q, Find: q.Find,
 		Statuses: webhook.DeliveryStatuses, EventTypes: webhook.EventTypes,
-		Filtered: q.Status != "" || q.Event != "" || q.Q != "",
+		Filtered: q.Status != "" || q.Event != "" || q.Q != "" || q.Find.Open(),
 	}
 	d := views.DrawerView{EndpointID: ep.ID, EndpointURL: ep.Url, CloseURL: endpointPath(ep.ID), List: &lv}
-	f := store.DeliveryFilter{EndpointID: ep.ID, UserID: ep.UserID, Status: q.Status, Event: q.Event,
-		ID: q.Q, Cursor: q.Cursor, Limit: drawerPageSize}
-	switch {
-	case q.Status != "" && !slices.Contains(webhook.DeliveryStatuses, q.Status):
-		lv.Error = "Unknown status filter."
-	case q.Event != "" && !webhook.KnownEvent(q.Event):
-		lv.Error = "Unknown event type filter."
-	case q.Q != "" && !webhook.ValidID(webhook.PrefixDelivery, q.Q):
-		lv.Error = "Search takes a whole delivery id, such as del_2YwK3pQ8r5n6mZ4a."
-	}
-	if lv.Error != "" {
+	f := q.filter(ep)
+	f.Cursor, f.Limit = q.Cursor, drawerPageSize
+	if lv.Error = q.problem(); lv.Error != "" {
 		return d, nil
 	}
+	kv := append([]string{"status", q.Status, "event", q.Event, "q", q.Q}, findPairs(q.Find)...)
+	lv.ExportCSV = withQuery(base+"/export", append(kv, "format", "csv")...)
+	lv.ExportNDJSON = withQuery(base+"/export", append(kv, "format", "ndjson")...)
 	page, err := s.store.DeliveryList(r.Context(), f)
 	if errors.Is(err, store.ErrBadCursor) {
 		lv.Error = "That page link is out of date: start from the first page."
@@ -264,7 +261,7 @@ func (s *Server) drawerList(r *http.Request, ep store.Endpoint, q listQuery) (vi
 		lv.Rows = append(lv.Rows, s.rowView(del, p, p+"?part=row"))
 	}
 	if page.NextCursor != "" {
-		lv.NextURL = withQuery(base, "status", q.Status, "event", q.Event, "q", q.Q, "cursor", page.NextCursor)
+		lv.NextURL = withQuery(base, append(kv, "cursor", page.NextCursor)...)
 	}
 	return d, nil
 }
