@@ -241,6 +241,10 @@ type DeliveryLiveView struct {
 	LastCode      *int32
 	LastOutcome   string // the last attempt's; "" before the first
 	FailureReason string
+	// Reason is the last attempt's result in plain words, Next what
+	// happens next and exactly when; both empty when there is nothing to say.
+	Reason        string
+	Next          string
 	InFlight      bool
 	Requested     bool
 	RetryURL      string

@@ -461,7 +461,7 @@ func journeyManualRetry(t *testing.T, b *tab) {
 		chromedp.Click(css(`[data-testid="delivery-link"]`)),
 		// In the drawer's container, not in its place: the row still
 		// refreshing itself must not lend its swap to the link.
-		chromedp.WaitVisible(css(`#drawer > [data-testid="drawer"] [data-testid="detail-next-attempt"]`)),
+		chromedp.WaitVisible(css(`#drawer > [data-testid="drawer"] [data-testid="answer-next"]`)),
 	)
 	if got := b.text(`[data-testid="detail-last-code"]`); got != "500" {
 		t.Fatalf("detail code %q", got)

@@ -93,6 +93,8 @@ func (s *Server) liveView(d store.DeliveryDetail, ep store.Endpoint, base string
 		RetryURL: base + "/retry", PollURL: base + "?part=live", RetryDisabled: retryBlocked(d.Delivery, ep.Enabled, ep.DeletedAt != nil),
 	}
 	v.LastOutcome = deref(d.LastOutcome)
+	v.Reason = deliveryReason(d, ep.Url)
+	v.Next = deliveryNext(d, s.cfg.MaxAttempts(), s.store.Now())
 	if d.FailureReason != nil {
 		v.FailureReason = *d.FailureReason
 	}
