@@ -80,6 +80,7 @@ func TestBrowser(t *testing.T) {
 		{"auto_disabled_endpoint_recovered", journeyRecovery},
 		{"rotate_in_an_hour_copy_switch_now", journeyRotateSwitchNow},
 		{"every_other_screen", journeyScreens},
+		{"closed_port_reason", journeyClosedPort},
 	} {
 		t.Run(j.name, func(t *testing.T) {
 			t.Parallel()

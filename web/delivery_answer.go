@@ -106,7 +106,9 @@ func deliveryNext(d store.DeliveryDetail, maxAttempts int, now time.Time) string
 	if y, m, dd := at.Date(); y != now.UTC().Year() || m != now.UTC().Month() || dd != now.UTC().Day() {
 		when = at.Format("Jan 2 15:04:05 UTC")
 	}
-	return fmt.Sprintf("Attempt %d of %d at %s, %s.", d.AutoAttempts+1, maxAttempts, when, inDuration(at.Sub(now)))
+	// No break inside "in 12 min" on a narrow screen.
+	wait := strings.ReplaceAll(inDuration(at.Sub(now)), " ", "\u00a0")
+	return fmt.Sprintf("Attempt %d of %d at %s, %s.", d.AutoAttempts+1, maxAttempts, when, wait)
 }
 
 // inDuration is a wait in words, whole units as a clock counts them down:
