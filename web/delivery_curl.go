@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -11,31 +10,18 @@ import (
 	"github.com/clipcabinet/webhooks/internal/webhook"
 )
 
-// attemptHeaders are the headers an attempt sent at now carries, in the
-// order internal/dispatch's send sets them: the five ClipCabinet headers,
-// then the Standard Webhooks ones when the endpoint has them on.
-func attemptHeaders(sec store.Secrets, standard bool, event, deliveryID string, body []byte, now time.Time) [][2]string {
-	h := [][2]string{
-		{"Content-Type", webhook.ContentType},
-		{"User-Agent", webhook.UserAgent},
-		{webhook.HeaderEvent, event},
-		{webhook.HeaderDelivery, deliveryID},
-		{webhook.HeaderSignature, webhook.Sign(sec.Active, body)},
+// attemptHeaders are the headers an attempt sent at now carries
+// (webhook.AttemptHeaders, as the dispatcher sends them), with the
+// endpoint's secrets as they are now.
+func attemptHeaders(sec store.Secrets, standard bool, event, deliveryID string, body []byte, now time.Time) []webhook.Header {
+	var keys [][]byte
+	if active, ok := webhook.StandardKey(sec.Active); standard && ok {
+		keys = [][]byte{active}
+		if pending, ok := webhook.StandardKey(sec.Pending); ok && sec.Pending != "" {
+			keys = append(keys, pending)
+		}
 	}
-	active, ok := webhook.StandardKey(sec.Active)
-	if !standard || !ok {
-		return h
-	}
-	keys := [][]byte{active}
-	if pending, ok := webhook.StandardKey(sec.Pending); ok && sec.Pending != "" {
-		keys = append(keys, pending)
-	}
-	ts := now.Unix()
-	return append(h,
-		[2]string{webhook.HeaderStandardID, deliveryID},
-		[2]string{webhook.HeaderStandardTimestamp, strconv.FormatInt(ts, 10)},
-		[2]string{webhook.HeaderStandardSignature, webhook.StandardSignatures(keys, deliveryID, ts, body)},
-	)
+	return webhook.AttemptHeaders(event, deliveryID, body, sec.Active, keys, now.Unix())
 }
 
 // curlCommand is a POSIX shell command that POSTs body to url with headers,
@@ -43,7 +29,7 @@ func attemptHeaders(sec store.Secrets, standard bool, event, deliveryID string, 
 // --data-binary sends the quoted bytes unchanged. ok is
 // false for a body a shell argument cannot hold (a NUL byte) or a page
 // cannot show exactly (invalid UTF-8).
-func curlCommand(url string, headers [][2]string, body []byte) (cmd string, ok bool) {
+func curlCommand(url string, headers []webhook.Header, body []byte) (cmd string, ok bool) {
 	if bytes.IndexByte(body, 0) >= 0 || strings.IndexByte(url, 0) >= 0 || !utf8.Valid(body) {
 		return "", false
 	}
@@ -52,7 +38,7 @@ func curlCommand(url string, headers [][2]string, body []byte) (cmd string, ok b
 	b.WriteString(shellQuote(url))
 	for _, h := range headers {
 		b.WriteString(" \\\n  -H ")
-		b.WriteString(shellQuote(h[0] + ": " + h[1]))
+		b.WriteString(shellQuote(h.Name + ": " + h.Value))
 	}
 	b.WriteString(" \\\n  --data-binary ")
 	b.WriteString(shellQuote(string(body)))

@@ -11,7 +11,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptrace"
-	"strconv"
 	"strings"
 	"time"
 
@@ -54,21 +53,15 @@ func (d *Dispatcher) send(ctx context.Context, c store.Claimed, now time.Time, t
 	if err != nil {
 		return 0, nil, false, OutcomeConnectionError, "invalid endpoint URL: " + err.Error()
 	}
-	h := req.Header
-	h["Content-Type"] = []string{webhook.ContentType}
-	h["User-Agent"] = []string{webhook.UserAgent}
-	h[webhook.HeaderEvent] = []string{c.EventType}
-	h[webhook.HeaderDelivery] = []string{c.ID}
-	h[webhook.HeaderSignature] = []string{webhook.Sign(active.secret, c.Body)}
+	var std [][]byte
 	if c.StandardWebhooks && active.std != nil {
-		keys := [][]byte{active.std}
+		std = [][]byte{active.std}
 		if isPending && pending.std != nil {
-			keys = append(keys, pending.std)
+			std = append(std, pending.std)
 		}
-		ts := now.Unix()
-		h[webhook.HeaderStandardID] = []string{c.ID}
-		h[webhook.HeaderStandardTimestamp] = []string{strconv.FormatInt(ts, 10)}
-		h[webhook.HeaderStandardSignature] = []string{webhook.StandardSignatures(keys, c.ID, ts, c.Body)}
+	}
+	for _, hd := range webhook.AttemptHeaders(c.EventType, c.ID, c.Body, active.secret, std, now.Unix()) {
+		req.Header[hd.Name] = []string{hd.Value}
 	}
 
 	resp, err := d.o.Client.Do(req)

@@ -83,3 +83,30 @@ func VerifyStandard(key []byte, id string, timestamp int64, body []byte, header 
 	}
 	return ok
 }
+
+// Header is one header of an attempt's request.
+type Header struct{ Name, Value string }
+
+// AttemptHeaders are the headers an attempt carries besides
+// Content-Length, in the order they are set: the five ClipCabinet headers,
+// signed with secret, and, when stdKeys is not empty (the endpoint has
+// Standard Webhooks on), the three Standard Webhooks headers signed with
+// each key, active first, for an attempt sent at sentAt. The dispatcher
+// sends exactly these, and the dashboard's "Copy as curl" writes them, so
+// the two cannot drift apart.
+func AttemptHeaders(event, deliveryID string, body []byte, secret string, stdKeys [][]byte, sentAt int64) []Header {
+	h := make([]Header, 5, 8)
+	h[0] = Header{"Content-Type", ContentType}
+	h[1] = Header{"User-Agent", UserAgent}
+	h[2] = Header{HeaderEvent, event}
+	h[3] = Header{HeaderDelivery, deliveryID}
+	h[4] = Header{HeaderSignature, Sign(secret, body)}
+	if len(stdKeys) == 0 {
+		return h
+	}
+	return append(h,
+		Header{HeaderStandardID, deliveryID},
+		Header{HeaderStandardTimestamp, strconv.FormatInt(sentAt, 10)},
+		Header{HeaderStandardSignature, StandardSignatures(stdKeys, deliveryID, sentAt, body)},
+	)
+}
