@@ -2,6 +2,7 @@ package views
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -252,16 +253,32 @@ func inputTimeText(v string) string { return strings.Replace(v, "T", " ", 1) }
 
 // countdown is how long until t, from now, in words ("in 59 min").
 func countdown(t, now time.Time) string {
-	d := t.Sub(now).Round(time.Minute)
+	if !t.After(now) {
+		return "any moment now"
+	}
+	return Wait(t.Sub(now))
+}
+
+// Wait is a wait in words, in whole units as a clock counts them down:
+// "in 40 s", "in 12 min", "in 2 h 5 min", "in 3 days 4 h"; "due now" when
+// d is not positive. The one way the dashboard says how long until
+// something happens (a changeover, the next attempt).
+func Wait(d time.Duration) string {
 	switch {
 	case d <= 0:
-		return "any moment now"
+		return "due now"
+	case d < time.Minute:
+		return fmt.Sprintf("in %d s", int(math.Ceil(d.Seconds())))
 	case d < time.Hour:
-		return fmt.Sprintf("in %d min", int(d.Minutes()))
+		return fmt.Sprintf("in %d min", int(d/time.Minute))
 	case d < 48*time.Hour:
-		return fmt.Sprintf("in %d h %d min", int(d.Hours()), int(d.Minutes())%60)
+		h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
+		if m == 0 {
+			return fmt.Sprintf("in %d h", h)
+		}
+		return fmt.Sprintf("in %d h %d min", h, m)
 	}
-	return fmt.Sprintf("in %d days %d h", int(d.Hours())/24, int(d.Hours())%24)
+	return fmt.Sprintf("in %d days %d h", int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour))
 }
 
 func boolValue(b bool) string {

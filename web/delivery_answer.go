@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/clipcabinet/webhooks/internal/store"
+	"github.com/clipcabinet/webhooks/views"
 )
 
 // deliveryReason says in plain words what the delivery's last attempt
@@ -107,26 +108,8 @@ func deliveryNext(d store.DeliveryDetail, maxAttempts int, now time.Time) string
 		when = at.Format("Jan 2 15:04:05 UTC")
 	}
 	// No break inside "in 12 min" on a narrow screen.
-	wait := strings.ReplaceAll(inDuration(at.Sub(now)), " ", "\u00a0")
+	wait := strings.ReplaceAll(views.Wait(at.Sub(now)), " ", "\u00a0")
 	return fmt.Sprintf("Attempt %d of %d at %s, %s.", d.AutoAttempts+1, maxAttempts, when, wait)
-}
-
-// inDuration is a wait in words, whole units as a clock counts them down:
-// "in 12 min", "in 40 s", "in 2 h 5 min".
-func inDuration(d time.Duration) string {
-	switch {
-	case d <= 0:
-		return "due now"
-	case d < time.Minute:
-		return fmt.Sprintf("in %d s", int(math.Ceil(d.Seconds())))
-	case d < time.Hour:
-		return fmt.Sprintf("in %d min", int(d/time.Minute))
-	}
-	h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
-	if m == 0 {
-		return fmt.Sprintf("in %d h", h)
-	}
-	return fmt.Sprintf("in %d h %d min", h, m)
 }
 
 func seconds(ms int32) string {
