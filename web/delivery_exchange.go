@@ -104,12 +104,12 @@ func bodyView(b []byte) views.BodyView {
 	return v
 }
 
-// sizeText is a size in bytes or KiB.
+// sizeText is a size in bytes, or in KiB to a tenth.
 func sizeText(n int) string {
 	if n < 1024 {
 		return strconv.Itoa(n) + " bytes"
 	}
-	return strconv.FormatFloat(float64(n)/1024, 'f', -1, 64) + " KiB"
+	return strings.TrimSuffix(strconv.FormatFloat(float64(n)/1024, 'f', 1, 64), ".0") + " KiB"
 }
 
 // responseView is attempt number n's answer (the last attempt's when n is
