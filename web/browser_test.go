@@ -85,7 +85,12 @@ func TestBrowser(t *testing.T) {
 	} {
 		t.Run(j.name, func(t *testing.T) {
 			t.Parallel()
-			j.run(t, newTab(t, browser))
+			b := newTab(t, browser)
+			j.run(t, b)
+			// Leave the page before the journey's apps stop (their cleanups
+			// run after this): a page still polling, such as rows of
+			// pending deliveries, would log refused connections as problems.
+			b.do("leave the page", chromedp.Navigate("about:blank"))
 		})
 	}
 }
