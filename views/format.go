@@ -264,21 +264,30 @@ func countdown(t, now time.Time) string {
 // d is not positive. The one way the dashboard says how long until
 // something happens (a changeover, the next attempt).
 func Wait(d time.Duration) string {
+	if d <= 0 {
+		return "due now"
+	}
+	return "in " + Span(d)
+}
+
+// Span is a length of time as Wait and the attempts' timeline say it:
+// "40 s" (seconds rounded up), "12 min", "2 h 5 min", "3 days 4 h".
+func Span(d time.Duration) string {
 	switch {
 	case d <= 0:
-		return "due now"
+		return "0 s"
 	case d < time.Minute:
-		return fmt.Sprintf("in %d s", int(math.Ceil(d.Seconds())))
+		return fmt.Sprintf("%d s", int(math.Ceil(d.Seconds())))
 	case d < time.Hour:
-		return fmt.Sprintf("in %d min", int(d/time.Minute))
+		return fmt.Sprintf("%d min", int(d/time.Minute))
 	case d < 48*time.Hour:
 		h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
 		if m == 0 {
-			return fmt.Sprintf("in %d h", h)
+			return fmt.Sprintf("%d h", h)
 		}
-		return fmt.Sprintf("in %d h %d min", h, m)
+		return fmt.Sprintf("%d h %d min", h, m)
 	}
-	return fmt.Sprintf("in %d days %d h", int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour))
+	return fmt.Sprintf("%d days %d h", int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour))
 }
 
 func boolValue(b bool) string {

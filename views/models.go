@@ -202,7 +202,8 @@ type DeliveryRow struct {
 	Message       string
 }
 
-// DeliveryDetailView is one delivery: the request, then the live part.
+// DeliveryDetailView is one delivery: the live part (the answer), then
+// the request and the response as tabs, then the attempts' timeline.
 type DeliveryDetailView struct {
 	ID          string
 	EventID     string
@@ -210,8 +211,11 @@ type DeliveryDetailView struct {
 	EndpointURL string
 	CreatedAt   time.Time
 	BackURL     string // the list; empty on the admin's page
+	// Headers are the request's headers as an attempt carries them;
+	// HeadersNote says whose signature is shown.
 	Headers     []Header
-	Body        string
+	HeadersNote string
+	Body        BodyView
 	BodyPruned  bool
 	Live        DeliveryLiveView
 	// Curl re-sends the body with the headers an attempt made now carries,
@@ -219,17 +223,71 @@ type DeliveryDetailView struct {
 	// then says why (or, when shown, what to know about it).
 	Curl     string
 	CurlNote string
+	// Response is the last attempt's answer, or the one chosen with
+	// ?attempt=N, in which case ShowResponse opens its tab.
+	Response     ResponseView
+	ShowResponse bool
+	Timeline     TimelineView
 }
 
-// Header is one request header as sent.
+// Header is one request or response header.
 type Header struct {
 	Name  string
 	Value string
-	Note  string
 }
 
-// DeliveryLiveView is the part of a delivery that changes: its state, the
-// retry button and the attempts. It refreshes itself until final.
+// BodyView is a request or response body as shown: JSON pretty-printed
+// and highlighted (HTML), anything else as text (Text).
+type BodyView struct {
+	// HTML is jsonhtml.Highlight's output: escaped, safe to put in the page.
+	HTML string
+	Text string
+	Size int    // bytes stored
+	Note string // what is not shown as it is: cut short, not UTF-8
+}
+
+// ResponseView is one attempt's answer: status, headers and body.
+type ResponseView struct {
+	DeliveryID string
+	// None says why there is nothing to show (no attempt yet); the other
+	// fields are then empty.
+	None       string
+	Number     int32
+	StartedAt  time.Time
+	StatusCode *int32
+	StatusText string // "Service Unavailable"
+	Outcome    string
+	Error      string // what happened instead of an answer, or beside it
+	Headers    []Header
+	// HeadersNote says why no header is listed.
+	HeadersNote string
+	Body        BodyView
+	Truncated   bool // the receiver sent more than was kept
+	Pruned      bool // retention cleared the body
+	// LastURL shows the last attempt's answer again when another is shown;
+	// Drawer: links swap the drawer (htmx) rather than load a page.
+	LastURL string
+	Drawer  bool
+}
+
+// TimelineView is a delivery's attempts, oldest first, with runs of
+// identical failures collapsed.
+type TimelineView struct {
+	Entries []TimelineEntry
+	Drawer  bool // links swap the drawer rather than load a page
+}
+
+// TimelineEntry is one attempt, or a run of two or more consecutive
+// attempts that failed the same way (outcome and status code), shown
+// collapsed.
+type TimelineEntry struct {
+	Attempts []AttemptView
+}
+
+// DeliveryLiveView is the part of a delivery that changes: its state and
+// the retry button. It refreshes itself until final; when the attempts
+// changed since the page was drawn, Refresh carries the response tab and
+// the timeline, which then replace theirs (out of band) too.
 type DeliveryLiveView struct {
 	ID            string
 	Status        string
@@ -252,23 +310,43 @@ type DeliveryLiveView struct {
 	PollURL       string
 	Notice        string
 	Error         string
-	Attempts      []AttemptView
+	Refresh       *DeliveryRefresh
 }
 
-// AttemptView is one attempt.
+// DeliveryRefresh is what a live refresh replaces besides the live part.
+type DeliveryRefresh struct {
+	Response ResponseView
+	Timeline TimelineView
+}
+
+// AttemptView is one attempt in the timeline.
 type AttemptView struct {
-	Number       int32
-	Trigger      string
-	StartedAt    time.Time
-	DurationMs   int32
-	StatusCode   *int32
-	Outcome      string
-	Error        string
-	ResponseBody string
-	Truncated    bool
-	// ResponsePruned: the receiver answered, and retention has since
-	// cleared what it said.
-	ResponsePruned bool
+	Number     int32
+	Trigger    string
+	StartedAt  time.Time
+	When       string // its exact time: "17:42:10 UTC", with the date on the first and on a new day
+	Gap        string // "+30 s": since the previous attempt ended; "" for the first
+	DurationMs int32
+	StatusCode *int32
+	Outcome    string
+	Error      string
+	// Phases are where the time went, shown as a bar and in words; empty
+	// when no phase was recorded (a refused connection, an attempt made
+	// before timings were kept).
+	Phases []Phase
+	// ResponseURL shows this attempt's answer in the Response tab; empty
+	// when it got none. Shown: it is the one in the tab.
+	ResponseURL string
+	Shown       bool
+}
+
+// Phase is one segment of an attempt's time bar, in a 0–1000 wide box.
+type Phase struct {
+	Name  string // "DNS", "connect", "TLS", "first byte", "rest"
+	Text  string // "DNS 2 ms"
+	Class string
+	Ms    int32
+	X, W  int
 }
 
 // AdminView is the admin's deliveries screen.

@@ -81,10 +81,16 @@ func TestBrowser(t *testing.T) {
 		{"rotate_in_an_hour_copy_switch_now", journeyRotateSwitchNow},
 		{"every_other_screen", journeyScreens},
 		{"closed_port_reason", journeyClosedPort},
+		{"failures_then_success_tabs_timeline", journeyExchangeTimeline},
 	} {
 		t.Run(j.name, func(t *testing.T) {
 			t.Parallel()
-			j.run(t, newTab(t, browser))
+			b := newTab(t, browser)
+			j.run(t, b)
+			// Leave the page before the journey's apps stop (their cleanups
+			// run after this): a page still polling, such as rows of
+			// pending deliveries, would log refused connections as problems.
+			b.do("leave the page", chromedp.Navigate("about:blank"))
 		})
 	}
 }
@@ -366,7 +372,7 @@ func journeySignupToDelivery(t *testing.T, b *tab) {
 	b.do("show the curl command",
 		chromedp.Click(css(`[data-testid="curl-details"] summary`)),
 		chromedp.WaitVisible(css(`[data-testid="curl-command"]`)),
-		eval(`document.getElementById('request-title').scrollIntoView()`),
+		eval(`document.querySelector('[data-testid="curl-section"]').scrollIntoView()`),
 	)
 	b.check("05b-delivery-curl")
 	cmd := run(b, "the curl command", chromedp.Evaluate[string](`document.querySelector('[data-testid="curl-command"]').textContent`))
@@ -467,7 +473,8 @@ func journeyManualRetry(t *testing.T, b *tab) {
 	if got := b.text(`[data-testid="detail-last-code"]`); got != "500" {
 		t.Fatalf("detail code %q", got)
 	}
-	if got := b.text(`[data-testid="attempt-response"]`); !strings.Contains(got, "<script>") {
+	b.do("show the response", chromedp.Click(css(`label[for^="tab-response-"]`)), chromedp.WaitVisible(css(`[data-testid="response-body"]`)))
+	if got := b.text(`[data-testid="response-body"]`); !strings.Contains(got, "<script>") {
 		t.Fatalf("response body not shown as text: %q", got)
 	}
 	b.check("11-delivery-failed-detail")
@@ -479,6 +486,8 @@ func journeyManualRetry(t *testing.T, b *tab) {
 		chromedp.Click(css(`[data-testid="retry"]`)),
 		chromedp.WaitVisible(css(`[data-testid="delivery-live"][data-status="succeeded"]`)),
 		chromedp.WaitVisible(css(`[data-testid="attempt"][data-number="2"][data-outcome="success"]`)),
+		// The response tab, still the one chosen, shows the new answer.
+		chromedp.WaitVisible(css(`[data-testid="response-status"][data-number="2"]`)),
 	)
 	if !run(b, "check the mark", chromedp.Evaluate[bool](`window.__noReload === true`)) {
 		t.Fatal("the page was reloaded")

@@ -26,9 +26,9 @@ func (s *Server) dashAdminDeliveryShow(w http.ResponseWriter, r *http.Request) e
 	case "row":
 		return s.render(w, r, http.StatusOK, views.DeliveryRowC(s.adminRow(d.Delivery, u.Email, ep.Url, ep.Enabled, ep.DeletedAt != nil)))
 	case "live":
-		return s.render(w, r, http.StatusOK, views.DeliveryLive(s.liveView(d, ep, base)))
+		return s.render(w, r, http.StatusOK, views.DeliveryLive(s.liveRefresh(r, d, ep, base)))
 	}
 	return s.render(w, r, http.StatusOK, views.AdminDeliveryPageC(s.chrome(r, d.EventType+" "+d.ID, "admin"), views.AdminDeliveryPage{
-		Detail: s.detailView(d, ep, base, "", viewer.ID), UserEmail: u.Email, UserID: u.ID, Endpoint: ep.Url,
+		Detail: s.detailView(d, ep, base, "", viewer.ID, attemptParam(r)), UserEmail: u.Email, UserID: u.ID, Endpoint: ep.Url,
 	}))
 }

@@ -226,7 +226,7 @@ func TestAdminDoesNotSeeAnotherUsersSignature(t *testing.T) {
 	if strings.Contains(sig, strings.TrimPrefix(strings.Fields(mine.text(`[data-testid="header-X-ClipCabinet-Signature"]`))[0], "sha256=")) {
 		t.Fatalf("an admin sees another user's valid signature: %q", sig)
 	}
-	if !strings.Contains(sig, "owner") {
-		t.Fatalf("the admin is not told why: %q", sig)
+	if note := theirs.text(`[data-testid="signature-note"]`); sig != "(not shown)" || !strings.Contains(note, "owner") {
+		t.Fatalf("the admin is not told why: %q, %q", sig, note)
 	}
 }

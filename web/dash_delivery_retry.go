@@ -46,7 +46,7 @@ func (s *Server) retry(r *http.Request, id string, ep store.Endpoint, base strin
 	if err != nil {
 		return views.DeliveryLiveView{}, err
 	}
-	live := s.liveView(d, ep, base)
+	live := s.liveRefresh(r, d, ep, base)
 	live.Notice, live.Error = notice, problem
 	return live, nil
 }

@@ -18,10 +18,10 @@ func (s *Server) dashDeliveryShow(w http.ResponseWriter, r *http.Request) error 
 	case "row":
 		return s.render(w, r, http.StatusOK, views.DeliveryRowC(s.rowView(d.Delivery, base, base+"?part=row")))
 	case "live":
-		return s.render(w, r, http.StatusOK, views.DeliveryLive(s.liveView(d, ep, base)))
+		return s.render(w, r, http.StatusOK, views.DeliveryLive(s.liveRefresh(r, d, ep, base)))
 	}
 	viewer, _ := currentUser(r.Context())
-	dv := s.detailView(d, ep, base, deliveriesPath(ep.ID), viewer.ID)
+	dv := s.detailView(d, ep, base, deliveriesPath(ep.ID), viewer.ID, attemptParam(r))
 	drawer := views.DrawerView{EndpointID: ep.ID, EndpointURL: ep.Url, CloseURL: endpointPath(ep.ID), Detail: &dv}
 	if fragmentTarget(r) == "drawer" {
 		return s.render(w, r, http.StatusOK, views.Drawer(drawer))

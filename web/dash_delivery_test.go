@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -168,8 +169,14 @@ func TestDeliveryDrawer(t *testing.T) {
 			t.Fatalf("header %s = %q, want %q", h, got, v)
 		}
 	}
-	if sig := detail.text(`[data-testid="header-X-ClipCabinet-Signature"]`); !strings.HasPrefix(sig, webhook.Sign(secret, dd.Body)+" Computed with the endpoint's current signing secret") {
+	if sig := detail.text(`[data-testid="header-X-ClipCabinet-Signature"]`); sig != webhook.Sign(secret, dd.Body) {
 		t.Fatalf("signature %q", sig)
+	}
+	if got := detail.text(`[data-testid="header-Content-Length"]`); got != strconv.Itoa(len(dd.Body)) {
+		t.Fatalf("Content-Length %q, body %d bytes", got, len(dd.Body))
+	}
+	if note := detail.text(`[data-testid="signature-note"]`); !strings.Contains(note, "signed with the endpoint's current secret") {
+		t.Fatalf("signature note %q", note)
 	}
 	var pretty, compact any
 	_ = json.Unmarshal([]byte(detail.text(`[data-testid="request-body"]`)), &pretty)
@@ -232,7 +239,7 @@ func TestUntrustedTextIsEscaped(t *testing.T) {
 	if !strings.Contains(p.text(`[data-testid="request-body"]`), evil) {
 		t.Fatal("payload not shown")
 	}
-	if p.text(`[data-testid="attempt-response"]`) != evil {
+	if p.text(`[data-testid="response-body"]`) != evil {
 		t.Fatal("response body not shown")
 	}
 	assertEscaped(t, p, evil)

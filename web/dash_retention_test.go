@@ -30,7 +30,7 @@ func TestDrawerPayloadExpired(t *testing.T) {
 
 	path := "/endpoints/" + ep + "/deliveries/" + out.DeliveryID
 	before := c.get(path).status(http.StatusOK)
-	if before.has(`[data-testid="request-body-pruned"]`) || !strings.Contains(before.text(`[data-testid="attempt-response"]`), "thanks") {
+	if before.has(`[data-testid="request-body-pruned"]`) || !strings.Contains(before.text(`[data-testid="response-body"]`), "thanks") {
 		t.Fatalf("fresh delivery: body or response missing:\n%.3000s", before.Body)
 	}
 
@@ -50,7 +50,7 @@ func TestDrawerPayloadExpired(t *testing.T) {
 	if !strings.Contains(after.text(`[data-testid="request-body-pruned"]`), "Payload expired") {
 		t.Errorf("drawer does not say the payload expired:\n%.3000s", after.Body)
 	}
-	if !after.has(`[data-testid="attempt-response-pruned"]`) || after.has(`[data-testid="attempt-response"]`) {
+	if !after.has(`[data-testid="response-pruned"]`) || after.has(`[data-testid="response-body"]`) {
 		t.Errorf("attempt response not shown as expired")
 	}
 	if len(after.all(`[data-testid="attempt"]`)) != 1 || after.text(`[data-testid="attempt-code"]`) != "200" {

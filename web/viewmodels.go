@@ -1,11 +1,9 @@
 package web
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"net/http"
-	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -84,13 +82,17 @@ func retryBlocked(d store.Delivery, enabled, deleted bool) string {
 	return ""
 }
 
-// liveView is the changing part of a delivery's detail.
+// liveView is the changing part of a delivery's detail. Its poll and
+// retry URLs carry how many attempts the page shows, so their answer
+// brings the response tab and the timeline along (liveRefresh) only when
+// that changed.
 func (s *Server) liveView(d store.DeliveryDetail, ep store.Endpoint, base string) views.DeliveryLiveView {
 	v := views.DeliveryLiveView{
 		ID: d.ID, Status: d.Status, AttemptCount: d.AttemptCount, AutoAttempts: d.AutoAttempts, MaxAttempts: s.cfg.MaxAttempts(),
 		NextAttemptAt: d.NextAttemptAt, CompletedAt: d.CompletedAt, LastCode: d.LastStatusCode,
 		InFlight: d.InFlight, Requested: d.ManualRequestedAt != nil,
-		RetryURL: base + "/retry", PollURL: base + "?part=live", RetryDisabled: retryBlocked(d.Delivery, ep.Enabled, ep.DeletedAt != nil),
+		RetryURL: base + "/retry?seen=" + strconv.Itoa(len(d.Attempts)), PollURL: base + "?part=live&seen=" + strconv.Itoa(len(d.Attempts)),
+		RetryDisabled: retryBlocked(d.Delivery, ep.Enabled, ep.DeletedAt != nil),
 	}
 	v.LastOutcome = deref(d.LastOutcome)
 	v.Reason = deliveryReason(d, ep.Url)
@@ -98,56 +100,33 @@ func (s *Server) liveView(d store.DeliveryDetail, ep store.Endpoint, base string
 	if d.FailureReason != nil {
 		v.FailureReason = *d.FailureReason
 	}
-	// Newest first: the attempt that matters most is on top.
-	for _, a := range slices.Backward(d.Attempts) {
-		av := views.AttemptView{
-			Number: a.Number, Trigger: a.Trigger, StartedAt: a.StartedAt, DurationMs: a.DurationMs,
-			StatusCode: a.StatusCode, Outcome: a.Outcome, Truncated: a.ResponseTruncated,
-			ResponseBody: strings.ToValidUTF8(string(a.ResponseBody), "\uFFFD"),
-			// An answer is stored even when empty, so NULL after one means pruned.
-			ResponsePruned: a.ResponseBody == nil && a.StatusCode != nil,
-		}
-		if a.Error != nil {
-			av.Error = *a.Error
-		}
-		v.Attempts = append(v.Attempts, av)
+	return v
+}
+
+// liveRefresh is a poll's or a retry's answer: the live part, and the
+// response tab and the timeline too when the attempts changed since the
+// page was drawn (?seen=N), which then replace theirs; otherwise they stay
+// as they are, with a run expanded. (A retry's attempt can be recorded
+// before its answer is read, which is then final and polls no more.)
+func (s *Server) liveRefresh(r *http.Request, d store.DeliveryDetail, ep store.Endpoint, base string) views.DeliveryLiveView {
+	v := s.liveView(d, ep, base)
+	if r.URL.Query().Get("seen") != strconv.Itoa(len(d.Attempts)) {
+		v.Refresh = &views.DeliveryRefresh{Response: responseView(d, base, 0), Timeline: timelineView(d, base, 0)}
 	}
 	return v
 }
 
-// detailView is a delivery's detail: the exact request and the live part.
-// The signature depends on the secret at send time, so the one shown is
-// computed now with the endpoint's current secret, and labelled so. A
-// valid signature lets its holder pass that body off as ours, so only the
-// endpoint's owner (viewerID) sees it, not an admin looking at another
-// user's delivery.
-func (s *Server) detailView(d store.DeliveryDetail, ep store.Endpoint, base, back, viewerID string) views.DeliveryDetailView {
+// detailView is a delivery's detail: the live part (the answer), the
+// request and the response (of attempt number shown, or the last), and
+// the timeline of attempts.
+func (s *Server) detailView(d store.DeliveryDetail, ep store.Endpoint, base, back, viewerID string, shown int32) views.DeliveryDetailView {
 	v := views.DeliveryDetailView{
 		ID: d.ID, EventID: d.EventID, Event: d.EventType, EndpointURL: ep.Url, CreatedAt: d.CreatedAt,
 		BackURL: back, BodyPruned: d.Body == nil, Live: s.liveView(d, ep, base),
+		Body: bodyView(d.Body), Response: responseView(d, base, shown), ShowResponse: shown > 0,
 	}
-	sig := "sha256=… (not available)"
-	note := "Computed with the endpoint's current signing secret. Attempts made before a rotation carried a signature made with the secret of their time."
-	switch {
-	case ep.UserID != viewerID:
-		note = "Not shown: only the endpoint's owner sees the signature."
-	case d.Body != nil && ep.DeletedAt == nil:
-		if secret, err := s.store.EndpointSecret(ep); err == nil {
-			sig = webhook.Sign(secret, d.Body)
-		}
-	default:
-		note = "Not shown: the endpoint was deleted or the payload expired."
-	}
-	v.Headers = []views.Header{
-		{Name: "Content-Type", Value: webhook.ContentType},
-		{Name: "User-Agent", Value: webhook.UserAgent},
-		{Name: webhook.HeaderEvent, Value: d.EventType},
-		{Name: webhook.HeaderDelivery, Value: d.ID},
-		{Name: webhook.HeaderSignature, Value: sig, Note: note},
-	}
-	if d.Body != nil {
-		v.Body = prettyJSON(d.Body)
-	}
+	v.Timeline = timelineView(d, base, v.Response.Number)
+	v.Headers, v.HeadersNote = s.requestHeaders(d, ep, viewerID)
 	v.Curl, v.CurlNote = s.deliveryCurl(d, ep, viewerID)
 	return v
 }
@@ -175,15 +154,6 @@ func (s *Server) deliveryCurl(d store.DeliveryDetail, ep store.Endpoint, viewerI
 		note += " Its webhook-timestamp is the moment this page was shown: Standard Webhooks receivers refuse it after 5 minutes, so reload for a fresh one."
 	}
 	return cmd, note
-}
-
-// prettyJSON indents a body for reading; the exact bytes were sent compact.
-func prettyJSON(b []byte) string {
-	var out bytes.Buffer
-	if err := json.Indent(&out, b, "", "  "); err != nil {
-		return strings.ToValidUTF8(string(b), "\uFFFD")
-	}
-	return out.String()
 }
 
 // adminRow is a delivery as the admin list shows it.
