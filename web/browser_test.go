@@ -81,6 +81,7 @@ func TestBrowser(t *testing.T) {
 		{"rotate_in_an_hour_copy_switch_now", journeyRotateSwitchNow},
 		{"every_other_screen", journeyScreens},
 		{"closed_port_reason", journeyClosedPort},
+		{"polish_local_time_refresh_deleted_history", journeyPolish},
 	} {
 		t.Run(j.name, func(t *testing.T) {
 			t.Parallel()
