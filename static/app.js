@@ -5,6 +5,8 @@
 //   - confirmation dialogs for [data-confirm] forms and htmx elements
 //   - copy buttons ([data-copy] names the element whose text is copied)
 //   - relative times (<time data-relative datetime="...">) kept current
+//   - exact times (<time data-local>) in the viewer's time zone
+//   - the page behind the drawer refreshes when the server says deliveries changed (htmx)
 //   - the deliveries drawer: focus on open, Escape or a click beside it closes it
 //   - a toast when a request fails (server error or no network)
 (function () {
@@ -131,6 +133,43 @@
   }
   window.setInterval(refreshTimes, 10000);
 
+  // ---- Local times -----------------------------------------------------
+  // The server writes every exact time in UTC (views.Stamp), so the page
+  // reads the same without JavaScript; here it becomes the viewer's local
+  // time in one format, "30 Nov 2026, 12:42:10 EST", with UTC kept in the
+  // title. Month names are fixed, not the locale's, so it is one format.
+  var months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  var clock = null, zone = null;
+  try {
+    clock = new Intl.DateTimeFormat("en-US", {
+      year: "numeric", month: "numeric", day: "numeric",
+      hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23"
+    });
+    zone = new Intl.DateTimeFormat("en-US", { timeZoneName: "short" });
+  } catch (err) { clock = null; }
+  function partsOf(fmt, d) {
+    var p = {};
+    fmt.formatToParts(d).forEach(function (x) { p[x.type] = x.value; });
+    return p;
+  }
+  function localText(d) {
+    var p = partsOf(clock, d);
+    var z = partsOf(zone, d).timeZoneName || "";
+    return p.day + " " + months[Number(p.month) - 1] + " " + p.year + ", " +
+      p.hour + ":" + p.minute + ":" + p.second + (z ? " " + z : "");
+  }
+  function localTimes(root) {
+    if (!clock || !root || !root.querySelectorAll) return;
+    var els = Array.prototype.slice.call(root.querySelectorAll("time[data-local]"));
+    if (root.matches && root.matches("time[data-local]")) els.push(root);
+    for (var i = 0; i < els.length; i++) {
+      var d = new Date(els[i].getAttribute("datetime"));
+      if (!isNaN(d.getTime())) els[i].textContent = localText(d);
+    }
+  }
+  // htmx:load fires for the page and for every piece htmx swaps in.
+  document.addEventListener("htmx:load", function (e) { localTimes(e.detail.elt); });
+
   // ---- Drawer ----------------------------------------------------------
   document.addEventListener("htmx:afterSettle", function (e) {
     refreshTimes(e.target);
@@ -171,6 +210,8 @@
       toast("The server refused this request (403). Reload the page and try again.");
     } else if (code === 401) {
       window.location.assign("/login");
+    } else if (code === 410) {
+      toast("This endpoint was deleted: nothing about it can be changed. Reload the page to see its history.");
     } else {
       toast("Something went wrong on the server (" + code + "). Try again in a moment.");
     }
@@ -179,5 +220,8 @@
     toast("Could not reach the server. Check your connection; the page will catch up when it is back.");
   });
 
-  document.addEventListener("DOMContentLoaded", function () { refreshTimes(document); });
+  document.addEventListener("DOMContentLoaded", function () {
+    refreshTimes(document);
+    localTimes(document);
+  });
 })();

@@ -13,12 +13,12 @@ import (
 // HTMX is the vendored htmx file's name; its version is pinned in the name.
 const HTMX = "htmx-2.0.11.min.js"
 
-//go:embed htmx-2.0.11.min.js app.css app.js
+//go:embed htmx-2.0.11.min.js app.css app.js favicon.svg
 var FS embed.FS
 
 var versions = func() map[string]string {
 	out := map[string]string{}
-	for _, name := range []string{HTMX, "app.css", "app.js"} {
+	for _, name := range []string{HTMX, "app.css", "app.js", Favicon} {
 		b, err := FS.ReadFile(name)
 		if err != nil {
 			panic("static: " + err.Error())
@@ -28,6 +28,10 @@ var versions = func() map[string]string {
 	}
 	return out
 }()
+
+// Favicon is the site's icon, an SVG; /favicon.ico answers it too
+// (FaviconHandler), for clients that ask there without reading the page.
+const Favicon = "favicon.svg"
 
 // Path is the URL of an asset, with its content hash so it can be cached
 // for good.
@@ -51,5 +55,20 @@ func Handler() http.Handler {
 		}
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		files.ServeHTTP(w, r)
+	})
+}
+
+// FaviconHandler answers /favicon.ico with the SVG icon, cacheable for a
+// day (its URL carries no hash).
+func FaviconHandler() http.Handler {
+	b, err := FS.ReadFile(Favicon)
+	if err != nil {
+		panic("static: " + err.Error())
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "image/svg+xml")
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		_, _ = w.Write(b)
 	})
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/clipcabinet/webhooks/static"
@@ -228,17 +227,6 @@ func countOf(n int, one, many string) string {
 	return thousands(n) + " " + many
 }
 
-// minuteStamp is a time to the minute, UTC, as the recovery range shows it.
-func minuteStamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
-
-// rangeText says a recovery's range in words.
-func rangeText(from *time.Time, to time.Time) string {
-	if from == nil {
-		return "created until " + minuteStamp(to)
-	}
-	return "created " + minuteStamp(*from) + " – " + minuteStamp(to)
-}
-
 func boolAttr(b bool) string {
 	if b {
 		return "true"
@@ -247,9 +235,6 @@ func boolAttr(b bool) string {
 }
 
 func i64toa(n int64) string { return strconv.FormatInt(n, 10) }
-
-// inputTimeText is a datetime-local value as the page says it: 2025-01-31 14:05.
-func inputTimeText(v string) string { return strings.Replace(v, "T", " ", 1) }
 
 // countdown is how long until t, from now, in words ("in 59 min").
 func countdown(t, now time.Time) string {

@@ -118,6 +118,8 @@ type EndpointView struct {
 	SigCheck SigCheckView
 	// Drawer is rendered open when the URL names the deliveries or a delivery.
 	Drawer *DrawerView
+	// DeletedAt: the endpoint was deleted; its page is read-only history.
+	DeletedAt *time.Time
 }
 
 // SecretView is the signing secret box.
@@ -156,6 +158,7 @@ type DrawerView struct {
 	CloseURL    string
 	List        *DeliveryListView
 	Detail      *DeliveryDetailView
+	DeletedAt   *time.Time // the endpoint was deleted: read-only history
 }
 
 // DeliveryListView is the drawer's list with its filters.
@@ -301,8 +304,12 @@ type DeliveryLiveView struct {
 	FailureReason string
 	// Reason is the last attempt's result in plain words, Next what
 	// happens next and exactly when; both empty when there is nothing to say.
-	Reason        string
-	Next          string
+	Reason string
+	Next   string
+	// NextAt, when set, is the time Next ends with ("Attempt 4 of 8 at"),
+	// and NextWait how long until then ("in 12 min").
+	NextAt        *time.Time
+	NextWait      string
 	InFlight      bool
 	Requested     bool
 	RetryURL      string
@@ -402,7 +409,7 @@ type RecoveryCard struct {
 // before the user confirms, with the range the user may change.
 type RecoveryOffer struct {
 	EndpointID string
-	From       string // the form's values, "2006-01-02T15:04" in UTC
+	From       string // the form's values, "2006-01-02 15:04" in UTC
 	To         string // "": until now
 	Count      int
 	// FailingSince: From is when the endpoint started failing (the default).

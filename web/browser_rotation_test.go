@@ -5,14 +5,12 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 
 	"github.com/clipcabinet/webhooks/internal/testapp"
@@ -108,18 +106,7 @@ func journeyRotateSwitchNow(t *testing.T, b *tab) {
 	b.check("41-rotated-new-secret-once")
 
 	// Copy: the clipboard holds exactly the new secret.
-	u, err := url.Parse(app.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, name := range []string{"clipboard-read", "clipboard-write"} {
-		if _, err := chromedp.CallBrowser(b.ctx, browser.SetPermission, browser.SetPermissionParams{
-			Permission: &browser.PermissionDescriptor{Name: name}, Setting: browser.PermissionSettingGranted,
-			Origin: u.Scheme + "://" + u.Host, BrowserContextID: chromedp.FromContext(b.ctx).BrowserContextID,
-		}); err != nil {
-			t.Fatalf("grant %s: %v", name, err)
-		}
-	}
+	b.grantClipboard(app)
 	b.do("copy the new secret",
 		chromedp.Click(css(`[data-testid="copy-secret"]`)),
 		chromedp.WaitVisible(css(`[data-testid="copy-secret"].copied`)),

@@ -82,6 +82,7 @@ func TestBrowser(t *testing.T) {
 		{"every_other_screen", journeyScreens},
 		{"closed_port_reason", journeyClosedPort},
 		{"failures_then_success_tabs_timeline", journeyExchangeTimeline},
+		{"polish_local_time_refresh_deleted_history", journeyPolish},
 	} {
 		t.Run(j.name, func(t *testing.T) {
 			t.Parallel()

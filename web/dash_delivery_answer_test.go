@@ -68,9 +68,15 @@ func TestDeliveryAnswer(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := "Next: Attempt 2 of 2 at " + next.UTC().Format("15:04:05 UTC") + ", in "
-			if got := p.text(`[data-testid="answer-next"]`); !strings.HasPrefix(got, want) && !strings.HasPrefix(got, strings.Replace(want, " at ", " at "+next.UTC().Format("Jan 2")+" ", 1)) {
+			// The exact time as every time is printed (views.Stamp), UTC in
+			// the page and in the title; app.js shows it in local time.
+			stamp := next.UTC().Format("2006-01-02 15:04:05 UTC")
+			want := "Next: Attempt 2 of 2 at " + stamp + ", in "
+			if got := p.text(`[data-testid="answer-next"]`); !strings.HasPrefix(got, want) {
 				t.Errorf("next %q, want it to start %q", got, want)
+			}
+			if tm := p.one(`[data-testid="answer-next"] time[data-local]`); attr(tm, "title") != stamp || attr(tm, "datetime") == "" {
+				t.Errorf("next time title %q datetime %q, want title %q", attr(tm, "title"), attr(tm, "datetime"), stamp)
 			}
 		})
 	}

@@ -11,7 +11,7 @@ import (
 // endpoint's deliveries only, as CSV or NDJSON (format), streamed like the
 // API's export. Filters the drawer would refuse are a 400 with the reason.
 func (s *Server) dashDeliveryExport(w http.ResponseWriter, r *http.Request) error {
-	ep, err := s.ownEndpoint(r)
+	ep, err := s.ownEndpointHistory(r)
 	if err != nil {
 		return err
 	}

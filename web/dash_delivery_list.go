@@ -9,7 +9,7 @@ import (
 // dashDeliveryList is the drawer on the list. Its URL opens the endpoint
 // page with the drawer open; htmx gets the part it swaps.
 func (s *Server) dashDeliveryList(w http.ResponseWriter, r *http.Request) error {
-	ep, err := s.ownEndpoint(r)
+	ep, err := s.ownEndpointHistory(r)
 	if err != nil {
 		return err
 	}

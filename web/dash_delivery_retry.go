@@ -24,6 +24,7 @@ func (s *Server) dashDeliveryRetry(w http.ResponseWriter, r *http.Request) error
 		s.flashRetry(r, live)
 		return redirect(w, r, base)
 	}
+	triggerDeliveriesChanged(w)
 	return s.render(w, r, http.StatusOK, views.DeliveryLive(live))
 }
 

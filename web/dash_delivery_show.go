@@ -9,7 +9,7 @@ import (
 // dashDeliveryShow is one delivery in the drawer. ?part=row and ?part=live
 // are the pieces that poll while the delivery is not final.
 func (s *Server) dashDeliveryShow(w http.ResponseWriter, r *http.Request) error {
-	ep, d, err := s.ownDelivery(r)
+	ep, d, err := s.ownDeliveryHistory(r)
 	if err != nil {
 		return err
 	}
@@ -22,7 +22,7 @@ func (s *Server) dashDeliveryShow(w http.ResponseWriter, r *http.Request) error 
 	}
 	viewer, _ := currentUser(r.Context())
 	dv := s.detailView(d, ep, base, deliveriesPath(ep.ID), viewer.ID, attemptParam(r))
-	drawer := views.DrawerView{EndpointID: ep.ID, EndpointURL: ep.Url, CloseURL: endpointPath(ep.ID), Detail: &dv}
+	drawer := views.DrawerView{EndpointID: ep.ID, EndpointURL: ep.Url, CloseURL: endpointPath(ep.ID), Detail: &dv, DeletedAt: ep.DeletedAt}
 	if fragmentTarget(r) == "drawer" {
 		return s.render(w, r, http.StatusOK, views.Drawer(drawer))
 	}

@@ -115,7 +115,9 @@ func TestEndpointLifecycle(t *testing.T) {
 		t.Fatal("deleted without confirmation")
 	}
 	c.post("/endpoints/"+id+"/delete", url.Values{"confirm": {"yes"}}).status(http.StatusSeeOther)
-	c.get("/endpoints/" + id).status(http.StatusNotFound).one(`[data-testid="error-page"]`)
+	// Its page stays, read-only (dash_endpoint_deleted_test.go); the list
+	// no longer shows it.
+	c.get("/endpoints/" + id).status(http.StatusOK).one(`[data-testid="deleted-banner"]`)
 	c.get("/endpoints").one(`[data-testid="endpoints-empty"]`)
 }
 

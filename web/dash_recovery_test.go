@@ -175,7 +175,7 @@ func TestAutoDisabledEndpointRecovery(t *testing.T) {
 		t.Fatal("the recovery card is not swapped in beside the summary")
 	}
 	enabled.one(`[data-testid="recovery-reenabled"]`)
-	from := firstFailure.UTC().Truncate(time.Minute).Format("2006-01-02T15:04")
+	from := firstFailure.UTC().Truncate(time.Minute).Format("2006-01-02 15:04")
 	if got := attr(enabled.one(`[data-testid="recovery-from"]`), "value"); got != from {
 		t.Fatalf("offer starts at %q, want when the endpoint started failing, %q", got, from)
 	}

@@ -130,33 +130,23 @@ func redirect(w http.ResponseWriter, r *http.Request, to string) error {
 	return nil
 }
 
-// ownEndpoint loads the path's endpoint if it is the signed-in user's. A
-// missing, deleted or other user's endpoint is the same 404.
+// ownEndpoint loads the path's endpoint if it is the signed-in user's and
+// not deleted. A missing or other user's endpoint is a 404; the owner's
+// deleted one is a 410 (its history is read-only: ownEndpointHistory).
 func (s *Server) ownEndpoint(r *http.Request) (store.Endpoint, error) {
-	u, _ := currentUser(r.Context())
-	ep, err := s.store.EndpointGet(r.Context(), r.PathValue("endpointId"))
-	if err != nil {
-		return store.Endpoint{}, err
+	ep, err := s.ownEndpointHistory(r)
+	if err == nil && ep.DeletedAt != nil {
+		return store.Endpoint{}, errDeleted(ep)
 	}
-	if ep.UserID != u.ID {
-		return store.Endpoint{}, errNotFound()
-	}
-	return ep, nil
+	return ep, err
 }
 
 // ownDelivery loads the path's delivery if it belongs to the path's
-// endpoint, which must be the user's.
+// endpoint, which must be the user's and not deleted (410 when it is).
 func (s *Server) ownDelivery(r *http.Request) (store.Endpoint, store.DeliveryDetail, error) {
-	ep, err := s.ownEndpoint(r)
-	if err != nil {
-		return store.Endpoint{}, store.DeliveryDetail{}, err
+	ep, d, err := s.ownDeliveryHistory(r)
+	if err == nil && ep.DeletedAt != nil {
+		return store.Endpoint{}, store.DeliveryDetail{}, errDeleted(ep)
 	}
-	d, err := s.store.DeliveryDetail(r.Context(), r.PathValue("deliveryId"))
-	if err != nil {
-		return store.Endpoint{}, store.DeliveryDetail{}, err
-	}
-	if d.EndpointID != ep.ID || d.UserID != ep.UserID {
-		return store.Endpoint{}, store.DeliveryDetail{}, errNotFound()
-	}
-	return ep, d, nil
+	return ep, d, err
 }

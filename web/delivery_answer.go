@@ -87,29 +87,25 @@ func codeOf(c *int32) int32 {
 	return *c
 }
 
-// deliveryNext says what happens next and exactly when:
-// "attempt 4 of 8 at 17:42:10 UTC, in 12 min".
-func deliveryNext(d store.DeliveryDetail, maxAttempts int, now time.Time) string {
+// deliveryNext says what happens next and exactly when: "Attempt 4 of 8
+// at", the time (at, nil when there is none; the page prints it as every
+// time), then how long until then ("in 12 min").
+func deliveryNext(d store.DeliveryDetail, maxAttempts int, now time.Time) (text string, at *time.Time, wait string) {
 	switch {
 	case d.InFlight:
-		return "An attempt is in flight now."
+		return "An attempt is in flight now.", nil, ""
 	case d.ManualRequestedAt != nil:
-		return "A manual retry is queued and goes out within seconds."
+		return "A manual retry is queued and goes out within seconds.", nil, ""
 	case d.Status == "succeeded":
-		return ""
+		return "", nil, ""
 	case d.Status == "failed":
-		return fmt.Sprintf("No more automatic attempts: all %d were made. Retry it by hand when your server is fixed.", maxAttempts)
+		return fmt.Sprintf("No more automatic attempts: all %d were made. Retry it by hand when your server is fixed.", maxAttempts), nil, ""
 	case d.NextAttemptAt == nil:
-		return ""
-	}
-	at := d.NextAttemptAt.UTC()
-	when := at.Format("15:04:05 UTC")
-	if y, m, dd := at.Date(); y != now.UTC().Year() || m != now.UTC().Month() || dd != now.UTC().Day() {
-		when = at.Format("Jan 2 15:04:05 UTC")
+		return "", nil, ""
 	}
 	// No break inside "in 12 min" on a narrow screen.
-	wait := strings.ReplaceAll(views.Wait(at.Sub(now)), " ", "\u00a0")
-	return fmt.Sprintf("Attempt %d of %d at %s, %s.", d.AutoAttempts+1, maxAttempts, when, wait)
+	wait = strings.ReplaceAll(views.Wait(d.NextAttemptAt.Sub(now)), " ", "\u00a0")
+	return fmt.Sprintf("Attempt %d of %d at", d.AutoAttempts+1, maxAttempts), d.NextAttemptAt, wait
 }
 
 func seconds(ms int32) string {

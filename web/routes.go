@@ -102,5 +102,6 @@ func (s *Server) routes() {
 
 	// Static files; anything else is the dashboard's 404 page.
 	m.Handle("GET /static/", static.Handler())
+	m.Handle("GET /favicon.ico", static.FaviconHandler())
 	dash("/", public, func(http.ResponseWriter, *http.Request) error { return errNotFound() })
 }

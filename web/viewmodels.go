@@ -16,9 +16,9 @@ import (
 func (s *Server) endpointView(ep store.Endpoint) views.EndpointView {
 	v := views.EndpointView{
 		ID: ep.ID, URL: ep.Url, Description: ep.Description, Events: ep.Events, Enabled: ep.Enabled,
-		CreatedAt: ep.CreatedAt,
-		Secret:    s.secretView(ep),
-		Test:      views.TestEventView{EndpointID: ep.ID, Enabled: ep.Enabled, EventTypes: webhook.EventTypes},
+		CreatedAt: ep.CreatedAt, DeletedAt: ep.DeletedAt,
+		Secret: s.secretView(ep),
+		Test:   views.TestEventView{EndpointID: ep.ID, Enabled: ep.Enabled, EventTypes: webhook.EventTypes},
 	}
 	if !ep.Enabled {
 		v.AutoDisabled, v.DisabledAt = autoDisabled(ep.DisabledBy), ep.DisabledAt
@@ -96,7 +96,10 @@ func (s *Server) liveView(d store.DeliveryDetail, ep store.Endpoint, base string
 	}
 	v.LastOutcome = deref(d.LastOutcome)
 	v.Reason = deliveryReason(d, ep.Url)
-	v.Next = deliveryNext(d, s.cfg.MaxAttempts(), s.store.Now())
+	v.Next, v.NextAt, v.NextWait = deliveryNext(d, s.cfg.MaxAttempts(), s.store.Now())
+	if ep.DeletedAt != nil && v.NextAt == nil && d.Status == "failed" {
+		v.Next = "Nothing more: the endpoint was deleted."
+	}
 	if d.FailureReason != nil {
 		v.FailureReason = *d.FailureReason
 	}
@@ -212,7 +215,7 @@ func (s *Server) drawerList(r *http.Request, ep store.Endpoint, q listQuery) (vi
 		Statuses: webhook.DeliveryStatuses, EventTypes: webhook.EventTypes,
 		Filtered: q.Status != "" || q.Event != "" || q.Q != "" || q.Find.Open(),
 	}
-	d := views.DrawerView{EndpointID: ep.ID, EndpointURL: ep.Url, CloseURL: endpointPath(ep.ID), List: &lv}
+	d := views.DrawerView{EndpointID: ep.ID, EndpointURL: ep.Url, CloseURL: endpointPath(ep.ID), List: &lv, DeletedAt: ep.DeletedAt}
 	f := q.filter(ep)
 	f.Cursor, f.Limit = q.Cursor, drawerPageSize
 	if lv.Error = q.problem(); lv.Error != "" {

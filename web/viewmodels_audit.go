@@ -154,15 +154,19 @@ func auditTarget(e store.AuditEntry, d map[string]any, admin bool) (string, stri
 			}
 			return text, withQuery("/admin/deliveries", "status", "any", "user", owner, "host", host)
 		}
-		if e.EndpointDeleted || e.EndpointID == "" {
-			return text + " (deleted)", ""
+		// A deleted endpoint's page is its read-only history.
+		switch {
+		case e.EndpointID == "":
+			return text, ""
+		case e.EndpointDeleted:
+			return text + " (deleted)", endpointPath(e.EndpointID)
 		}
 		return text, endpointPath(e.EndpointID)
 	case e.Action == "delivery.retried":
 		if admin {
 			return target, adminDeliveryPath(target)
 		}
-		if e.EndpointDeleted || e.EndpointID == "" {
+		if e.EndpointID == "" {
 			return target, ""
 		}
 		return target, deliveryPath(e.EndpointID, target)

@@ -18,12 +18,16 @@ import (
 // recovery's result.
 const recentRecovery = 24 * time.Hour
 
-// recoveryInputLayout is what a datetime-local input sends (UTC here).
-const recoveryInputLayout = "2006-01-02T15:04"
+// recoveryInputLayout is how the range's text fields show a time (UTC);
+// parseRecoveryTime reads it and the other forms the search filters take.
+const recoveryInputLayout = "2006-01-02 15:04"
 
 // renderEndpointPage renders the whole endpoint page, with the recovery
 // card filled in unless the caller did.
 func (s *Server) renderEndpointPage(w http.ResponseWriter, r *http.Request, status int, title string, ep store.Endpoint, v views.EndpointView) error {
+	if ep.DeletedAt != nil {
+		return s.render(w, r, status, views.DeletedEndpointPage(s.chrome(r, title, "endpoints"), v))
+	}
 	if v.Recovery.EndpointID == "" {
 		card, err := s.recoveryCard(r.Context(), ep, false)
 		if err != nil {
@@ -86,14 +90,14 @@ func (s *Server) offerFromForm(ctx context.Context, ep store.Endpoint, form url.
 		o.Errors["from"] = "Choose the time to retry from."
 	default:
 		if sc.From, ok = parseRecoveryTime(o.From); !ok {
-			o.Errors["from"] = "Enter a date and time, like 2025-01-31T14:05 (UTC)."
+			o.Errors["from"] = "Enter a date and time in UTC, like 2026-11-30 17:42."
 		} else if sc.From.After(now) {
 			o.Errors["from"] = "That time is in the future."
 		}
 	}
 	if o.To != "" {
 		if sc.To, ok = parseRecoveryTime(o.To); !ok {
-			o.Errors["to"] = "Enter a date and time, like 2025-01-31T14:05 (UTC), or leave it empty for now."
+			o.Errors["to"] = "Enter a date and time in UTC, like 2026-11-30 17:42, or leave it empty for now."
 		} else if o.Errors["from"] == "" && !sc.To.After(sc.From) {
 			o.Errors["to"] = "Must be after the start."
 		}
@@ -114,17 +118,18 @@ func (s *Server) offerFromForm(ctx context.Context, ep store.Endpoint, form url.
 	return o, sc, err
 }
 
-// parseRecoveryTime reads a datetime-local value (or RFC 3339) as UTC.
+// parseRecoveryTime reads a time as the search filters do (UTC
+// "2026-11-30 17:42", with seconds, with a T, a whole day, or RFC 3339
+// with its offset), the start of what it names.
 func parseRecoveryTime(v string) (time.Time, bool) {
 	if !storableText(v) || len(v) > 40 {
 		return time.Time{}, false
 	}
-	for _, layout := range []string{recoveryInputLayout, "2006-01-02T15:04:05", "2006-01-02 15:04", "2006-01-02 15:04:05", time.RFC3339} {
-		if t, err := time.Parse(layout, v); err == nil && t.Year() >= 2000 && t.Year() < 3000 {
-			return t.UTC(), true
-		}
+	t, _, ok := parseFindTime(v)
+	if !ok || t.Year() < 2000 || t.Year() >= 3000 {
+		return time.Time{}, false
 	}
-	return time.Time{}, false
+	return t.UTC(), true
 }
 
 // recoveryView is a recovery's progress for a page; endpointURL names its

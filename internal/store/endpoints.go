@@ -220,10 +220,11 @@ func (s *Store) EndpointSecret(ep Endpoint) (string, error) {
 }
 
 // EndpointGetAny returns an endpoint even if it was deleted (the admin's
-// view of a delivery names the endpoint it was for).
+// view of a delivery names the endpoint it was for; the owner reads a
+// deleted endpoint's history), settled like EndpointGet.
 func (s *Store) EndpointGetAny(ctx context.Context, id string) (Endpoint, error) {
 	e, err := s.q.EndpointGetIncludingDeleted(ctx, id)
-	return e, wrap("endpoint get any", err)
+	return s.settled(e), wrap("endpoint get any", err)
 }
 
 // UnhealthyEndpoints lists enabled endpoints with no successful automatic
