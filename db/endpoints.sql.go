@@ -25,6 +25,163 @@ func (q *Queries) EndpointActivatePendingSecret(ctx context.Context, id string) 
 	return result.RowsAffected(), nil
 }
 
+const endpointAttention = `-- name: EndpointAttention :many
+WITH newest AS MATERIALIZED (
+    SELECT e.id, e.user_id, e.url, e.enabled, e.disabled_at, e.disabled_by, e.disabled_reason,
+           np.id AS failure_id, np.created_at AS failure_at, np.attempt_count AS failure_attempts,
+           np.failure_reason
+    FROM endpoints e
+    -- The newest failed or retrying delivery: one probe of the index per status.
+    LEFT JOIN LATERAL (
+        SELECT x.id, x.created_at, x.attempt_count, x.failure_reason FROM (
+            (SELECT d.id, d.created_at, d.attempt_count, d.failure_reason FROM deliveries d
+             WHERE d.endpoint_id = e.id AND d.problem = 'failed'
+             ORDER BY d.created_at DESC, d.id DESC LIMIT 1)
+            UNION ALL
+            (SELECT d.id, d.created_at, d.attempt_count, d.failure_reason FROM deliveries d
+             WHERE d.endpoint_id = e.id AND d.problem = 'retrying'
+             ORDER BY d.created_at DESC, d.id DESC LIMIT 1)
+        ) x ORDER BY x.created_at DESC, x.id DESC LIMIT 1
+    ) np ON true
+    WHERE e.deleted_at IS NULL
+), failing AS MATERIALIZED (
+    -- No success after it (a bounded walk down from the newest delivery),
+    -- or the service disabled it.
+    SELECT n.id, n.user_id, n.url, n.enabled, n.disabled_at, n.disabled_by, n.disabled_reason, n.failure_id, n.failure_at, n.failure_attempts, n.failure_reason FROM newest n
+    WHERE (n.failure_id IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM deliveries s
+                           WHERE s.endpoint_id = n.id AND s.created_at > n.failure_at AND s.status = 'succeeded'))
+       OR (NOT n.enabled AND n.disabled_by = 'system')
+)
+SELECT f.id, f.user_id, u.email, f.url, f.enabled, f.disabled_at, f.disabled_by, f.disabled_reason,
+       -- The receiving host, read as the admin list's host filter reads it (store/admin.go).
+       lower(coalesce(substring(f.url from '^[A-Za-z][A-Za-z0-9+.-]*://([^/?#]+)'), ''))::text AS host,
+       coalesce(f.failure_id, '')::text AS failure_id, f.failure_reason,
+       -- No failure since (an endpoint the service disabled): when it was disabled.
+       coalesce(since.at, f.disabled_at, $1::timestamptz)::timestamptz AS failing_since,
+       hist.hourly::int[] AS hourly, hist.retrying::int AS retrying,
+       a.started_at AS last_started_at, a.outcome AS last_outcome, a.status_code AS last_status_code, a.error AS last_error,
+       a.remote_addr AS last_remote_addr, a.duration_ms AS last_duration_ms,
+       a.connect_ms AS last_connect_ms, a.first_byte_ms AS last_first_byte_ms
+FROM failing f
+JOIN users u ON u.id = f.user_id
+LEFT JOIN attempts a ON a.delivery_id = f.failure_id AND a.number = f.failure_attempts
+LEFT JOIN LATERAL (
+    SELECT s.created_at AS at FROM deliveries s
+    WHERE s.endpoint_id = f.id AND s.created_at < f.failure_at AND s.status = 'succeeded'
+    ORDER BY s.created_at DESC, s.id DESC LIMIT 1
+) ls ON true
+LEFT JOIN LATERAL (
+    SELECT min(y.created_at) AS at FROM (
+        (SELECT d.created_at FROM deliveries d
+         WHERE d.endpoint_id = f.id AND d.problem = 'failed' AND d.created_at > coalesce(ls.at, '-infinity'::timestamptz)
+         ORDER BY d.created_at, d.id LIMIT 1)
+        UNION ALL
+        (SELECT d.created_at FROM deliveries d
+         WHERE d.endpoint_id = f.id AND d.problem = 'retrying' AND d.created_at > coalesce(ls.at, '-infinity'::timestamptz)
+         ORDER BY d.created_at, d.id LIMIT 1)
+    ) y
+) since ON true
+LEFT JOIN LATERAL (
+    SELECT array_agg(coalesce(b.n, 0) ORDER BY g.h) AS hourly, coalesce(sum(b.r), 0) AS retrying
+    FROM generate_series(0, 23) AS g(h)
+    LEFT JOIN (
+        SELECT floor(date_part('epoch', $1::timestamptz - d.created_at) / 3600)::int AS h,
+               count(*) AS n, count(*) FILTER (WHERE d.problem = 'retrying') AS r
+        FROM deliveries d
+        WHERE d.endpoint_id = f.id AND d.problem IN ('failed', 'retrying')
+          AND d.created_at > $1::timestamptz - interval '24 hours'
+          AND d.created_at <= $1::timestamptz
+        GROUP BY 1
+    ) b ON b.h = g.h
+) hist ON true
+`
+
+type EndpointAttentionRow struct {
+	ID              string
+	UserID          string
+	Email           string
+	Url             string
+	Enabled         bool
+	DisabledAt      *time.Time
+	DisabledBy      *string
+	DisabledReason  *string
+	Host            string
+	FailureID       string
+	FailureReason   *string
+	FailingSince    time.Time
+	Hourly          []int32
+	Retrying        int32
+	LastStartedAt   *time.Time
+	LastOutcome     *string
+	LastStatusCode  *int32
+	LastError       *string
+	LastRemoteAddr  *string
+	LastDurationMs  *int32
+	LastConnectMs   *int32
+	LastFirstByteMs *int32
+}
+
+// The admin's "Needs attention" (store.Attention): endpoints, not deleted,
+// that are failing (since their newest successful delivery, one failed or
+// is retrying: its last attempt failed), and endpoints the service
+// disabled. For each: the newest such delivery and its last attempt (the
+// last error), when it started failing (the oldest such delivery after the
+// newest success before it), and its failing deliveries of the last 24
+// hours by hour of creation (hourly[0] the hour up to now).
+//
+// Every delivery read goes through deliveries_endpoint_problem_idx (only
+// failed and retrying rows are in it) or a bounded walk of
+// deliveries_endpoint_idx (from the newest failure to the first success
+// either side of it), per endpoint: nothing reads an endpoint's whole
+// history. The failing endpoints are picked first (MATERIALIZED), so the
+// per-hour counts and the start are computed for those only.
+// The newest success before the newest failure: a walk back from it.
+// The oldest failure after that success.
+// Failed or retrying deliveries created in each of the last 24 hours.
+func (q *Queries) EndpointAttention(ctx context.Context, now time.Time) ([]EndpointAttentionRow, error) {
+	rows, err := q.db.Query(ctx, endpointAttention, now)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []EndpointAttentionRow{}
+	for rows.Next() {
+		var i EndpointAttentionRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.UserID,
+			&i.Email,
+			&i.Url,
+			&i.Enabled,
+			&i.DisabledAt,
+			&i.DisabledBy,
+			&i.DisabledReason,
+			&i.Host,
+			&i.FailureID,
+			&i.FailureReason,
+			&i.FailingSince,
+			&i.Hourly,
+			&i.Retrying,
+			&i.LastStartedAt,
+			&i.LastOutcome,
+			&i.LastStatusCode,
+			&i.LastError,
+			&i.LastRemoteAddr,
+			&i.LastDurationMs,
+			&i.LastConnectMs,
+			&i.LastFirstByteMs,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const endpointCountByUser = `-- name: EndpointCountByUser :one
 SELECT count(*) FROM endpoints WHERE user_id = $1 AND deleted_at IS NULL
 `
