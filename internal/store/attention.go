@@ -68,7 +68,7 @@ func (s *Store) Attention(ctx context.Context) ([]AttentionEndpoint, error) {
 			DisabledBy: r.DisabledBy, DisabledReason: r.DisabledReason,
 			FailingSince: r.FailingSince, Failing: r.FailureID != "", Retrying: int(r.Retrying),
 		}
-		if r.FailureReason != nil {
+		if r.FailureReason != nil && e.Failing {
 			e.LastFailureReason = *r.FailureReason
 		}
 		// The query counts back from now (index 0); the trend reads forward.
