@@ -28,8 +28,12 @@ type AttentionGroup struct {
 	// its worst endpoint's); StateText says it.
 	State, StateText string
 	// Disabled counts a host group's disabled endpoints.
-	Disabled     int
+	Disabled int
+	// FailingSince is when it started failing; for a disabled endpoint
+	// with no failure since its last success (Failing false), when it
+	// was disabled.
 	FailingSince time.Time
+	Failing      bool
 	// Failed is how many deliveries created in the last 24 hours failed
 	// or are retrying; Retrying, of those, how many still retry.
 	Failed, Retrying int

@@ -364,7 +364,7 @@ func attentionGroup(g AttentionGroup) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		if g.State == "failing" || g.Failed > 0 {
+		if g.Failing {
 			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 32, "Failing since")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err

@@ -15,7 +15,7 @@ import (
 func (s *Server) attentionEndpointGroup(e store.AttentionEndpoint) views.AttentionGroup {
 	g := views.AttentionGroup{
 		Key: e.ID, Title: e.URL, Owners: []string{e.OwnerEmail},
-		FailingSince: e.FailingSince, Failed: e.Failed, Retrying: e.Retrying,
+		FailingSince: e.FailingSince, Failing: e.Failing, Failed: e.Failed, Retrying: e.Retrying,
 		Trend: trend(e.Hourly), LastError: attentionError(e),
 		OpenURL: withQuery("/admin/deliveries", "endpoint", e.ID, "status", "any"),
 	}
@@ -38,6 +38,7 @@ func (s *Server) attentionHostGroup(h store.AttentionHost) views.AttentionGroup 
 		OpenURL: withQuery("/admin/deliveries", "exactHost", h.Host, "status", "any"),
 	}
 	for _, e := range h.Endpoints {
+		g.Failing = g.Failing || e.Failing
 		state, _ := attentionState(e)
 		g.Endpoints = append(g.Endpoints, views.AttentionMember{ID: e.ID, URL: e.URL, Owner: e.OwnerEmail, Failed: e.Failed, State: state})
 	}
