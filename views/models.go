@@ -177,6 +177,9 @@ type DeliveryListView struct {
 	Find       FindFilter
 	// ExportCSV and ExportNDJSON download the filtered set.
 	ExportCSV, ExportNDJSON string
+	// UnscopedURL is the list with the other filters but not Endpoint
+	// and ExactHost.
+	UnscopedURL string
 }
 
 // DeliveryRow is one delivery in a list (the drawer's or the admin's).
@@ -370,6 +373,9 @@ type AdminView struct {
 	Bulk       *BulkView
 	// ExportCSV and ExportNDJSON download the filtered set.
 	ExportCSV, ExportNDJSON string
+	// UnscopedURL is the list with the other filters but not Endpoint
+	// and ExactHost.
+	UnscopedURL string
 }
 
 // AdminFilter is the admin screen's filters as the form shows them.
@@ -381,6 +387,10 @@ type AdminFilter struct {
 	Since  string // "", "1h", "24h", "7d", "30d"
 	Query  string // a delivery id (or its start) or a recording id
 	Find   FindFilter
+	// Endpoint (an id) and ExactHost (a whole host and port) narrow the
+	// list to one group of Needs attention.
+	Endpoint  string
+	ExactHost string
 }
 
 // BulkView is the bulk retry's confirmation with its count, or, once

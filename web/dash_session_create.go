@@ -35,11 +35,20 @@ var dummyHash = sync.OnceValue(func() string {
 })
 
 func (s *Server) dashSessionNew(w http.ResponseWriter, r *http.Request) error {
-	if _, ok := currentUser(r.Context()); ok {
-		http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
+	if u, ok := currentUser(r.Context()); ok {
+		http.Redirect(w, r, safeNext(r.URL.Query().Get("next"), landing(u)), http.StatusSeeOther)
 		return nil
 	}
-	return s.render(w, r, http.StatusOK, views.LoginPage(s.chrome(r, "Log in", ""), views.LoginForm{Next: safeNext(r.URL.Query().Get("next"))}))
+	return s.render(w, r, http.StatusOK, views.LoginPage(s.chrome(r, "Log in", ""), views.LoginForm{Next: safeNext(r.URL.Query().Get("next"), "")}))
+}
+
+// landing is where a signed-in user goes when no page was asked for: an
+// admin to Needs attention, everyone else to their endpoints.
+func landing(u store.User) string {
+	if u.Admin {
+		return "/admin/attention"
+	}
+	return "/endpoints"
 }
 
 // dashSessionCreate logs in. The attempt is counted against the address,
@@ -49,7 +58,7 @@ func (s *Server) dashSessionNew(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) dashSessionCreate(w http.ResponseWriter, r *http.Request) error {
 	email := strings.TrimSpace(r.PostFormValue("email"))
 	password := r.PostFormValue("password")
-	next := safeNext(r.PostFormValue("next"))
+	next := safeNext(r.PostFormValue("next"), "")
 	form := views.LoginForm{Email: email, Next: next}
 	fail := func(status int, msg string) error {
 		form.Error = msg
@@ -97,6 +106,9 @@ func (s *Server) dashSessionCreate(w http.ResponseWriter, r *http.Request) error
 	if err := s.login(r.Context(), u.ID); err != nil {
 		return err
 	}
+	if next == "" {
+		next = landing(u)
+	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
 	return nil
 }
@@ -109,9 +121,8 @@ const busyMessage = "The server is busy checking other passwords. Try again in a
 // leading slash and no scheme or host once parsed, and no whitespace,
 // control character or backslash anywhere. Browsers drop tabs and line
 // breaks and read a backslash as a slash, so "/\t/evil.example" or
-// "/\\evil.example" would leave the site.
-func safeNext(next string) string {
-	const home = "/endpoints"
+// "/\\evil.example" would leave the site. Anything else is home.
+func safeNext(next, home string) string {
 	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") {
 		return home
 	}

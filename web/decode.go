@@ -194,6 +194,10 @@ func queryStorable(r *http.Request) bool {
 // adminPageSize is how many deliveries the admin list shows per page.
 const adminPageSize = 50
 
+// maxHostFilter bounds the exact host filter: a URL's host fits (a DNS
+// name is at most 253 characters, a port 6 more).
+const maxHostFilter = 300
+
 var sinceDurations = map[string]time.Duration{"1h": time.Hour, "24h": 24 * time.Hour, "7d": 7 * 24 * time.Hour, "30d": 30 * 24 * time.Hour}
 
 // parseAdminFilter reads the admin filters from a query or form. With no
@@ -202,6 +206,7 @@ func (s *Server) parseAdminFilter(q url.Values) (views.AdminFilter, store.AdminF
 	vf := views.AdminFilter{
 		Status: q.Get("status"), User: strings.TrimSpace(q.Get("user")), Host: strings.TrimSpace(q.Get("host")),
 		Event: q.Get("event"), Since: q.Get("since"), Query: strings.TrimSpace(q.Get("q")),
+		Endpoint: strings.TrimSpace(q.Get("endpoint")), ExactHost: strings.TrimSpace(q.Get("exactHost")),
 	}
 	switch vf.Status {
 	case "":
@@ -212,7 +217,7 @@ func (s *Server) parseAdminFilter(q url.Values) (views.AdminFilter, store.AdminF
 	var problem string
 	// PostgreSQL refuses text that is not UTF-8 or holds NUL: a filter
 	// like that is the user's mistake, not a 500.
-	for _, v := range []*string{&vf.User, &vf.Host, &vf.Query} {
+	for _, v := range []*string{&vf.User, &vf.Host, &vf.Query, &vf.ExactHost} {
 		if !storableText(*v) {
 			problem, *v = "The filters hold characters that cannot be searched for.", ""
 		}
@@ -226,12 +231,19 @@ func (s *Server) parseAdminFilter(q url.Values) (views.AdminFilter, store.AdminF
 	if _, ok := sinceDurations[vf.Since]; !ok && vf.Since != "" {
 		problem, vf.Since = "Unknown time range.", ""
 	}
+	if vf.Endpoint != "" && !webhook.ValidID(webhook.PrefixEndpoint, vf.Endpoint) {
+		problem, vf.Endpoint = "An endpoint id is ep_ and 16 letters and digits, such as ep_2YwK3pQ8r5n6mZ4a.", ""
+	}
+	if len(vf.ExactHost) > maxHostFilter {
+		problem, vf.ExactHost = fmt.Sprintf("A host is at most %d characters.", maxHostFilter), ""
+	}
 	var ff findFilter
 	vf.Find, ff = parseFind(q)
 	if len(vf.Find.Errors) > 0 && problem == "" {
 		problem = findErrors(vf.Find)
 	}
 	sf := store.AdminFilter{Status: vf.Status, User: vf.User, Host: vf.Host, Event: vf.Event, Limit: adminPageSize,
+		EndpointID: vf.Endpoint, ExactHost: vf.ExactHost,
 		EventID: ff.EventID, Outcome: ff.Outcome, StatusCode: ff.Code, Before: ff.Before}
 	if d, ok := sinceDurations[vf.Since]; ok {
 		sf.Since = s.store.Now().Add(-d)

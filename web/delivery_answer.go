@@ -20,7 +20,11 @@ func deliveryReason(d store.DeliveryDetail, endpointURL string) string {
 	if len(d.Attempts) == 0 {
 		return ""
 	}
-	a := d.Attempts[len(d.Attempts)-1]
+	return attemptReason(d.Attempts[len(d.Attempts)-1], endpointURL)
+}
+
+// attemptReason says in plain words what one attempt met (deliveryReason).
+func attemptReason(a store.Attempt, endpointURL string) string {
 	addr := deref(a.RemoteAddr)
 	errText := strings.ToLower(deref(a.Error))
 	took := seconds(a.DurationMs)

@@ -91,6 +91,7 @@ func (s *Server) routes() {
 	dash("GET /audit", signedIn, s.dashAuditList)
 
 	// Admin.
+	dash("GET /admin/attention", adminOnly, s.dashAdminAttention)
 	dash("GET /admin/deliveries", adminOnly, s.dashAdminDeliveryList)
 	dash("GET /admin/deliveries/export", adminOnly, s.dashAdminDeliveryExport)
 	dash("GET /admin/deliveries/retry", adminOnly, s.dashAdminRetryPreview)

@@ -24,7 +24,8 @@ func adminQuery(path string, f views.AdminFilter, extra ...string) string {
 	if status == "" {
 		status = "any"
 	}
-	kv := append([]string{"q", f.Query, "user", f.User, "host", f.Host, "event", f.Event, "since", f.Since, "status", status}, findPairs(f.Find)...)
+	kv := append([]string{"q", f.Query, "user", f.User, "host", f.Host, "endpoint", f.Endpoint, "exactHost", f.ExactHost,
+		"event", f.Event, "since", f.Since, "status", status}, findPairs(f.Find)...)
 	kv = append(kv, extra...)
 	return withQuery(path, kv...)
 }

@@ -187,6 +187,9 @@ func (s *Server) adminView(r *http.Request, vf views.AdminFilter, sf store.Admin
 	}
 	v.ExportCSV = adminQuery("/admin/deliveries/export", vf, "format", "csv")
 	v.ExportNDJSON = adminQuery("/admin/deliveries/export", vf, "format", "ndjson")
+	unscoped := vf
+	unscoped.Endpoint, unscoped.ExactHost = "", ""
+	v.UnscopedURL = adminQuery("/admin/deliveries", unscoped)
 	sf.Cursor = r.URL.Query().Get("cursor")
 	page, err := s.store.AdminDeliveryList(r.Context(), sf)
 	if errors.Is(err, store.ErrBadCursor) {

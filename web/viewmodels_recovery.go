@@ -161,7 +161,7 @@ func filterText(raw []byte) string {
 		return ""
 	}
 	names := map[string]string{"user": "user", "host": "endpoint host", "event": "event type",
-		"delivery_id": "delivery id", "recording_id": "recording id"}
+		"delivery_id": "delivery id", "recording_id": "recording id", "endpoint_id": "endpoint", "exact_host": "host"}
 	var parts []string
 	for k, v := range f {
 		parts = append(parts, names[k]+" “"+v+"”")

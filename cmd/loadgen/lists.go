@@ -436,6 +436,14 @@ func (m *listsMeasure) run(ctx context.Context, o listsOptions, stdout io.Writer
 		}
 		return nil
 	}
+	// Needs attention is the page, groups or the empty state: which one
+	// depends on where the seeded failures fell.
+	attention := func(body []byte) error {
+		if !strings.Contains(string(body), `data-testid="attention-group"`) && !strings.Contains(string(body), `data-testid="attention-empty"`) {
+			return errors.New("not the Needs attention page")
+		}
+		return nil
+	}
 	queries := []*listsQuery{
 		{name: "api endpoint", client: m.apiClient, urls: each("/api/v1/deliveries?endpointId=%s", epIDs), check: apiRows},
 		{name: "api endpoint failed", client: m.apiClient, urls: each("/api/v1/deliveries?endpointId=%s&status=failed", epIDs), check: apiRows},
@@ -458,6 +466,8 @@ func (m *listsMeasure) run(ctx context.Context, o listsOptions, stdout io.Writer
 		{name: "admin all comment.added", client: m.adminClient, urls: []string{"/admin/deliveries?status=any&event=comment.added"}, check: htmlRows},
 		{name: "admin failed search recording", client: m.adminClient, urls: each("/admin/deliveries?status=failed&q=%s", recordings), check: htmlRows},
 		{name: "admin all search recording", client: m.adminClient, urls: each("/admin/deliveries?status=any&q=%s", recordings), check: htmlRows},
+		{name: "admin needs attention", client: m.adminClient, urls: []string{"/admin/attention"}, check: attention},
+		{name: "admin needs attention by host", client: m.adminClient, urls: []string{"/admin/attention?by=host"}, check: attention},
 	}
 
 	// Turns: every query once per round, so a stall or a burst of load

@@ -14,6 +14,8 @@ type AdminFilter struct {
 	Status      string    // pending, retrying, succeeded, failed
 	User        string    // a user id, or part of an email address
 	Host        string    // part of the endpoint URL's host
+	EndpointID  string    // one endpoint (a group of Needs attention)
+	ExactHost   string    // the endpoint URL's whole host and port, as Attention groups them
 	Event       string    // an event type
 	Since       time.Time // created at or after
 	Before      time.Time // created before
@@ -70,7 +72,15 @@ func (f AdminFilter) where(c *sqlConds) {
 		add("d.user_id IN (SELECT fu.id FROM users fu WHERE fu.id = " + p + " OR strpos(lower(fu.email), lower(" + p + ")) > 0)")
 	}
 	if f.Host != "" {
-		add(`strpos(lower(substring(e.url from '^[A-Za-z][A-Za-z0-9+.-]*://([^/?#]+)')), lower(` + arg(f.Host) + `)) > 0`)
+		add(`strpos(` + endpointHost("e") + `, lower(` + arg(f.Host) + `)) > 0`)
+	}
+	if f.EndpointID != "" {
+		add("d.endpoint_id = " + arg(f.EndpointID))
+	}
+	if f.ExactHost != "" {
+		// The host's endpoints first, then their deliveries through the
+		// per-endpoint indexes, as for one endpoint.
+		add("d.endpoint_id IN (SELECT he.id FROM endpoints he WHERE " + endpointHost("he") + " = lower(" + arg(f.ExactHost) + "))")
 	}
 	if f.Event != "" {
 		add("d.event_type = " + arg(f.Event))
@@ -85,6 +95,12 @@ func (f AdminFilter) where(c *sqlConds) {
 		add("d.id = " + arg(f.DeliveryID))
 	}
 	findConds(c, f.RecordingID, f.EventID, f.IDPrefix, f.Outcome, f.StatusCode)
+}
+
+// endpointHost is the host (and port) of the URL of endpoints alias, lower
+// case; queries/endpoints.sql EndpointAttention reads it the same way.
+func endpointHost(alias string) string {
+	return `lower(substring(` + alias + `.url from '^[A-Za-z][A-Za-z0-9+.-]*://([^/?#]+)'))`
 }
 
 const adminFrom = `FROM ` + deliveryFrom + ` JOIN users u ON u.id = d.user_id JOIN endpoints e ON e.id = d.endpoint_id`

@@ -214,7 +214,7 @@ func (f AdminFilter) describe() map[string]string {
 	m := map[string]string{}
 	for k, v := range map[string]string{"user": f.User, "host": f.Host, "event": f.Event,
 		"delivery_id": f.DeliveryID, "recording_id": f.RecordingID, "event_id": f.EventID,
-		"delivery_id_prefix": f.IDPrefix, "outcome": f.Outcome} {
+		"delivery_id_prefix": f.IDPrefix, "outcome": f.Outcome, "endpoint_id": f.EndpointID, "exact_host": f.ExactHost} {
 		if v != "" {
 			m[k] = v
 		}
