@@ -187,6 +187,11 @@ func TestTestEventData(t *testing.T) {
 				return m
 			}
 			test, spec := decode(got), decode(webhook.SampleData(event, user))
+			for path, prefix := range webhook.TestIDs {
+				if v, ok := test[strings.TrimPrefix(path, "data.")]; ok && !strings.HasPrefix(v.(string), prefix) {
+					t.Errorf("%s = %v, want it to start with %s", path, v, prefix)
+				}
+			}
 			rec, _ := test["recordingId"].(string)
 			if !strings.HasPrefix(rec, webhook.TestRecordingIDPrefix) || rec == webhook.TestRecordingIDPrefix {
 				t.Errorf("recordingId %q, want %s and more", rec, webhook.TestRecordingIDPrefix)

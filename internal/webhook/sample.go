@@ -66,6 +66,13 @@ const (
 	TestCommentIDPrefix   = "cmt_test_"
 )
 
+// TestIDs are the fields of test data whose value starts with a test
+// prefix, by path.
+var TestIDs = map[string]string{
+	"data.recordingId": TestRecordingIDPrefix,
+	"data.commentId":   TestCommentIDPrefix,
+}
+
 // testIDs turns the ids in examples into test ids, links.appUrl's
 // recording included.
 var testIDs = strings.NewReplacer(
