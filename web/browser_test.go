@@ -81,6 +81,7 @@ func TestBrowser(t *testing.T) {
 		{"rotate_in_an_hour_copy_switch_now", journeyRotateSwitchNow},
 		{"every_other_screen", journeyScreens},
 		{"closed_port_reason", journeyClosedPort},
+		{"catalogue_then_edited_test_event", journeyCatalogueTestEvent},
 	} {
 		t.Run(j.name, func(t *testing.T) {
 			t.Parallel()
@@ -199,9 +200,13 @@ func css(sel string) chromedp.CSS { return chromedp.CSS(sel) }
 // htmxIdle waits until no htmx request is in flight or swapping, so a
 // click does not land on an element a late swap is about to replace.
 func htmxIdle() chromedp.Action[chromedp.Void] {
+	return waitFor(`document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling') === null`)
+}
+
+// waitFor waits until the script's value is true.
+func waitFor(js string) chromedp.Action[chromedp.Void] {
 	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-		_, err := chromedp.Poll[bool](`document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling') === null`,
-			chromedp.WithPollingInterval(50*time.Millisecond))(ctx, t)
+		_, err := chromedp.Poll[bool](js, chromedp.WithPollingInterval(50*time.Millisecond))(ctx, t)
 		return err
 	})
 }

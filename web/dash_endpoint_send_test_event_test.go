@@ -37,6 +37,31 @@ func newRecordingReceiver(t *testing.T) (*httptest.Server, <-chan received) {
 	return srv, ch
 }
 
+// testEventSetup starts an app without a dispatcher, signs a user up and
+// gives them an endpoint nothing listens on: it returns the user's client,
+// id and endpoint id.
+func testEventSetup(t *testing.T, email string) (*testapp.App, *client, string, string) {
+	t.Helper()
+	app := testapp.Start(t, testapp.Options{NoDispatcher: true})
+	c := newClient(t, app)
+	uid := c.signUp(email)
+	return app, c, uid, c.createEndpoint("http://127.0.0.1:9/hook", "")
+}
+
+// endpointSecret is the endpoint's active signing secret.
+func endpointSecret(t *testing.T, app *testapp.App, id string) string {
+	t.Helper()
+	ep, err := app.Store.EndpointGet(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, err := app.Store.EndpointSecret(ep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return secret
+}
+
 // prefilled is the test-event form's textarea text on a page.
 func prefilled(p *page) string {
 	return rawText(p.one(`textarea[data-testid="test-event-data"]`))
@@ -91,15 +116,7 @@ func TestTestEventEditedData(t *testing.T) {
 	case <-time.After(15 * time.Second):
 		t.Fatal("the receiver got nothing")
 	}
-	ep, err := app.Store.EndpointGet(context.Background(), id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	secret, err := app.Store.EndpointSecret(ep)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !webhook.Verify(secret, r.body, r.header.Get(webhook.HeaderSignature)) {
+	if !webhook.Verify(endpointSecret(t, app, id), r.body, r.header.Get(webhook.HeaderSignature)) {
 		t.Fatalf("signature %q does not verify the body", r.header.Get(webhook.HeaderSignature))
 	}
 	if r.header.Get(webhook.HeaderDelivery) != did || r.header.Get(webhook.HeaderEvent) != webhook.EventRecordingCompleted {
@@ -130,10 +147,7 @@ func TestTestEventEditedData(t *testing.T) {
 // kept in the textarea, and nothing is delivered.
 func TestTestEventRefusesBadData(t *testing.T) {
 	t.Parallel()
-	app := testapp.Start(t, testapp.Options{NoDispatcher: true})
-	c := newClient(t, app)
-	uid := c.signUp("refused@example.com")
-	id := c.createEndpoint("http://127.0.0.1:9/hook", "")
+	app, c, uid, id := testEventSetup(t, "refused@example.com")
 
 	example := func(event string, change func(map[string]any)) string {
 		var m map[string]any
@@ -237,10 +251,7 @@ func TestTestEventRefusesBadData(t *testing.T) {
 // with that type's example; the page's URL takes the type too.
 func TestTestEventChooseType(t *testing.T) {
 	t.Parallel()
-	app := testapp.Start(t, testapp.Options{NoDispatcher: true})
-	c := newClient(t, app)
-	uid := c.signUp("chooser@example.com")
-	id := c.createEndpoint("http://127.0.0.1:9/hook", "")
+	_, c, uid, id := testEventSetup(t, "chooser@example.com")
 	for _, event := range webhook.EventTypes {
 		for _, p := range []*page{
 			c.get("/endpoints/"+id+"?event="+event, htmx("test-event")).status(http.StatusOK),
@@ -274,10 +285,7 @@ func TestTestEventChooseType(t *testing.T) {
 // published event's delivery carries none.
 func TestTestBadge(t *testing.T) {
 	t.Parallel()
-	app := testapp.Start(t, testapp.Options{NoDispatcher: true})
-	c := newClient(t, app)
-	uid := c.signUp("badges@example.com")
-	id := c.createEndpoint("http://127.0.0.1:9/hook", "")
+	app, c, uid, id := testEventSetup(t, "badges@example.com")
 
 	real := publish(t, app, uid, webhook.EventCommentAdded, "")[0]
 	// The newest row is the test event's.
@@ -340,10 +348,7 @@ func deliveryPayload(t *testing.T, app *testapp.App, id string) string {
 // the search by recording id reads, which cannot hold it.
 func TestTestEventNULInData(t *testing.T) {
 	t.Parallel()
-	app := testapp.Start(t, testapp.Options{NoDispatcher: true})
-	c := newClient(t, app)
-	uid := c.signUp("nul@example.com")
-	id := c.createEndpoint("http://127.0.0.1:9/hook", "")
+	app, c, uid, id := testEventSetup(t, "nul@example.com")
 	var m map[string]any
 	_ = json.Unmarshal(webhook.TestEventData(webhook.EventRecordingFailed, uid), &m)
 	m["recordingId"], m["errorMessage"] = "rec_test_\x00", "a\x00b"
