@@ -25,8 +25,7 @@ func members(t *testing.T, raw []byte, prefix string) []member {
 	dec.UseNumber()
 	var out []member
 	var object func(prefix string)
-	var value func(path string) string
-	value = func(path string) string {
+	value := func(path string) {
 		tok, err := dec.Token()
 		if err != nil {
 			t.Fatalf("%s: %v", path, err)
@@ -36,7 +35,7 @@ func members(t *testing.T, raw []byte, prefix string) []member {
 			if tok == '{' {
 				out = append(out, member{path, "object"})
 				object(path)
-				return "object"
+				return
 			}
 			for dec.More() {
 				if err := dec.Decode(&v); err != nil {
@@ -45,7 +44,6 @@ func members(t *testing.T, raw []byte, prefix string) []member {
 			}
 			_, _ = dec.Token()
 			out = append(out, member{path, "array"})
-			return "array"
 		case string:
 			out = append(out, member{path, "string"})
 		case json.Number:
@@ -55,7 +53,6 @@ func members(t *testing.T, raw []byte, prefix string) []member {
 		case nil:
 			out = append(out, member{path, "null"})
 		}
-		return ""
 	}
 	object = func(prefix string) {
 		for dec.More() {
