@@ -218,9 +218,22 @@ func eval(js string) chromedp.Action[chromedp.Void] {
 	})
 }
 
+// leaveBeforeStop sends the tab away from app's pages when the test ends,
+// before app stops (cleanups run last first, and app started before this
+// is called): a row that polls every 2 s would otherwise meet the stopping
+// server and fail the journey with a connection error.
+func (b *tab) leaveBeforeStop() {
+	b.t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
+		defer cancel()
+		_ = chromedp.Do(ctx, chromedp.Navigate("about:blank"))
+	})
+}
+
 // signUp creates an account through the sign-up page.
 func (b *tab) signUp(app *testapp.App, email string) {
 	b.t.Helper()
+	b.leaveBeforeStop()
 	b.do("sign up",
 		chromedp.Navigate(app.URL+"/signup"),
 		chromedp.WaitVisible(css(`[data-testid="signup-email"]`)),
@@ -233,6 +246,7 @@ func (b *tab) signUp(app *testapp.App, email string) {
 
 func (b *tab) logIn(app *testapp.App, email string) {
 	b.t.Helper()
+	b.leaveBeforeStop()
 	b.do("log in",
 		chromedp.Navigate(app.URL+"/login"),
 		chromedp.WaitVisible(css(`[data-testid="login-email"]`)),

@@ -247,19 +247,16 @@ func TestTestEventRefusesBadData(t *testing.T) {
 	}
 }
 
-// TestTestEventChooseType: choosing another type swaps the form for one
-// with that type's example; the page's URL takes the type too.
+// TestTestEventChooseType: choosing another type swaps the data field for
+// one with that type's example; the page's URL takes the type too.
 func TestTestEventChooseType(t *testing.T) {
 	t.Parallel()
 	_, c, uid, id := testEventSetup(t, "chooser@example.com")
 	for _, event := range webhook.EventTypes {
 		for _, p := range []*page{
-			c.get("/endpoints/"+id+"?event="+event, htmx("test-event")).status(http.StatusOK),
+			c.get("/endpoints/"+id+"?event="+event, htmx("test-event-data-field")).status(http.StatusOK),
 			c.get("/endpoints/" + id + "?event=" + event).status(http.StatusOK),
 		} {
-			if sel := attr(p.one(`[data-testid="test-event-type"] option[selected]`), "value"); sel != event {
-				t.Fatalf("%s: %q selected", event, sel)
-			}
 			text := prefilled(p)
 			if canonical, errs := webhook.ValidateData(event, json.RawMessage(text)); errs != nil || !bytes.Equal(canonical, webhook.TestEventData(event, uid)) {
 				t.Fatalf("%s: prefilled %s (%v)", event, text, errs)
@@ -269,9 +266,13 @@ func TestTestEventChooseType(t *testing.T) {
 			}
 		}
 	}
-	frag := c.get("/endpoints/"+id+"?event=comment.added", htmx("test-event")).status(http.StatusOK)
-	if frag.has(`[data-testid="endpoint-summary"]`) || !frag.has(`section#test-event`) {
-		t.Fatalf("the fragment is not the form alone:\n%.2000s", frag.Body)
+	frag := c.get("/endpoints/"+id+"?event=comment.added", htmx("test-event-data-field")).status(http.StatusOK)
+	if frag.has(`[data-testid="test-event-type"]`) || !frag.has(`div#test-event-data-field > textarea`) {
+		t.Fatalf("the fragment is not the data field alone:\n%.2000s", frag.Body)
+	}
+	page := c.get("/endpoints/" + id + "?event=comment.added").status(http.StatusOK)
+	if sel := attr(page.one(`[data-testid="test-event-type"] option[selected]`), "value"); sel != "comment.added" {
+		t.Fatalf("?event=comment.added: %q selected", sel)
 	}
 	// An unknown type keeps the endpoint's first.
 	p := c.get("/endpoints/" + id + "?event=recording.deleted").status(http.StatusOK)
@@ -409,7 +410,7 @@ func TestEventCatalogue(t *testing.T) {
 		}
 		// The same example the form starts from, character for character.
 		example := rawText(cascadiaOne(sec, `[data-testid="catalogue-example"]`))
-		form := prefilled(c.get("/endpoints/"+id+"?event="+doc.Type, htmx("test-event")).status(http.StatusOK))
+		form := prefilled(c.get("/endpoints/"+id+"?event="+doc.Type, htmx("test-event-data-field")).status(http.StatusOK))
 		if example != form {
 			t.Errorf("%s: catalogue example\n%s\nform\n%s", doc.Type, example, form)
 		}

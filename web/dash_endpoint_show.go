@@ -9,8 +9,8 @@ import (
 
 // dashEndpointShow is the endpoint page; ?event= chooses the test event's
 // type, and its example. htmx asks it for three pieces: the empty drawer
-// (closing it), the masked secret box ("Hide") and the test-event form
-// (another event type chosen).
+// (closing it), the masked secret box ("Hide") and the test event's data
+// field (another event type chosen: its example).
 func (s *Server) dashEndpointShow(w http.ResponseWriter, r *http.Request) error {
 	ep, err := s.ownEndpoint(r)
 	if err != nil {
@@ -26,8 +26,8 @@ func (s *Server) dashEndpointShow(w http.ResponseWriter, r *http.Request) error 
 		return nil
 	case "secret-box":
 		return s.render(w, r, http.StatusOK, views.SecretBox(v.Secret))
-	case "test-event":
-		return s.render(w, r, http.StatusOK, views.TestEventForm(v.Test))
+	case "test-event-data-field":
+		return s.render(w, r, http.StatusOK, views.TestEventDataField(v.Test))
 	}
 	return s.renderEndpointPage(w, r, http.StatusOK, ep.Url, ep, v)
 }
