@@ -11,7 +11,7 @@ import (
 )
 
 const deliveryGet = `-- name: DeliveryGet :one
-SELECT d.id, d.event_id, d.endpoint_id, d.user_id, d.event_type, d.status, d.attempt_count, d.auto_attempts, d.next_attempt_at, d.last_status_code, d.failure_reason, d.created_at, d.completed_at, d.problem, d.last_outcome, (q.claim_token IS NOT NULL)::boolean AS in_flight, q.manual_requested_at
+SELECT d.id, d.event_id, d.endpoint_id, d.user_id, d.event_type, d.status, d.attempt_count, d.auto_attempts, d.next_attempt_at, d.last_status_code, d.failure_reason, d.created_at, d.completed_at, d.problem, d.last_outcome, d.test, (q.claim_token IS NOT NULL)::boolean AS in_flight, q.manual_requested_at
 FROM deliveries d LEFT JOIN delivery_queue q ON q.delivery_id = d.id
 WHERE d.id = $1
 `
@@ -42,6 +42,7 @@ func (q *Queries) DeliveryGet(ctx context.Context, id string) (DeliveryGetRow, e
 		&i.Delivery.CompletedAt,
 		&i.Delivery.Problem,
 		&i.Delivery.LastOutcome,
+		&i.Delivery.Test,
 		&i.InFlight,
 		&i.ManualRequestedAt,
 	)

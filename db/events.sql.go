@@ -59,8 +59,8 @@ WITH r AS (
     INSERT INTO events (id, user_id, type, recording_id, occurred_at, created_at)
     SELECT ok.event_id, ok.user_id, ok.type, NULLIF(ok.recording_id, ''), ok.occurred_at, $12 FROM ok
 ), dl AS (
-    INSERT INTO deliveries (id, event_id, endpoint_id, user_id, event_type, next_attempt_at, created_at)
-    SELECT ids.id, ok.event_id, ids.endpoint_id, ok.user_id, ok.type, $12, $12
+    INSERT INTO deliveries (id, event_id, endpoint_id, user_id, event_type, next_attempt_at, created_at, test)
+    SELECT ids.id, ok.event_id, ids.endpoint_id, ok.user_id, ok.type, $12, $12, ok.endpoint_id <> ''
     FROM ids JOIN ok ON ok.i = ids.i
 ), q AS (
     INSERT INTO delivery_queue (delivery_id, endpoint_id, due_at)
@@ -114,7 +114,8 @@ type EventPublishBatchRow struct {
 // written, and the caller publishes it again with enough ids. Nor is an
 // event of an unknown user, or for an endpoint_id that takes no
 // deliveries. One row per delivery made, else one row for the event with
-// an empty delivery_id; written tells whether the event was.
+// an empty delivery_id; written tells whether the event was. Deliveries to
+// the one endpoint_id given are test deliveries (deliveries.test).
 func (q *Queries) EventPublishBatch(ctx context.Context, arg EventPublishBatchParams) ([]EventPublishBatchRow, error) {
 	rows, err := q.db.Query(ctx, eventPublishBatch,
 		arg.IDBases,

@@ -54,6 +54,7 @@ type Delivery struct {
 	CompletedAt    *time.Time
 	Problem        *string
 	LastOutcome    *string
+	Test           bool
 }
 
 type DeliveryQueue struct {

@@ -10,7 +10,7 @@ type Chrome struct {
 	Title string
 	// User is nil on the public pages (login, sign-up).
 	User *Viewer
-	// Nav names the active section: "endpoints" or "admin".
+	// Nav names the active section: "endpoints", "events", "audit" or "admin".
 	Nav string
 	// PrivateTargets shows the CLIPCABINET_ALLOW_PRIVATE_TARGETS banner.
 	PrivateTargets bool
@@ -146,9 +146,55 @@ type TestEventView struct {
 	Enabled    bool
 	EventTypes []string
 	Event      string
-	Error      string
+	// Data is the textarea's text: the event type's example, or what the
+	// user sent, kept as it was when it is refused.
+	Data string
+	// DataProblem says what is wrong with Data as a whole ("" when it is
+	// fine), DataErrors which fields, each named by its JSON path.
+	DataProblem string
+	DataErrors  []FieldError
+	// MaxData is the most bytes Data may have.
+	MaxData int
+	Error   string
 	// OOB sends the form out of band, beside another swap.
 	OOB bool
+}
+
+// FieldError is a problem with one field of a JSON document.
+type FieldError struct {
+	Path    string // "data.counts.frames"
+	Message string // "must be a non-negative integer"
+}
+
+// CatalogueView is the event catalogue: the body's envelope, then every
+// event type with its data schema and example.
+type CatalogueView struct {
+	Envelope []SchemaField
+	Events   []CatalogueEvent
+}
+
+// CatalogueEvent is one event type in the catalogue.
+type CatalogueEvent struct {
+	Type    string
+	Meaning string
+	Fields  []SchemaField
+	// Example is the data a test event of this type starts from, indented.
+	Example string
+	// TestIDs are the fields whose value in Example says "test".
+	TestIDs []TestID
+}
+
+// TestID is a field of test data whose value starts with Prefix.
+type TestID struct {
+	Field, Prefix string
+}
+
+// SchemaField is one row of a schema.
+type SchemaField struct {
+	Path  string
+	Depth int // nesting under data: 0, 1...
+	Type  string
+	Rule  string
 }
 
 // DrawerView is the deliveries drawer: a list, or one delivery.
@@ -186,6 +232,7 @@ type DeliveryListView struct {
 type DeliveryRow struct {
 	ID            string
 	Event         string
+	Test          bool // a test event's delivery
 	Status        string
 	CreatedAt     time.Time
 	Attempts      int32 // every attempt recorded
@@ -214,6 +261,7 @@ type DeliveryDetailView struct {
 	ID          string
 	EventID     string
 	Event       string
+	Test        bool // a test event's delivery
 	EndpointURL string
 	CreatedAt   time.Time
 	BackURL     string // the list; empty on the admin's page

@@ -84,6 +84,7 @@ func TestBrowser(t *testing.T) {
 		{"failures_then_success_tabs_timeline", journeyExchangeTimeline},
 		{"polish_local_time_refresh_deleted_history", journeyPolish},
 		{"admin_needs_attention_retry_group", journeyAttention},
+		{"catalogue_then_edited_test_event", journeyCatalogueTestEvent},
 	} {
 		t.Run(j.name, func(t *testing.T) {
 			t.Parallel()
@@ -224,9 +225,13 @@ func css(sel string) chromedp.CSS { return chromedp.CSS(sel) }
 // htmxIdle waits until no htmx request is in flight or swapping, so a
 // click does not land on an element a late swap is about to replace.
 func htmxIdle() chromedp.Action[chromedp.Void] {
+	return waitFor(`document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling') === null`)
+}
+
+// waitFor waits until the script's value is true.
+func waitFor(js string) chromedp.Action[chromedp.Void] {
 	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-		_, err := chromedp.Poll[bool](`document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling') === null`,
-			chromedp.WithPollingInterval(50*time.Millisecond))(ctx, t)
+		_, err := chromedp.Poll[bool](js, chromedp.WithPollingInterval(50*time.Millisecond))(ctx, t)
 		return err
 	})
 }
@@ -238,9 +243,22 @@ func eval(js string) chromedp.Action[chromedp.Void] {
 	})
 }
 
+// leaveBeforeStop sends the tab away from app's pages when the test ends,
+// before app stops (cleanups run last first, and app started before this
+// is called): a row that polls every 2 s would otherwise meet the stopping
+// server and fail the journey with a connection error.
+func (b *tab) leaveBeforeStop() {
+	b.t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
+		defer cancel()
+		_ = chromedp.Do(ctx, chromedp.Navigate("about:blank"))
+	})
+}
+
 // signUp creates an account through the sign-up page.
 func (b *tab) signUp(app *testapp.App, email string) {
 	b.t.Helper()
+	b.leaveBeforeStop()
 	b.do("sign up",
 		chromedp.Navigate(app.URL+"/signup"),
 		chromedp.WaitVisible(css(`[data-testid="signup-email"]`)),
@@ -253,6 +271,7 @@ func (b *tab) signUp(app *testapp.App, email string) {
 
 func (b *tab) logIn(app *testapp.App, email string) {
 	b.t.Helper()
+	b.leaveBeforeStop()
 	b.do("log in",
 		chromedp.Navigate(app.URL+"/login"),
 		chromedp.WaitVisible(css(`[data-testid="login-email"]`)),

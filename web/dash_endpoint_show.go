@@ -3,19 +3,25 @@ package web
 import (
 	"net/http"
 
+	"github.com/clipcabinet/webhooks/internal/webhook"
 	"github.com/clipcabinet/webhooks/views"
 )
 
-// dashEndpointShow is the endpoint page (read-only once deleted). htmx
-// asks it for three pieces: the empty drawer (closing it, which tells the
-// page to refresh what it shows), the masked secret box ("Hide") and the
-// summary card (that refresh).
+// dashEndpointShow is the endpoint page (read-only once deleted); ?event=
+// chooses the test event's type, and its example. htmx asks it for four
+// pieces: the empty drawer (closing it, which tells the page to refresh
+// what it shows), the masked secret box ("Hide"), the summary card (that
+// refresh) and the test event's data field (another event type chosen:
+// its example).
 func (s *Server) dashEndpointShow(w http.ResponseWriter, r *http.Request) error {
 	ep, err := s.ownEndpointHistory(r)
 	if err != nil {
 		return err
 	}
 	v := s.endpointView(ep)
+	if event := r.URL.Query().Get("event"); webhook.KnownEvent(event) {
+		v.Test.Event, v.Test.Data = event, testExample(event, ep.UserID)
+	}
 	switch target := fragmentTarget(r); {
 	case target == "drawer":
 		triggerDeliveriesChanged(w)
@@ -27,6 +33,8 @@ func (s *Server) dashEndpointShow(w http.ResponseWriter, r *http.Request) error 
 		return s.endpointSummaryRefresh(w, r, ep, v)
 	case target == "secret-box":
 		return s.render(w, r, http.StatusOK, views.SecretBox(v.Secret))
+	case target == "test-event-data-field":
+		return s.render(w, r, http.StatusOK, views.TestEventDataField(v.Test))
 	}
 	return s.renderEndpointPage(w, r, http.StatusOK, ep.Url, ep, v)
 }

@@ -13,7 +13,7 @@ import (
 
 // dashParams is every form field and query parameter the dashboard reads.
 var dashParams = []string{
-	"action", "confirm", "cursor", "description", "email", "enabled", "endpointId", "event", "events",
+	"action", "confirm", "cursor", "data", "description", "email", "enabled", "endpointId", "event", "events",
 	"from", "host", "limit", "name", "next", "part", "password", "q", "since", "status", "to", "url",
 	"user", "userId", "view",
 }

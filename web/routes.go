@@ -89,6 +89,8 @@ func (s *Server) routes() {
 	dash("POST /endpoints/{endpointId}/recoveries", signedIn, s.dashRecoveryCreate)
 	dash("GET /endpoints/{endpointId}/recoveries/{recoveryId}", signedIn, s.dashRecoveryShow)
 	dash("GET /audit", signedIn, s.dashAuditList)
+	// Dashboard: the event catalogue (views.CataloguePath).
+	dash("GET /events", signedIn, s.dashEventCatalogue)
 
 	// Admin.
 	dash("GET /admin/attention", adminOnly, s.dashAdminAttention)

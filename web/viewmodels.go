@@ -1,6 +1,8 @@
 package web
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
@@ -27,7 +29,23 @@ func (s *Server) endpointView(ep store.Endpoint) views.EndpointView {
 	if len(ep.Events) > 0 {
 		v.Test.Event = ep.Events[0]
 	}
+	v.Test.Data, v.Test.MaxData = testExample(v.Test.Event, ep.UserID), maxTestData
 	return v
+}
+
+// testExample is the example a test event of the type starts from, with
+// the user's ids, as the form and the event catalogue show it; "" for an
+// unknown type.
+func testExample(event, userID string) string {
+	data := webhook.TestEventData(event, userID)
+	if data == nil {
+		return ""
+	}
+	var out bytes.Buffer
+	if err := json.Indent(&out, data, "", "  "); err != nil {
+		return string(data)
+	}
+	return out.String()
 }
 
 // secretView is the secret box, masked: whether a rotation is pending, and
@@ -60,7 +78,7 @@ func disabledReasonText(reason *string) string {
 // rowView is a delivery as a list row; poll is the URL the row refreshes from.
 func (s *Server) rowView(d store.Delivery, detail, poll string) views.DeliveryRow {
 	return views.DeliveryRow{
-		ID: d.ID, Event: d.EventType, Status: d.Status, CreatedAt: d.CreatedAt, Attempts: d.AttemptCount,
+		ID: d.ID, Event: d.EventType, Test: d.Test, Status: d.Status, CreatedAt: d.CreatedAt, Attempts: d.AttemptCount,
 		AutoAttempts: d.AutoAttempts, MaxAttempts: s.cfg.MaxAttempts(), LastCode: d.LastStatusCode, NextAttemptAt: d.NextAttemptAt,
 		InFlight: d.InFlight, Requested: d.ManualRequestedAt != nil,
 		DetailURL: detail, PollURL: poll, LastOutcome: deref(d.LastOutcome),
@@ -124,7 +142,7 @@ func (s *Server) liveRefresh(r *http.Request, d store.DeliveryDetail, ep store.E
 // the timeline of attempts.
 func (s *Server) detailView(d store.DeliveryDetail, ep store.Endpoint, base, back, viewerID string, shown int32) views.DeliveryDetailView {
 	v := views.DeliveryDetailView{
-		ID: d.ID, EventID: d.EventID, Event: d.EventType, EndpointURL: ep.Url, CreatedAt: d.CreatedAt,
+		ID: d.ID, EventID: d.EventID, Event: d.EventType, Test: d.Test, EndpointURL: ep.Url, CreatedAt: d.CreatedAt,
 		BackURL: back, BodyPruned: d.Body == nil, Live: s.liveView(d, ep, base),
 		Body: bodyView(d.Body), Response: responseView(d, base, shown), ShowResponse: shown > 0,
 	}

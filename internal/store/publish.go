@@ -25,7 +25,8 @@ type Publish struct {
 	OccurredAt  time.Time
 	RecordingID string
 	// EndpointID, when set, sends the event to that endpoint only, whatever
-	// it subscribes to (the "send test event" button).
+	// it subscribes to: a test event (the "send test event" button and the
+	// API's test route), whose delivery is marked Test (deliveries.test).
 	EndpointID string
 	// IdempotencyKey and RequestHash, when the key is set, make a repeat of
 	// the same request within IdempotencyWindow return the first result.

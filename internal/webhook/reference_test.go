@@ -149,8 +149,8 @@ func (v *refValidator) value(path string, raw []byte, f field) {
 			}
 			return
 		}
-		if f.check != nil {
-			if msg := f.check(s); msg != "" {
+		if f.rule != nil {
+			if msg := f.rule.check(s); msg != "" {
 				v.fail(path, msg)
 				return
 			}

@@ -3,6 +3,7 @@ package webhook
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"sync"
 )
 
@@ -52,10 +53,47 @@ var examples = map[string]string{
   }`,
 }
 
-// canonicalExamples is examples in canonical form, computed once.
-var canonicalExamples = sync.OnceValue(func() map[string]json.RawMessage {
+// Test ids. The data of a test event sent from the dashboard says it is
+// one: its recordingId starts with TestRecordingIDPrefix and its commentId
+// with TestCommentIDPrefix, so a receiver can tell it from a real event.
+// webhooks.md gives no format for either id (recordingId is a non-empty
+// string, commentId a string), so these are within the contract; and no
+// real id can start so: the spec's recording ids have no underscore and its
+// comment ids are "cmt_" and base62, which has none either. userId stays
+// the user's own and deliveryId keeps its documented form.
+const (
+	TestRecordingIDPrefix = "rec_test_"
+	TestCommentIDPrefix   = "cmt_test_"
+)
+
+// TestIDs are the fields of test data whose value starts with a test
+// prefix, by path.
+var TestIDs = map[string]string{
+	"data.recordingId": TestRecordingIDPrefix,
+	"data.commentId":   TestCommentIDPrefix,
+}
+
+// testIDs turns the ids in examples into test ids, links.appUrl's
+// recording included.
+var testIDs = strings.NewReplacer(
+	"cmokuzps0000355mi4lufpkqa", TestRecordingIDPrefix+"cmokuzps0000355mi4lufpkqa",
+	"cmokuzps0000355mi4lufpka", TestRecordingIDPrefix+"cmokuzps0000355mi4lufpka",
+	"cmt_3kLpQv8aWmZ7t", TestCommentIDPrefix+"3kLpQv8aWmZ7t",
+)
+
+// canonicalExamples and canonicalTestExamples are the examples, and the
+// examples with test ids, in canonical form, computed once.
+var (
+	canonicalExamples     = sync.OnceValue(func() map[string]json.RawMessage { return canonical(examples, nil) })
+	canonicalTestExamples = sync.OnceValue(func() map[string]json.RawMessage { return canonical(examples, testIDs) })
+)
+
+func canonical(examples map[string]string, ids *strings.Replacer) map[string]json.RawMessage {
 	m := make(map[string]json.RawMessage, len(examples))
 	for event, data := range examples {
+		if ids != nil {
+			data = ids.Replace(data)
+		}
 		canonical, errs := ValidateData(event, json.RawMessage(data))
 		if errs != nil {
 			panic("webhook: example for " + event + " does not validate") // caught by the tests
@@ -63,15 +101,28 @@ var canonicalExamples = sync.OnceValue(func() map[string]json.RawMessage {
 		m[event] = canonical
 	}
 	return m
-})
+}
 
 // SampleData returns the data of the webhooks.md example for event in
 // canonical form, with userId replaced by userID for the recording.* events
 // (comment.added has no userId). An empty userID keeps the example's. It
-// returns nil for an unknown event. The "send test event" button delivers it.
+// returns nil for an unknown event. The API's test route sends it (api.md:
+// "the spec's example, with this user's ids").
 func SampleData(event, userID string) json.RawMessage {
-	canonical, ok := canonicalExamples()[event]
-	if !ok {
+	return withUser(canonicalExamples()[event], userID)
+}
+
+// TestEventData is [SampleData] with test ids (see TestRecordingIDPrefix):
+// the example the dashboard's event catalogue shows and its test-event
+// form starts from.
+func TestEventData(event, userID string) json.RawMessage {
+	return withUser(canonicalTestExamples()[event], userID)
+}
+
+// withUser returns a copy of canonical data with the example's userId
+// replaced by userID; nil for nil.
+func withUser(canonical json.RawMessage, userID string) json.RawMessage {
+	if canonical == nil {
 		return nil
 	}
 	out := bytes.Clone(canonical)

@@ -29,8 +29,8 @@ type field struct {
 	name     string
 	kind     valueKind
 	nullable bool
-	// check adds a rule to a string field; it returns an error message or "".
-	check func(string) string
+	// rule adds a check to a string field (nil: any string).
+	rule *stringRule
 	// fields are the members of a kindObject field.
 	fields []field
 	// path is the field's JSON path ("data.counts.frames"), set once by
@@ -44,10 +44,10 @@ const maxFields = 16
 // schemas holds each event's data schema, in the key order of webhooks.md.
 var schemas = withPaths(map[string][]field{
 	EventRecordingCompleted: {
-		{name: "recordingId", kind: kindString, check: notEmpty},
-		{name: "userId", kind: kindString, check: userID},
+		{name: "recordingId", kind: kindString, rule: ruleNotEmpty},
+		{name: "userId", kind: kindString, rule: ruleUserID},
 		{name: "title", kind: kindString},
-		{name: "kind", kind: kindString, check: recordingKind},
+		{name: "kind", kind: kindString, rule: ruleRecordingKind},
 		{name: "source", kind: kindString},
 		{name: "sourceUrl", kind: kindString},
 		{name: "sourceDomain", kind: kindString},
@@ -64,19 +64,19 @@ var schemas = withPaths(map[string][]field{
 			{name: "appUrl", kind: kindString},
 			{name: "shareUrl", kind: kindString, nullable: true},
 		}},
-		{name: "createdAt", kind: kindString, check: timestamp},
+		{name: "createdAt", kind: kindString, rule: ruleTimestamp},
 	},
 	EventRecordingFailed: {
-		{name: "recordingId", kind: kindString, check: notEmpty},
-		{name: "userId", kind: kindString, check: userID},
+		{name: "recordingId", kind: kindString, rule: ruleNotEmpty},
+		{name: "userId", kind: kindString, rule: ruleUserID},
 		{name: "title", kind: kindString, nullable: true},
-		{name: "kind", kind: kindString, check: recordingKind},
+		{name: "kind", kind: kindString, rule: ruleRecordingKind},
 		{name: "errorMessage", kind: kindString},
-		{name: "createdAt", kind: kindString, check: timestamp},
+		{name: "createdAt", kind: kindString, rule: ruleTimestamp},
 	},
 	EventCommentAdded: {
 		{name: "commentId", kind: kindString},
-		{name: "recordingId", kind: kindString, check: notEmpty},
+		{name: "recordingId", kind: kindString, rule: ruleNotEmpty},
 		{name: "recordingTitle", kind: kindString},
 		{name: "authorName", kind: kindString},
 		{name: "body", kind: kindString},
@@ -84,7 +84,7 @@ var schemas = withPaths(map[string][]field{
 		{name: "links", kind: kindObject, fields: []field{
 			{name: "appUrl", kind: kindString},
 		}},
-		{name: "createdAt", kind: kindString, check: timestamp},
+		{name: "createdAt", kind: kindString, rule: ruleTimestamp},
 	},
 })
 
@@ -105,6 +105,20 @@ func withPaths(schemas map[string][]field) map[string][]field {
 	}
 	return schemas
 }
+
+// stringRule is a check on a string field, with the words the event
+// catalogue shows for it.
+type stringRule struct {
+	doc   string
+	check func(string) string // an error message, or ""
+}
+
+var (
+	ruleNotEmpty      = &stringRule{"not empty", notEmpty}
+	ruleUserID        = &stringRule{`starts with "` + PrefixUser + `", with something after it`, userID}
+	ruleRecordingKind = &stringRule{`"video" or "screenshot"`, recordingKind}
+	ruleTimestamp     = &stringRule{"an RFC 3339 timestamp, passed on unchanged", timestamp}
+)
 
 func notEmpty(s string) string {
 	if s == "" {

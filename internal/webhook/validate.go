@@ -166,8 +166,8 @@ func (v *validator) value(raw []byte, f field) {
 			}
 			return
 		}
-		if f.check != nil {
-			if msg := f.check(string(s)); msg != "" {
+		if f.rule != nil {
+			if msg := f.rule.check(string(s)); msg != "" {
 				v.fail(path, msg)
 				return
 			}
