@@ -86,6 +86,14 @@ type Endpoint struct {
 	StandardWebhooks       bool
 }
 
+type EndpointHealth struct {
+	EndpointID string
+	Hour       time.Time
+	Kind       string
+	N          int32
+	Latency    []int32
+}
+
 type Event struct {
 	ID          string
 	UserID      string
