@@ -108,10 +108,9 @@ func (q *Queries) EndpointHealthRebuild(ctx context.Context, since time.Time) (i
 }
 
 const endpointHealthSince = `-- name: EndpointHealthSince :many
-SELECT h.hour, h.kind, h.n, h.latency
+SELECT h.hour, h.kind, h.bucket, h.n
 FROM endpoint_health h
 WHERE h.endpoint_id = $1 AND h.hour >= $2::timestamptz
-ORDER BY h.hour, h.kind
 `
 
 type EndpointHealthSinceParams struct {
@@ -120,14 +119,14 @@ type EndpointHealthSinceParams struct {
 }
 
 type EndpointHealthSinceRow struct {
-	Hour    time.Time
-	Kind    string
-	N       int32
-	Latency []int32
+	Hour   time.Time
+	Kind   string
+	Bucket int16
+	N      int32
 }
 
 // One endpoint's rollup rows from since on (one primary-key range scan: a
-// row per hour and kind of outcome that hour had).
+// row per hour, kind of outcome and duration bucket that hour had).
 func (q *Queries) EndpointHealthSince(ctx context.Context, arg EndpointHealthSinceParams) ([]EndpointHealthSinceRow, error) {
 	rows, err := q.db.Query(ctx, endpointHealthSince, arg.EndpointID, arg.Since)
 	if err != nil {
@@ -140,8 +139,8 @@ func (q *Queries) EndpointHealthSince(ctx context.Context, arg EndpointHealthSin
 		if err := rows.Scan(
 			&i.Hour,
 			&i.Kind,
+			&i.Bucket,
 			&i.N,
-			&i.Latency,
 		); err != nil {
 			return nil, err
 		}

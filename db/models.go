@@ -90,8 +90,8 @@ type EndpointHealth struct {
 	EndpointID string
 	Hour       time.Time
 	Kind       string
+	Bucket     int16
 	N          int32
-	Latency    []int32
 }
 
 type Event struct {

@@ -75,15 +75,13 @@ WITH async AS MATERIALIZED (
     FROM lost_rows
 ), lost_health AS (
     -- The endpoint's health rollup counts them too (see DeliveryCompleteBatch).
-    INSERT INTO endpoint_health AS h (endpoint_id, hour, kind, n, latency)
-    SELECT endpoint_id, hour, 'interrupted', sum(n)::integer, endpoint_health_histogram(array_agg(b), array_agg(n))
-    FROM (SELECT endpoint_id, date_trunc('hour', old_claimed_at, 'UTC') AS hour,
-                 width_bucket(duration_ms, endpoint_health_bounds()) AS b, count(*)::integer AS n
-          FROM lost_rows GROUP BY 1, 2, 3) lb
-    GROUP BY 1, 2
-    ORDER BY 1, 2
-    ON CONFLICT (endpoint_id, hour, kind) DO UPDATE
-    SET n = h.n + excluded.n, latency = endpoint_health_add(h.latency, excluded.latency)
+    INSERT INTO endpoint_health AS h (endpoint_id, hour, kind, bucket, n)
+    SELECT endpoint_id, date_trunc('hour', old_claimed_at, 'UTC'), 'interrupted',
+           width_bucket(duration_ms, endpoint_health_bounds()), count(*)
+    FROM lost_rows
+    GROUP BY 1, 2, 3, 4
+    ORDER BY 1, 2, 3, 4
+    ON CONFLICT (endpoint_id, hour, kind, bucket) DO UPDATE SET n = h.n + excluded.n
 )
 SELECT d.id, d.endpoint_id, d.event_type, d.status,
        coalesce(lost.attempt_count, d.attempt_count)::integer AS attempt_count, d.auto_attempts,
@@ -256,24 +254,19 @@ WITH async AS MATERIALIZED (
                             ELSE coalesce(s.done_at, d.completed_at) END
     FROM s, fenced f
     WHERE d.id = s.id AND f.delivery_id = s.id
-), health_buckets AS (
-    SELECT s.endpoint_id, date_trunc('hour', s.started_at, 'UTC') AS hour,
-           endpoint_health_kind(s.outcome, NULLIF(s.status_code, 0), s.error) AS kind,
-           width_bucket(s.duration_ms, endpoint_health_bounds()) AS b, count(*)::integer AS n
-    FROM s JOIN fenced f ON f.delivery_id = s.id
-    GROUP BY 1, 2, 3, 4
 ), health AS (
     -- The endpoint's health rollup (00013_endpoint_health.sql): one row
-    -- per endpoint, hour and kind in the batch. Rows are locked in key
-    -- order, so two processes completing for the same endpoints wait for
-    -- each other rather than deadlock.
-    INSERT INTO endpoint_health AS h (endpoint_id, hour, kind, n, latency)
-    SELECT endpoint_id, hour, kind, sum(n)::integer, endpoint_health_histogram(array_agg(b), array_agg(n))
-    FROM health_buckets
-    GROUP BY 1, 2, 3
-    ORDER BY 1, 2, 3
-    ON CONFLICT (endpoint_id, hour, kind) DO UPDATE
-    SET n = h.n + excluded.n, latency = endpoint_health_add(h.latency, excluded.latency)
+    -- per endpoint, hour, kind and duration bucket in the batch. Rows are
+    -- locked in key order, so two processes completing for the same
+    -- endpoints wait for each other rather than deadlock.
+    INSERT INTO endpoint_health AS h (endpoint_id, hour, kind, bucket, n)
+    SELECT s.endpoint_id, date_trunc('hour', s.started_at, 'UTC'),
+           endpoint_health_kind(s.outcome, NULLIF(s.status_code, 0), s.error),
+           width_bucket(s.duration_ms, endpoint_health_bounds()), count(*)
+    FROM s JOIN fenced f ON f.delivery_id = s.id
+    GROUP BY 1, 2, 3, 4
+    ORDER BY 1, 2, 3, 4
+    ON CONFLICT (endpoint_id, hour, kind, bucket) DO UPDATE SET n = h.n + excluded.n
 )
 INSERT INTO attempts (delivery_id, number, trigger, started_at, duration_ms, status_code, outcome,
                       error, response_body, response_truncated,

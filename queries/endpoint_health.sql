@@ -6,11 +6,10 @@ SELECT endpoint_health_bounds()::integer[];
 
 -- name: EndpointHealthSince :many
 -- One endpoint's rollup rows from since on (one primary-key range scan: a
--- row per hour and kind of outcome that hour had).
-SELECT h.hour, h.kind, h.n, h.latency
+-- row per hour, kind of outcome and duration bucket that hour had).
+SELECT h.hour, h.kind, h.bucket, h.n
 FROM endpoint_health h
-WHERE h.endpoint_id = @endpoint_id AND h.hour >= @since::timestamptz
-ORDER BY h.hour, h.kind;
+WHERE h.endpoint_id = @endpoint_id AND h.hour >= @since::timestamptz;
 
 -- name: EndpointHealthHourly :many
 -- Attempts and successes per endpoint and hour from since on, for the

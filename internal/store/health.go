@@ -111,14 +111,17 @@ func series(hourStart, dayStart time.Time) Health {
 }
 
 // add counts one rollup row into a slot's counts by kind and, for the
-// answered kinds, its latency histogram.
+// answered kinds, its latency histogram (bucket i of bounds at index i).
 func add(counts *map[string]int, lat *[]int64, r db.EndpointHealthSinceRow) {
 	if *counts == nil {
 		*counts = map[string]int{}
 	}
 	(*counts)[r.Kind] += int(r.N)
-	if answered[r.Kind] {
-		*lat = addHistogram(*lat, r.Latency)
+	if answered[r.Kind] && r.Bucket >= 0 {
+		for len(*lat) <= int(r.Bucket) {
+			*lat = append(*lat, 0)
+		}
+		(*lat)[r.Bucket] += int64(r.N)
 	}
 }
 
@@ -129,17 +132,12 @@ func merge(counts *map[string]int, lat *[]int64, from map[string]int, fromLat []
 	for k, n := range from {
 		(*counts)[k] += n
 	}
-	*lat = addHistogram(*lat, fromLat)
-}
-
-func addHistogram[T int32 | int64](to []int64, from []T) []int64 {
-	for len(to) < len(from) {
-		to = append(to, 0)
+	for len(*lat) < len(fromLat) {
+		*lat = append(*lat, 0)
 	}
-	for i, n := range from {
-		to[i] += int64(n)
+	for i, n := range fromLat {
+		(*lat)[i] += n
 	}
-	return to
 }
 
 // fill sets a slot's figures from its counts by kind and latency histogram.

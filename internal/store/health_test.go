@@ -255,8 +255,8 @@ func healthRows(t *testing.T, st *store.Store) []string {
 	t.Helper()
 	var rows []string
 	if err := st.Pool.QueryRow(context.Background(), `
-		SELECT coalesce(array_agg(endpoint_id || ' ' || hour::text || ' ' || kind || ' ' || n || ' ' || latency::text
-		                          ORDER BY endpoint_id, hour, kind), '{}')
+		SELECT coalesce(array_agg(endpoint_id || ' ' || hour::text || ' ' || kind || ' ' || bucket || ' ' || n
+		                          ORDER BY endpoint_id, hour, kind, bucket), '{}')
 		FROM endpoint_health`).Scan(&rows); err != nil {
 		t.Fatal(err)
 	}
