@@ -81,6 +81,7 @@ func TestBrowser(t *testing.T) {
 		{"rotate_in_an_hour_copy_switch_now", journeyRotateSwitchNow},
 		{"every_other_screen", journeyScreens},
 		{"closed_port_reason", journeyClosedPort},
+		{"endpoint_health_charts", journeyHealth},
 	} {
 		t.Run(j.name, func(t *testing.T) {
 			t.Parallel()
