@@ -107,37 +107,46 @@ func (q *Queries) EndpointHealthRebuild(ctx context.Context, since time.Time) (i
 	return column_1, err
 }
 
-const endpointHealthSince = `-- name: EndpointHealthSince :many
-SELECT h.hour, h.kind, h.bucket, h.n
+const endpointHealthSeries = `-- name: EndpointHealthSeries :many
+SELECT false AS daily, h.hour AS start, h.kind, h.bucket, h.n
 FROM endpoint_health h
 WHERE h.endpoint_id = $1 AND h.hour >= $2::timestamptz
+UNION ALL
+SELECT true AS daily, date_trunc('day', h.hour, 'UTC') AS start, h.kind, h.bucket, sum(h.n)::integer AS n
+FROM endpoint_health h
+WHERE h.endpoint_id = $1 AND h.hour >= $3::timestamptz
+GROUP BY 2, 3, 4
 `
 
-type EndpointHealthSinceParams struct {
+type EndpointHealthSeriesParams struct {
 	EndpointID string
-	Since      time.Time
+	HoursSince time.Time
+	DaysSince  time.Time
 }
 
-type EndpointHealthSinceRow struct {
-	Hour   time.Time
+type EndpointHealthSeriesRow struct {
+	Daily  bool
+	Start  time.Time
 	Kind   string
 	Bucket int16
 	N      int32
 }
 
-// One endpoint's rollup rows from since on (one primary-key range scan: a
-// row per hour, kind of outcome and duration bucket that hour had).
-func (q *Queries) EndpointHealthSince(ctx context.Context, arg EndpointHealthSinceParams) ([]EndpointHealthSinceRow, error) {
-	rows, err := q.db.Query(ctx, endpointHealthSince, arg.EndpointID, arg.Since)
+// One endpoint's rollup rows from hours_since on, each an hour, and from
+// days_since on summed per UTC day (daily): one primary-key range scan,
+// and a few rows per day rather than per hour to decode.
+func (q *Queries) EndpointHealthSeries(ctx context.Context, arg EndpointHealthSeriesParams) ([]EndpointHealthSeriesRow, error) {
+	rows, err := q.db.Query(ctx, endpointHealthSeries, arg.EndpointID, arg.HoursSince, arg.DaysSince)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	items := []EndpointHealthSinceRow{}
+	items := []EndpointHealthSeriesRow{}
 	for rows.Next() {
-		var i EndpointHealthSinceRow
+		var i EndpointHealthSeriesRow
 		if err := rows.Scan(
-			&i.Hour,
+			&i.Daily,
+			&i.Start,
 			&i.Kind,
 			&i.Bucket,
 			&i.N,

@@ -22,7 +22,7 @@
 -- width_bucket numbers it against endpoint_health_bounds(): 0 below the
 -- first bound, cardinality(bounds) at or above the last. Plain counts, so
 -- that the completion only ever adds n (arrays would need a function per
--- row to add them, measured 2x the statement's time).
+-- row to add them, which the completion would pay for every batch).
 CREATE TABLE endpoint_health (
     endpoint_id text        NOT NULL,
     hour        timestamptz NOT NULL, -- the start of the UTC hour the attempts started in

@@ -4,12 +4,18 @@
 -- name: EndpointHealthBounds :one
 SELECT endpoint_health_bounds()::integer[];
 
--- name: EndpointHealthSince :many
--- One endpoint's rollup rows from since on (one primary-key range scan: a
--- row per hour, kind of outcome and duration bucket that hour had).
-SELECT h.hour, h.kind, h.bucket, h.n
+-- name: EndpointHealthSeries :many
+-- One endpoint's rollup rows from hours_since on, each an hour, and from
+-- days_since on summed per UTC day (daily): one primary-key range scan,
+-- and a few rows per day rather than per hour to decode.
+SELECT false AS daily, h.hour AS start, h.kind, h.bucket, h.n
 FROM endpoint_health h
-WHERE h.endpoint_id = @endpoint_id AND h.hour >= @since::timestamptz;
+WHERE h.endpoint_id = @endpoint_id AND h.hour >= @hours_since::timestamptz
+UNION ALL
+SELECT true AS daily, date_trunc('day', h.hour, 'UTC') AS start, h.kind, h.bucket, sum(h.n)::integer AS n
+FROM endpoint_health h
+WHERE h.endpoint_id = @endpoint_id AND h.hour >= @days_since::timestamptz
+GROUP BY 2, 3, 4;
 
 -- name: EndpointHealthHourly :many
 -- Attempts and successes per endpoint and hour from since on, for the

@@ -261,7 +261,8 @@ func latency(w HealthWindow) latencyChart {
 		xf, y95f := plotLeft+(float64(i)+0.5)*step, yOf(s.P95, top)
 		x, y50, y95 := num(xf), num(yOf(s.P50, top)), num(y95f)
 		run50, run95 = append(run50, x+","+y50), append(run95, x+","+y95)
-		c.Points = append(c.Points, latencyPoint{X: x, Y50: y50, Y95: y95, SX: num(xf - 2.6), SY: num(y95f - 2.6), Title: s.Summary()})
+		c.Points = append(c.Points, latencyPoint{X: x, Y50: y50, Y95: y95, SX: num(xf - 2.6), SY: num(y95f - 2.6),
+			Title: s.Long + ": " + s.LatencyText() + " (" + group(s.Answered) + " answers)"})
 	}
 	flush()
 	return c

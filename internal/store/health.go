@@ -57,7 +57,8 @@ var answered = map[string]bool{"success": true, webhook.HealthHTTP4xx: true, web
 
 // EndpointHealth reads an endpoint's health series as of now: the
 // HealthHours hours up to and including now's, and the HealthDays UTC days
-// up to and including today. One range scan of the endpoint's rollup rows.
+// up to and including today. One statement: the last 24 hours' rows as
+// they are, the 30 days' summed per day in SQL.
 func (s *Store) EndpointHealth(ctx context.Context, endpointID string, now time.Time) (Health, error) {
 	bounds, err := s.healthBounds(ctx)
 	if err != nil {
@@ -66,8 +67,7 @@ func (s *Store) EndpointHealth(ctx context.Context, endpointID string, now time.
 	now = now.UTC()
 	hourStart := now.Truncate(time.Hour).Add(-(HealthHours - 1) * time.Hour)
 	dayStart := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC).AddDate(0, 0, -(HealthDays - 1))
-	// dayStart is the earlier: the days reach back 29 days, the hours 23 hours.
-	rows, err := s.q.EndpointHealthSince(ctx, db.EndpointHealthSinceParams{EndpointID: endpointID, Since: dayStart})
+	rows, err := s.q.EndpointHealthSeries(ctx, db.EndpointHealthSeriesParams{EndpointID: endpointID, HoursSince: hourStart, DaysSince: dayStart})
 	if err != nil {
 		return Health{}, wrap("endpoint health", err)
 	}
@@ -75,11 +75,12 @@ func (s *Store) EndpointHealth(ctx context.Context, endpointID string, now time.
 	hours, days := make([]map[string]int, HealthHours), make([]map[string]int, HealthDays)
 	hourLat, dayLat := make([][]int64, HealthHours), make([][]int64, HealthDays)
 	for _, r := range rows {
-		if i := int(r.Hour.Sub(hourStart) / time.Hour); r.Hour.Compare(hourStart) >= 0 && i < HealthHours {
+		if r.Daily {
+			if i := int(r.Start.Sub(dayStart) / (24 * time.Hour)); r.Start.Compare(dayStart) >= 0 && i < HealthDays {
+				add(&days[i], &dayLat[i], r)
+			}
+		} else if i := int(r.Start.Sub(hourStart) / time.Hour); r.Start.Compare(hourStart) >= 0 && i < HealthHours {
 			add(&hours[i], &hourLat[i], r)
-		}
-		if i := int(r.Hour.Sub(dayStart) / (24 * time.Hour)); r.Hour.Compare(dayStart) >= 0 && i < HealthDays {
-			add(&days[i], &dayLat[i], r)
 		}
 	}
 	var hoursAll, daysAll map[string]int
@@ -112,7 +113,7 @@ func series(hourStart, dayStart time.Time) Health {
 
 // add counts one rollup row into a slot's counts by kind and, for the
 // answered kinds, its latency histogram (bucket i of bounds at index i).
-func add(counts *map[string]int, lat *[]int64, r db.EndpointHealthSinceRow) {
+func add(counts *map[string]int, lat *[]int64, r db.EndpointHealthSeriesRow) {
 	if *counts == nil {
 		*counts = map[string]int{}
 	}
