@@ -2,9 +2,7 @@ package store_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -38,26 +36,11 @@ func benchComplete(b *testing.B, endpoints int) {
 			b.Fatal(err)
 		}
 	}
-	data := json.RawMessage(`{"userId":"user_bench","recordingId":"rec_1","commentId":"c","text":"t"}`)
 	noPhases := [4]int32{store.NoPhase, store.NoPhase, store.NoPhase, store.NoPhase}
 	b.ResetTimer()
 	for i := range b.N {
 		b.StopTimer()
-		// Concurrent publishes share a statement (the store's publisher).
-		var wg sync.WaitGroup
-		errs := make(chan error, batch)
-		for range batch / endpoints {
-			wg.Go(func() {
-				if _, err := st.Publish(ctx, store.Publish{Event: "comment.added", UserID: "user_bench", Data: data, OccurredAt: time.Now()}); err != nil {
-					errs <- err
-				}
-			})
-		}
-		wg.Wait()
-		close(errs)
-		for err := range errs {
-			b.Fatal(err)
-		}
+		publishMany(b, st, "user_bench", batch/endpoints)
 		now := time.Now().UTC()
 		token := int64(i + 1)
 		claimed, err := st.QueueClaim(ctx, store.Claim{Token: token, Max: batch, Now: now, LeaseUntil: now.Add(time.Minute)})
