@@ -87,6 +87,14 @@ type Endpoint struct {
 	StandardWebhooks       bool
 }
 
+type EndpointHealth struct {
+	EndpointID string
+	Hour       time.Time
+	Kind       string
+	Bucket     int16
+	N          int32
+}
+
 type Event struct {
 	ID          string
 	UserID      string

@@ -62,16 +62,26 @@ WITH async AS MATERIALIZED (
         last_outcome = 'interrupted'
     FROM claimed c
     WHERE d.id = c.delivery_id AND c.interrupted
-    RETURNING d.id, d.attempt_count
+    RETURNING d.id, d.attempt_count, d.endpoint_id
+), lost_rows AS (
+    SELECT lost.id, lost.attempt_count, lost.endpoint_id, c.old_manual, c.old_claimed_at,
+           (extract(epoch FROM $10::timestamptz) * 1000 - extract(epoch FROM c.old_claimed_at) * 1000)::integer AS duration_ms
+    FROM lost JOIN claimed c ON c.delivery_id = lost.id
 ), lost_attempts AS (
     INSERT INTO attempts (delivery_id, number, trigger, started_at, duration_ms, outcome, error)
-    SELECT lost.id, lost.attempt_count,
-           CASE WHEN c.old_manual THEN 'manual' ELSE 'automatic' END,
-           c.old_claimed_at,
-           (extract(epoch FROM $10::timestamptz) * 1000 - extract(epoch FROM c.old_claimed_at) * 1000)::integer,
-           'interrupted',
+    SELECT id, attempt_count, CASE WHEN old_manual THEN 'manual' ELSE 'automatic' END,
+           old_claimed_at, duration_ms, 'interrupted',
            'the process making this attempt stopped before it recorded a result'
-    FROM lost JOIN claimed c ON c.delivery_id = lost.id
+    FROM lost_rows
+), lost_health AS (
+    -- The endpoint's health rollup counts them too (see DeliveryCompleteBatch).
+    INSERT INTO endpoint_health AS h (endpoint_id, hour, kind, bucket, n)
+    SELECT endpoint_id, date_trunc('hour', old_claimed_at, 'UTC'), 'interrupted',
+           width_bucket(duration_ms, endpoint_health_bounds()), count(*)
+    FROM lost_rows
+    GROUP BY 1, 2, 3, 4
+    ORDER BY 1, 2, 3, 4
+    ON CONFLICT (endpoint_id, hour, kind, bucket) DO UPDATE SET n = h.n + excluded.n
 )
 SELECT d.id, d.endpoint_id, d.event_type, d.status,
        coalesce(lost.attempt_count, d.attempt_count)::integer AS attempt_count, d.auto_attempts,
@@ -196,7 +206,7 @@ WITH async AS MATERIALIZED (
            unnest($20::bytea[]) AS response_headers,
            unnest($21::text[]) AS remote_addr
 ), s AS (
-    SELECT r.id, r.token, r.number, r.manual, r.started_at, r.duration_ms, r.status_code, r.outcome, r.error, r.response_body, r.truncated, r.status, r.auto_attempts, r.next_attempt_at, r.completed_at, r.dns_ms, r.connect_ms, r.tls_ms, r.first_byte_ms, r.response_headers, r.remote_addr,
+    SELECT r.id, r.token, r.number, r.manual, r.started_at, r.duration_ms, r.status_code, r.outcome, r.error, r.response_body, r.truncated, r.status, r.auto_attempts, r.next_attempt_at, r.completed_at, r.dns_ms, r.connect_ms, r.tls_ms, r.first_byte_ms, r.response_headers, r.remote_addr, q0.endpoint_id,
            r.status IN ('pending', 'retrying') AND (e.deleted_at IS NOT NULL OR NOT e.enabled) AS stopped,
            NULLIF(r.next_attempt_at, 'epoch'::timestamptz) AS next_at,
            NULLIF(r.completed_at, 'epoch'::timestamptz) AS done_at,
@@ -244,6 +254,19 @@ WITH async AS MATERIALIZED (
                             ELSE coalesce(s.done_at, d.completed_at) END
     FROM s, fenced f
     WHERE d.id = s.id AND f.delivery_id = s.id
+), health AS (
+    -- The endpoint's health rollup (00013_endpoint_health.sql): one row
+    -- per endpoint, hour, kind and duration bucket in the batch. Rows are
+    -- locked in key order, so two processes completing for the same
+    -- endpoints wait for each other rather than deadlock.
+    INSERT INTO endpoint_health AS h (endpoint_id, hour, kind, bucket, n)
+    SELECT s.endpoint_id, date_trunc('hour', s.started_at, 'UTC'),
+           endpoint_health_kind(s.outcome, NULLIF(s.status_code, 0), s.error),
+           width_bucket(s.duration_ms, endpoint_health_bounds()), count(*)
+    FROM s JOIN fenced f ON f.delivery_id = s.id
+    GROUP BY 1, 2, 3, 4
+    ORDER BY 1, 2, 3, 4
+    ON CONFLICT (endpoint_id, hour, kind, bucket) DO UPDATE SET n = h.n + excluded.n
 )
 INSERT INTO attempts (delivery_id, number, trigger, started_at, duration_ms, status_code, outcome,
                       error, response_body, response_truncated,

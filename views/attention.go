@@ -37,7 +37,7 @@ type AttentionGroup struct {
 	// Failed is how many deliveries created in the last 24 hours failed
 	// or are retrying; Retrying, of those, how many still retry.
 	Failed, Retrying int
-	Trend            Sparkline
+	Trend            Trend
 	LastError        string
 	// OpenURL is the admin list filtered to the group; RetryURL counts
 	// its failed deliveries since it started failing and asks to confirm
@@ -58,30 +58,30 @@ type AttentionMember struct {
 	State          string
 }
 
-// Sparkline is a trend of counts per hour as a row of bars, oldest first.
-type Sparkline struct {
+// Trend is a trend of counts per hour as a row of bars, oldest first.
+type Trend struct {
 	Counts []int
 	// Label is the trend in words, for screen readers and as the
 	// picture's title.
 	Label string
 }
 
-// Sparkline geometry, in the SVG's own units: one bar per hour.
+// Trend geometry, in the SVG's own units: one bar per hour.
 const (
-	sparkBar    = 4
-	sparkGap    = 1
-	sparkHeight = 24
+	trendBar    = 4
+	trendGap    = 1
+	trendHeight = 24
 )
 
-type sparkRect struct{ X, Y, H string }
+type trendRect struct{ X, Y, H string }
 
 // sparkWidth is the whole row's width.
-func (s Sparkline) sparkWidth() string {
-	return strconv.Itoa(len(s.Counts) * (sparkBar + sparkGap))
+func (s Trend) sparkWidth() string {
+	return strconv.Itoa(len(s.Counts) * (trendBar + trendGap))
 }
 
 // peak is the largest count.
-func (s Sparkline) peak() int {
+func (s Trend) peak() int {
 	m := 0
 	for _, n := range s.Counts {
 		m = max(m, n)
@@ -91,16 +91,16 @@ func (s Sparkline) peak() int {
 
 // bars are the bars' rectangles, scaled to the largest count; a count
 // above zero is at least 2 units high, so a single failure shows.
-func (s Sparkline) bars() []sparkRect {
+func (s Trend) bars() []trendRect {
 	top := s.peak()
-	var out []sparkRect
+	var out []trendRect
 	for i, n := range s.Counts {
 		if n == 0 || top == 0 {
 			continue
 		}
-		h := max(2, n*sparkHeight/top)
-		out = append(out, sparkRect{
-			X: strconv.Itoa(i * (sparkBar + sparkGap)), Y: strconv.Itoa(sparkHeight - h), H: strconv.Itoa(h),
+		h := max(2, n*trendHeight/top)
+		out = append(out, trendRect{
+			X: strconv.Itoa(i * (trendBar + trendGap)), Y: strconv.Itoa(trendHeight - h), H: strconv.Itoa(h),
 		})
 	}
 	return out

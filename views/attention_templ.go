@@ -431,7 +431,7 @@ func attentionGroup(g AttentionGroup) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = sparkline(g.Trend).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = trendBars(g.Trend).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -633,10 +633,10 @@ func attentionActions(g AttentionGroup) templ.Component {
 	})
 }
 
-// sparkline draws counts per hour as bars of one colour on a baseline:
+// trendBars draws counts per hour as bars of one colour on a baseline:
 // the height carries the information, so it reads without colour; the
 // label says it in words.
-func sparkline(s Sparkline) templ.Component {
+func trendBars(s Trend) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -653,7 +653,7 @@ func sparkline(s Sparkline) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 60, "<span class=\"spark\"><svg class=\"sparkline\" viewBox=\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 60, "<span class=\"spark\"><svg class=\"trend-svg\" viewBox=\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

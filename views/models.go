@@ -67,6 +67,7 @@ type EndpointRow struct {
 	DisabledAt   *time.Time
 	Last         *LastDelivery // nil: no delivery yet
 	Rate         Rate
+	Spark        Sparkline // the last 24 hours
 }
 
 // LastDelivery is an endpoint's newest delivery.
@@ -114,6 +115,8 @@ type EndpointView struct {
 	Secret       SecretView
 	Test         TestEventView
 	Recovery     RecoveryCard
+	// Health is the attempts over time, filled in by every full page.
+	Health HealthView
 	// SigCheck is the signature checker, filled in after a check.
 	SigCheck SigCheckView
 	// Drawer is rendered open when the URL names the deliveries or a delivery.

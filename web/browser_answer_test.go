@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"net"
 	"strings"
 	"testing"
 
@@ -15,12 +14,7 @@ import (
 // address and the next attempt's exact time.
 func journeyClosedPort(t *testing.T, b *tab) {
 	app := testapp.Start(t, testapp.Options{Env: map[string]string{"CLIPCABINET_RETRY_SCHEDULE": "1h"}})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := closedAddr(t)
 
 	b.signUp(app, "journey-closed-port@example.com")
 	b.createEndpoint("http://"+addr+"/hook", "")

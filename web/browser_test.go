@@ -85,6 +85,7 @@ func TestBrowser(t *testing.T) {
 		{"polish_local_time_refresh_deleted_history", journeyPolish},
 		{"admin_needs_attention_retry_group", journeyAttention},
 		{"catalogue_then_edited_test_event", journeyCatalogueTestEvent},
+		{"endpoint_health_charts", journeyHealth},
 	} {
 		t.Run(j.name, func(t *testing.T) {
 			t.Parallel()

@@ -12,11 +12,20 @@ func (s *Server) dashEndpointList(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
+	ids := make([]string, len(eps))
+	for i, e := range eps {
+		ids[i] = e.ID
+	}
+	hourly, err := s.store.EndpointsHourly(r.Context(), ids, s.store.Now())
+	if err != nil {
+		return err
+	}
 	rows := make([]views.EndpointRow, len(eps))
 	for i, e := range eps {
 		row := views.EndpointRow{
 			ID: e.ID, URL: e.Url, Description: e.Description, Events: e.Events, Enabled: e.Enabled,
-			Rate: views.Rate{Succeeded: int(e.RecentSucceeded), Total: int(e.RecentSucceeded + e.RecentUnsuccessful)},
+			Rate:  views.Rate{Succeeded: int(e.RecentSucceeded), Total: int(e.RecentSucceeded + e.RecentUnsuccessful)},
+			Spark: sparkline(hourly[e.ID]),
 		}
 		if !e.Enabled {
 			row.AutoDisabled, row.DisabledAt = autoDisabled(e.DisabledBy), e.DisabledAt

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/clipcabinet/webhooks/internal/store"
+	"github.com/clipcabinet/webhooks/internal/webhook"
 	"github.com/clipcabinet/webhooks/views"
 )
 
@@ -124,4 +125,37 @@ func millis(ms int32) string {
 		return fmt.Sprintf("%.1f s", float64(ms)/1000)
 	}
 	return fmt.Sprintf("%d ms", ms)
+}
+
+// healthKindWords names a kind of attempt the endpoint's health charts
+// count (webhook.HealthKinds): the outcome, with HTTP errors by status
+// class and a refused connection apart.
+func healthKindWords(kind string) string {
+	switch kind {
+	case "success":
+		return "Succeeded"
+	case webhook.HealthHTTP5xx:
+		return "HTTP 5xx"
+	case webhook.HealthHTTP4xx:
+		return "HTTP 4xx"
+	case "http_error":
+		return "Other HTTP status"
+	case "redirect":
+		return "Redirect (3xx)"
+	case "timeout":
+		return "Timed out"
+	case webhook.HealthRefused:
+		return "Connection refused"
+	case "connection_error":
+		return "Connection failed"
+	case "tls_error":
+		return "TLS failed"
+	case "dns_error":
+		return "DNS lookup failed"
+	case "blocked":
+		return "Blocked address"
+	case "interrupted":
+		return "Interrupted"
+	}
+	return strings.ReplaceAll(kind, "_", " ")
 }

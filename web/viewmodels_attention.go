@@ -85,9 +85,9 @@ func attentionError(e store.AttentionEndpoint) string {
 	return ""
 }
 
-func trend(hourly [store.AttentionHours]int) views.Sparkline {
+func trend(hourly [store.AttentionHours]int) views.Trend {
 	counts := hourly[:]
-	return views.Sparkline{Counts: counts, Label: views.TrendLabel(counts)}
+	return views.Trend{Counts: counts, Label: views.TrendLabel(counts)}
 }
 
 // retryFrom is the start of a group's retry: when it started failing, to

@@ -23,7 +23,7 @@ const recentRecovery = 24 * time.Hour
 const recoveryInputLayout = "2006-01-02 15:04"
 
 // renderEndpointPage renders the whole endpoint page, with the recovery
-// card filled in unless the caller did.
+// card and the health charts filled in unless the caller did.
 func (s *Server) renderEndpointPage(w http.ResponseWriter, r *http.Request, status int, title string, ep store.Endpoint, v views.EndpointView) error {
 	if ep.DeletedAt != nil {
 		return s.render(w, r, status, views.DeletedEndpointPage(s.chrome(r, title, "endpoints"), v))
@@ -34,6 +34,13 @@ func (s *Server) renderEndpointPage(w http.ResponseWriter, r *http.Request, stat
 			return err
 		}
 		v.Recovery = card
+	}
+	if v.Health.Windows == nil {
+		h, err := s.healthView(r.Context(), ep.ID)
+		if err != nil {
+			return err
+		}
+		v.Health = h
 	}
 	return s.render(w, r, status, views.EndpointPage(s.chrome(r, title, "endpoints"), v))
 }

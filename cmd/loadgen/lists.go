@@ -274,12 +274,17 @@ func listsSeed(ctx context.Context, dbURL string, c listsSeedConfig, stdout io.W
 		total, failed, retrying, attempts = total+d, failed+f, retrying+r, attempts+a
 		fmt.Fprintf(os.Stderr, "lists: seeded %d of %d deliveries (%.0f s)\n", total, c.deliveries, time.Since(start).Seconds())
 	}
+	// The endpoint health rollup the dispatcher keeps as it records
+	// attempts; these were written directly.
+	if _, err := st.RebuildHealth(ctx, first.Add(-time.Hour)); err != nil {
+		return fmt.Errorf("lists: endpoint health: %w", err)
+	}
 	// A store that has been running is vacuumed (visibility map set, so
 	// index-only scans need no heap visits) and analyzed; a bulk load is
 	// neither until autovacuum gets to it, which it would do during the
 	// measurement. The checkpoint writes the load out now rather than then
 	// (it needs superuser or pg_checkpoint: skipped without).
-	for _, t := range []string{"deliveries", "delivery_queue", "events", "payloads", "attempts", "endpoints", "users"} {
+	for _, t := range []string{"deliveries", "delivery_queue", "events", "payloads", "attempts", "endpoints", "users", "endpoint_health"} {
 		if _, err := pool.Exec(ctx, "VACUUM (ANALYZE) "+t); err != nil {
 			return fmt.Errorf("lists: vacuum %s: %w", t, err)
 		}
@@ -444,7 +449,17 @@ func (m *listsMeasure) run(ctx context.Context, o listsOptions, stdout io.Writer
 		}
 		return nil
 	}
+	pageRows := func(testid string) func([]byte) error {
+		return func(body []byte) error {
+			if !strings.Contains(string(body), `data-testid="`+testid+`"`) {
+				return fmt.Errorf("no %s on the page", testid)
+			}
+			return nil
+		}
+	}
 	queries := []*listsQuery{
+		{name: "endpoints list", client: m.ownerClient, urls: []string{"/endpoints"}, check: pageRows("sparkline")},
+		{name: "endpoint page", client: m.ownerClient, urls: each("/endpoints/%s", epIDs), check: pageRows("health-chart")},
 		{name: "api endpoint", client: m.apiClient, urls: each("/api/v1/deliveries?endpointId=%s", epIDs), check: apiRows},
 		{name: "api endpoint failed", client: m.apiClient, urls: each("/api/v1/deliveries?endpointId=%s&status=failed", epIDs), check: apiRows},
 		{name: "api endpoint comment.added", client: m.apiClient, urls: each("/api/v1/deliveries?endpointId=%s&event=comment.added", epIDs), check: apiRows},

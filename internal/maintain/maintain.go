@@ -1,5 +1,6 @@
 // Package maintain runs the service's housekeeping in the background:
-// retention of payload and response bodies, endpoint health (auto-disable
+// retention of payload and response bodies and of the endpoint health
+// rollup's old hours, endpoint health (auto-disable
 // after a long failure, at once on 410 Gone) and expired idempotency keys.
 // Every job works in small batches with pauses, so it never holds locks
 // the dispatcher waits on for more than a moment.
@@ -113,16 +114,23 @@ func (m *Maintainer) run(ctx context.Context) {
 	}
 }
 
-// prune clears expired bodies in batches, pausing between them.
+// prune clears expired bodies, and the endpoint health rollup's hours
+// older than its charts show, in batches, pausing between them.
 func (m *Maintainer) prune(ctx context.Context) error {
-	cutoff := m.o.Store.Now().Add(-m.o.Retention)
+	now := m.o.Store.Now()
+	cutoff := now.Add(-m.o.Retention)
 	for _, job := range []struct {
-		name string
-		fn   func(context.Context, time.Time, int) (int64, error)
-	}{{"payloads", m.o.Store.PrunePayloads}, {"responses", m.o.Store.PruneResponses}} {
+		name   string
+		fn     func(context.Context, time.Time, int) (int64, error)
+		cutoff time.Time
+	}{
+		{"payloads", m.o.Store.PrunePayloads, cutoff},
+		{"responses", m.o.Store.PruneResponses, cutoff},
+		{"health", m.o.Store.PruneHealth, now.Add(-store.HealthKeep)},
+	} {
 		var total int64
 		for {
-			n, err := job.fn(ctx, cutoff, m.o.Batch)
+			n, err := job.fn(ctx, job.cutoff, m.o.Batch)
 			if err != nil {
 				return fmt.Errorf("maintain: prune %s: %w", job.name, err)
 			}
@@ -137,7 +145,7 @@ func (m *Maintainer) prune(ctx context.Context) error {
 			}
 		}
 		if total > 0 {
-			m.log.Info("retention: bodies pruned", "kind", job.name, "count", total)
+			m.log.Info("retention: rows pruned", "kind", job.name, "count", total)
 		}
 	}
 	return nil

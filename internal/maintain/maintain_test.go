@@ -72,7 +72,8 @@ func (b *bundle) exec(t *testing.T, sql string, args ...any) {
 
 // TestRetention: bodies of finished deliveries older than the retention are
 // pruned, newer ones and unfinished ones are kept, and the attempt records
-// themselves stay.
+// themselves stay; the endpoint health rollup forgets hours older than its
+// charts show.
 func TestRetention(t *testing.T) {
 	t.Parallel()
 	b := setup(t, maintain.Options{Retention: 30 * 24 * time.Hour, Batch: 2})
@@ -93,9 +94,20 @@ func TestRetention(t *testing.T) {
 	           SELECT id, 1, 'automatic', now() - interval '40 days', 12, 200, 'success', 'ok' FROM deliveries WHERE id = ANY($1)`, old)
 	b.exec(t, `INSERT INTO attempts (delivery_id, number, trigger, started_at, duration_ms, status_code, outcome, response_body)
 	           SELECT id, 1, 'automatic', now(), 12, 200, 'success', 'fresh' FROM deliveries WHERE id = ANY($1)`, fresh)
+	// The endpoint health rollup: an hour 40 days ago and one today.
+	b.exec(t, `INSERT INTO endpoint_health (endpoint_id, hour, kind, bucket, n)
+	           VALUES ($1, date_trunc('hour', now()) - interval '40 days', 'success', 3, 5),
+	                  ($1, date_trunc('hour', now()), 'success', 3, 1)`, ep)
 
 	if err := b.m.RunOnce(context.Background()); err != nil {
 		t.Fatal(err)
+	}
+	var hours []time.Time
+	if err := b.st.Pool.QueryRow(context.Background(), `SELECT array_agg(hour) FROM endpoint_health`).Scan(&hours); err != nil {
+		t.Fatal(err)
+	}
+	if len(hours) != 1 || time.Since(hours[0]) > time.Hour {
+		t.Errorf("endpoint health hours left after retention: %v, want only this hour", hours)
 	}
 	for _, tc := range []struct {
 		name     string

@@ -74,23 +74,7 @@ func TestClaimAfterIdleReadsOnlyWhatItClaims(t *testing.T) {
 	}
 
 	const backlog = 2000
-	var wg sync.WaitGroup
-	errs := make(chan error, backlog)
-	for i := range backlog {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			data := json.RawMessage(fmt.Sprintf(`{"userId":"user_idle","recordingId":"rec_%d","commentId":"c","text":"t"}`, i))
-			if _, err := st.Publish(ctx, store.Publish{Event: "comment.added", UserID: "user_idle", Data: data, OccurredAt: time.Now()}); err != nil {
-				errs <- err
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
-	}
+	publishMany(t, st, "user_idle", backlog)
 
 	seqRead := func() int64 {
 		t.Helper()
@@ -113,5 +97,26 @@ func TestClaimAfterIdleReadsOnlyWhatItClaims(t *testing.T) {
 	}
 	if read >= backlog {
 		t.Fatalf("the claim of %d rows read %d deliveries rows by sequential scan (the table holds %d): it is planned for an empty table", len(rows), read, backlog)
+	}
+}
+
+// publishMany publishes n comment.added events for the user at once
+// (concurrent publishes share a statement: the store's publisher).
+func publishMany(tb testing.TB, st *store.Store, userID string, n int) {
+	tb.Helper()
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Go(func() {
+			data := json.RawMessage(fmt.Sprintf(`{"userId":%q,"recordingId":"rec_%d","commentId":"c","text":"t"}`, userID, i))
+			if _, err := st.Publish(context.Background(), store.Publish{Event: "comment.added", UserID: userID, Data: data, OccurredAt: time.Now()}); err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		tb.Fatal(err)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"crypto/cipher"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -34,6 +35,8 @@ type Store struct {
 
 	pub   *publisher  // combines concurrent publishes (publisher.go)
 	hints targetHints // delivery ids to offer a user's next event (publish.go)
+
+	bounds atomic.Pointer[[]int32] // the health histogram's bounds, once read (health.go)
 }
 
 // OnEndpointStopped registers fn, called after an endpoint of this process

@@ -21,6 +21,21 @@ var DeliveryStatuses = []string{StatusPending, StatusRetrying, StatusSucceeded, 
 var AttemptOutcomes = []string{"success", "http_error", "redirect", "timeout", "connection_error",
 	"tls_error", "dns_error", "blocked", "interrupted"}
 
+// HealthKinds are the kinds of attempt the endpoint health rollup counts
+// (migrations/00013_endpoint_health.sql), in the order the dashboard lists
+// them: the outcomes, with http_error told apart by status class
+// (HealthHTTP4xx, HealthHTTP5xx; http_error stays for any other code) and
+// a connection refused (HealthRefused) apart from other connection errors.
+var HealthKinds = []string{"success", HealthHTTP5xx, HealthHTTP4xx, "http_error", "redirect", "timeout",
+	HealthRefused, "connection_error", "tls_error", "dns_error", "blocked", "interrupted"}
+
+// The health kinds that are not outcomes.
+const (
+	HealthHTTP4xx = "http_4xx"
+	HealthHTTP5xx = "http_5xx"
+	HealthRefused = "refused"
+)
+
 // Attempt triggers: the schedule's attempts, and those a person asked for.
 const (
 	TriggerAutomatic = "automatic"
