@@ -77,6 +77,7 @@ SELECT d.id, d.endpoint_id, d.event_type, d.status,
        coalesce(lost.attempt_count, d.attempt_count)::integer AS attempt_count, d.auto_attempts,
        d.next_attempt_at, c.claim_manual, c.interrupted::boolean AS interrupted,
        e.url, e.secret_encrypted, e.pending_secret_encrypted, e.secret_activates_at, e.standard_webhooks,
+       (e.failing_since IS NOT NULL)::boolean AS endpoint_failing,
        (SELECT p.body FROM payloads p WHERE p.delivery_id = d.id)::bytea AS body
 FROM claimed c
 JOIN deliveries d ON d.id = c.delivery_id
@@ -112,6 +113,7 @@ type DeliveryClaimDueRow struct {
 	PendingSecretEncrypted []byte
 	SecretActivatesAt      *time.Time
 	StandardWebhooks       bool
+	EndpointFailing        bool
 	Body                   []byte
 }
 
@@ -165,6 +167,7 @@ func (q *Queries) DeliveryClaimDue(ctx context.Context, arg DeliveryClaimDuePara
 			&i.PendingSecretEncrypted,
 			&i.SecretActivatesAt,
 			&i.StandardWebhooks,
+			&i.EndpointFailing,
 			&i.Body,
 		); err != nil {
 			return nil, err
