@@ -66,6 +66,16 @@ func NoticeFailedText(count int, since *time.Time) string {
 	return countOf(count, "failed delivery", "failed deliveries") + " since " + minuteStamp(*since)
 }
 
+// NoticeRecoverPath is a notice's link to the endpoint's recovery form,
+// counting the failed deliveries since the trouble began (the form's
+// from, to the minute; the page's recovery card when that is unknown).
+func NoticeRecoverPath(endpointID string, since *time.Time) string {
+	if since == nil {
+		return "/endpoints/" + endpointID + "#recovery"
+	}
+	return "/endpoints/" + endpointID + "/recover?from=" + since.UTC().Format("2006-01-02T15:04")
+}
+
 // NoticeEmail is a notice as its email says it.
 type NoticeEmail struct {
 	Kind        string

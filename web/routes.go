@@ -89,6 +89,13 @@ func (s *Server) routes() {
 	dash("POST /endpoints/{endpointId}/recoveries", signedIn, s.dashRecoveryCreate)
 	dash("GET /endpoints/{endpointId}/recoveries/{recoveryId}", signedIn, s.dashRecoveryShow)
 	dash("GET /audit", signedIn, s.dashAuditList)
+	// Dashboard: owner notices and their email settings. The settings POST
+	// is public for RFC 8058 one-click unsubscribes (no session, a token in
+	// the link); a form save without a session goes to the login.
+	dash("GET /notices", signedIn, s.dashNoticeList)
+	dash("POST /notices/read", signedIn, s.dashNoticeRead)
+	dash("GET /settings/notifications", signedIn, s.dashNoticeSettings)
+	dash("POST /settings/notifications", public, s.dashNoticeSettingsUpdate)
 
 	// Admin.
 	dash("GET /admin/deliveries", adminOnly, s.dashAdminDeliveryList)
@@ -99,6 +106,7 @@ func (s *Server) routes() {
 	dash("POST /admin/deliveries/{deliveryId}/retry", adminOnly, s.dashAdminDeliveryRetry)
 	dash("GET /admin/recoveries/{recoveryId}", adminOnly, s.dashAdminRecoveryShow)
 	dash("GET /admin/audit", adminOnly, s.dashAdminAuditList)
+	dash("GET /admin/notices", adminOnly, s.dashAdminNoticeList)
 
 	// Static files; anything else is the dashboard's 404 page.
 	m.Handle("GET /static/", static.Handler())

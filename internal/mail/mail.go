@@ -271,7 +271,7 @@ func (m *Mailer) Email(it store.MailItem) views.NoticeEmail {
 		FailedText:   views.NoticeFailedText(int(it.FailedCount), it.FailingSince),
 		RaisedAt:     it.CreatedAt,
 		EndpointLink: m.link("/endpoints/" + it.EndpointID),
-		RecoverLink:  m.link("/endpoints/" + it.EndpointID + "/recover"),
+		RecoverLink:  m.link(views.NoticeRecoverPath(it.EndpointID, it.FailingSince)),
 		SettingsLink: m.link("/settings/notifications"),
 		KindLabel:    views.NoticeKindLabel(it.Kind),
 	}

@@ -164,7 +164,7 @@ func checkEmail(t *testing.T, m testsmtp.Message, kind, to, endpointURL, epID st
 	}
 	for _, part := range []struct{ name, body string }{{"text", m.Text}, {"html", m.HTML}} {
 		for _, w := range append([]string{endpointURL, "http://localhost:8080/endpoints/" + epID,
-			"http://localhost:8080/endpoints/" + epID + "/recover", "http://localhost:8080/settings/notifications"}, want...) {
+			"http://localhost:8080/endpoints/" + epID + "/recover?from=", "http://localhost:8080/settings/notifications"}, want...) {
 			if !strings.Contains(part.body, w) {
 				t.Errorf("%s email's %s part lacks %q:\n%s", kind, part.name, w, part.body)
 			}
@@ -363,4 +363,33 @@ func TestMailAfterRestart(t *testing.T) {
 	b := testapp.Start(t, testapp.Options{Env: env, MailBackoff: backoff})
 	waitOutbox(t, b, "every email sent by the new server", allSent(2))
 	checkOnce(t, smtp.Messages(), 2)
+}
+
+// TestNoticeEmailTurnedOff: a kind the owner turned off sends no email,
+// though the notice is kept (email "off"); the kinds left on still send.
+func TestNoticeEmailTurnedOff(t *testing.T) {
+	t.Parallel()
+	smtp := testsmtp.Start(t)
+	a := testapp.Start(t, testapp.Options{Env: mailEnv(smtp)})
+	var status atomic.Int32
+	status.Store(500)
+	url := receiver(t, &status)
+	user := a.NewUser(t, "quiet@example.com")
+	if err := a.Store.NoticeSetOptouts(context.Background(), user, []string{"failing"}); err != nil {
+		t.Fatal(err)
+	}
+	ep := a.NewEndpoint(t, user, url)
+	sendTest(t, a, ep.ID)
+	status.Store(http.StatusGone)
+	sendTest(t, a, ep.ID)
+	m := smtp.Wait(t, 1, 30*time.Second)[0]
+	checkEmail(t, m, "disabled", "quiet@example.com", url, ep.ID)
+	waitOutbox(t, a, "the one email sent", allSent(1))
+	var email string
+	if err := a.Pool.QueryRow(context.Background(), `SELECT email FROM notices WHERE endpoint_id = $1 AND kind = 'failing'`, ep.ID).Scan(&email); err != nil || email != "off" {
+		t.Fatalf("the failing notice: email %q (%v), want off", email, err)
+	}
+	if n := len(smtp.Messages()); n != 1 {
+		t.Fatalf("%d emails, want only the disabled one", n)
+	}
 }
