@@ -81,6 +81,7 @@ func TestBrowser(t *testing.T) {
 		{"rotate_in_an_hour_copy_switch_now", journeyRotateSwitchNow},
 		{"every_other_screen", journeyScreens},
 		{"closed_port_reason", journeyClosedPort},
+		{"notices_unread_settings_admin", journeyNotices},
 	} {
 		t.Run(j.name, func(t *testing.T) {
 			t.Parallel()

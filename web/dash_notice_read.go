@@ -9,8 +9,8 @@ import (
 
 // dashNoticeRead marks the user's notices up to the newest one the page
 // showed read (a notice raised since stays unread). htmx posts it when the
-// notices page loads and gets the header's new count; without JavaScript
-// it is the page's button, and the page again.
+// notices page loads and gets the header's new count and a line saying
+// so; without JavaScript it is the page's button, and the page again.
 func (s *Server) dashNoticeRead(w http.ResponseWriter, r *http.Request) error {
 	u, _ := currentUser(r.Context())
 	upTo, err := strconv.ParseInt(r.PostFormValue("upTo"), 10, 64)
@@ -27,5 +27,5 @@ func (s *Server) dashNoticeRead(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, http.StatusOK, views.NavUnread(int(n), true))
+	return s.render(w, r, http.StatusOK, views.NoticesRead(int(n)))
 }
