@@ -23,14 +23,35 @@ func mailEnv(srv *testsmtp.Server) map[string]string {
 	return map[string]string{"CLIPCABINET_SMTP_URL": srv.URL(), "CLIPCABINET_MAIL_FROM": from}
 }
 
-// receiver answers every delivery with the status it holds.
-func receiver(t *testing.T, status *atomic.Int32) string {
+// fixture is a test's SMTP server, app sending to it, and receiver: every
+// delivery is answered with status (500 to begin with) at url.
+type fixture struct {
+	smtp   *testsmtp.Server
+	app    *testapp.App
+	status *atomic.Int32
+	url    string
+}
+
+// setup starts the fixture; env adds to the app's environment, and
+// smtpDown starts it with the SMTP server stopped (an outage).
+func setup(t *testing.T, env map[string]string, smtpDown bool, o testapp.Options) fixture {
 	t.Helper()
+	f := fixture{smtp: testsmtp.Start(t), status: &atomic.Int32{}}
+	if smtpDown {
+		f.smtp.Stop()
+	}
+	o.Env = mailEnv(f.smtp)
+	for k, v := range env {
+		o.Env[k] = v
+	}
+	f.app = testapp.Start(t, o)
+	f.status.Store(500)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.WriteHeader(int(status.Load()))
+		w.WriteHeader(int(f.status.Load()))
 	}))
 	t.Cleanup(srv.Close)
-	return srv.URL + "/hook"
+	f.url = srv.URL + "/hook"
+	return f
 }
 
 // sendTest sends a test event to the endpoint and waits until its
@@ -180,11 +201,8 @@ func checkEmail(t *testing.T, m testsmtp.Message, kind, to, endpointURL, epID st
 // failing again.
 func TestNoticeEmails(t *testing.T) {
 	t.Parallel()
-	smtp := testsmtp.Start(t)
-	a := testapp.Start(t, testapp.Options{Env: mailEnv(smtp)})
-	var status atomic.Int32
-	status.Store(500)
-	url := receiver(t, &status)
+	f := setup(t, nil, false, testapp.Options{})
+	smtp, a, status, url := f.smtp, f.app, f.status, f.url
 	user := a.NewUser(t, "owner@example.com")
 	ep := a.NewEndpoint(t, user, url)
 
@@ -245,14 +263,9 @@ func TestNoticeEmails(t *testing.T) {
 // less a day (half of a short window), and not twice.
 func TestNoticeEmailDisabling(t *testing.T) {
 	t.Parallel()
-	smtp := testsmtp.Start(t)
-	env := mailEnv(smtp)
-	env["CLIPCABINET_DISABLE_AFTER"] = "1h"
-	env["CLIPCABINET_DISABLE_MIN_FAILURES"] = "1"
-	a := testapp.Start(t, testapp.Options{Env: env})
-	var status atomic.Int32
-	status.Store(503)
-	url := receiver(t, &status)
+	f := setup(t, map[string]string{"CLIPCABINET_DISABLE_AFTER": "1h", "CLIPCABINET_DISABLE_MIN_FAILURES": "1"}, false, testapp.Options{})
+	smtp, a, url := f.smtp, f.app, f.url
+	f.status.Store(503)
 	user := a.NewUser(t, "warned@example.com")
 	ep := a.NewEndpoint(t, user, url)
 	sendTest(t, a, ep.ID)
@@ -284,13 +297,8 @@ func TestNoticeEmailDisabling(t *testing.T) {
 // record two failed tries of each; the backoff is short.)
 func TestMailOutage(t *testing.T) {
 	t.Parallel()
-	smtp := testsmtp.Start(t)
-	smtp.Stop()
-	a := testapp.Start(t, testapp.Options{Env: mailEnv(smtp),
-		MailBackoff: func(n int) time.Duration { return time.Duration(n) * 30 * time.Millisecond }})
-	var status atomic.Int32
-	status.Store(500)
-	url := receiver(t, &status)
+	f := setup(t, nil, true, testapp.Options{MailBackoff: func(n int) time.Duration { return time.Duration(n) * 30 * time.Millisecond }})
+	smtp, a, url := f.smtp, f.app, f.url
 	const endpoints = 3
 	for i := range endpoints {
 		user := a.NewUser(t, fmt.Sprintf("outage%d@example.com", i))
@@ -341,13 +349,9 @@ func checkOnce(t *testing.T, msgs []testsmtp.Message, n int) {
 // down) are sent once by the next server on the database.
 func TestMailAfterRestart(t *testing.T) {
 	t.Parallel()
-	smtp := testsmtp.Start(t)
-	smtp.Stop()
 	backoff := func(n int) time.Duration { return 200 * time.Millisecond }
-	a := testapp.Start(t, testapp.Options{Env: mailEnv(smtp), MailBackoff: backoff})
-	var status atomic.Int32
-	status.Store(500)
-	url := receiver(t, &status)
+	f := setup(t, nil, true, testapp.Options{MailBackoff: backoff})
+	smtp, a, url := f.smtp, f.app, f.url
 	for i := range 2 {
 		user := a.NewUser(t, fmt.Sprintf("restart%d@example.com", i))
 		sendTest(t, a, a.NewEndpoint(t, user, url).ID)
@@ -369,11 +373,8 @@ func TestMailAfterRestart(t *testing.T) {
 // though the notice is kept (email "off"); the kinds left on still send.
 func TestNoticeEmailTurnedOff(t *testing.T) {
 	t.Parallel()
-	smtp := testsmtp.Start(t)
-	a := testapp.Start(t, testapp.Options{Env: mailEnv(smtp)})
-	var status atomic.Int32
-	status.Store(500)
-	url := receiver(t, &status)
+	f := setup(t, nil, false, testapp.Options{})
+	smtp, a, status, url := f.smtp, f.app, f.status, f.url
 	user := a.NewUser(t, "quiet@example.com")
 	if err := a.Store.NoticeSetOptouts(context.Background(), user, []string{"failing"}); err != nil {
 		t.Fatal(err)

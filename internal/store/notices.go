@@ -149,38 +149,41 @@ type NoticePage[T any] struct {
 	NextCursor string // empty on the last page
 }
 
-// noticeCursor decodes a notice list's cursor (empty: the first page).
-func noticeCursor(c string) (*time.Time, int64, error) {
-	if c == "" {
-		return nil, 0, nil
+// noticePage reads one page of a notice list: the cursor decoded, a row
+// more than the page read (read gets the cursor's time and id, nil and 0
+// for the first page), the page cut.
+func noticePage[T any](op, cursor string, limit int, read func(at *time.Time, id int64, max int32) ([]T, error),
+	key func(T) (time.Time, int64)) (NoticePage[T], error) {
+	limit = pageLimit(limit)
+	var at *time.Time
+	var id int64
+	if cursor != "" {
+		t, raw, err := decodeCursor(cursor)
+		if err != nil {
+			return NoticePage[T]{}, wrap(op, err)
+		}
+		if id, err = strconv.ParseInt(raw, 10, 64); err != nil {
+			return NoticePage[T]{}, wrap(op, ErrBadCursor)
+		}
+		at = &t
 	}
-	at, id, err := decodeCursor(c)
+	rows, err := read(at, id, int32(limit+1))
 	if err != nil {
-		return nil, 0, err
+		return NoticePage[T]{}, wrap(op, err)
 	}
-	n, err := strconv.ParseInt(id, 10, 64)
-	if err != nil {
-		return nil, 0, ErrBadCursor
-	}
-	return &at, n, nil
+	var page NoticePage[T]
+	page.Notices, page.NextCursor = cutPage(rows, limit, func(n T) (time.Time, string) {
+		at, id := key(n)
+		return at, strconv.FormatInt(id, 10)
+	})
+	return page, nil
 }
 
 // NoticeList returns a page of the user's notices, newest first.
 func (s *Store) NoticeList(ctx context.Context, userID, cursor string, limit int) (NoticePage[Notice], error) {
-	limit = pageLimit(limit)
-	at, id, err := noticeCursor(cursor)
-	if err != nil {
-		return NoticePage[Notice]{}, wrap("notice list", err)
-	}
-	rows, err := s.q.NoticePageByUser(ctx, db.NoticePageByUserParams{UserID: userID, BeforeAt: at, BeforeID: id, MaxRows: int32(limit + 1)})
-	if err != nil {
-		return NoticePage[Notice]{}, wrap("notice list", err)
-	}
-	var page NoticePage[Notice]
-	page.Notices, page.NextCursor = cutPage(rows, limit, func(n Notice) (time.Time, string) {
-		return n.CreatedAt, strconv.FormatInt(n.ID, 10)
-	})
-	return page, nil
+	return noticePage("notice list", cursor, limit, func(at *time.Time, id int64, max int32) ([]Notice, error) {
+		return s.q.NoticePageByUser(ctx, db.NoticePageByUserParams{UserID: userID, BeforeAt: at, BeforeID: id, MaxRows: max})
+	}, func(n Notice) (time.Time, int64) { return n.CreatedAt, n.ID })
 }
 
 // NoticeUnread counts the user's unread notices.
@@ -200,20 +203,9 @@ func (s *Store) NoticeMarkRead(ctx context.Context, userID string, upTo int64) (
 // email's state; state "" is any (else queued, retrying, sent, failed,
 // no_smtp or off).
 func (s *Store) NoticeAdminList(ctx context.Context, state, cursor string, limit int) (NoticePage[AdminNotice], error) {
-	limit = pageLimit(limit)
-	at, id, err := noticeCursor(cursor)
-	if err != nil {
-		return NoticePage[AdminNotice]{}, wrap("notice admin list", err)
-	}
-	rows, err := s.q.NoticeAdminPage(ctx, db.NoticeAdminPageParams{State: state, BeforeAt: at, BeforeID: id, MaxRows: int32(limit + 1)})
-	if err != nil {
-		return NoticePage[AdminNotice]{}, wrap("notice admin list", err)
-	}
-	var page NoticePage[AdminNotice]
-	page.Notices, page.NextCursor = cutPage(rows, limit, func(n AdminNotice) (time.Time, string) {
-		return n.CreatedAt, strconv.FormatInt(n.ID, 10)
-	})
-	return page, nil
+	return noticePage("notice admin list", cursor, limit, func(at *time.Time, id int64, max int32) ([]AdminNotice, error) {
+		return s.q.NoticeAdminPage(ctx, db.NoticeAdminPageParams{State: state, BeforeAt: at, BeforeID: id, MaxRows: max})
+	}, func(n AdminNotice) (time.Time, int64) { return n.CreatedAt, n.ID })
 }
 
 // NoticeOptouts returns the kinds of notice email the user turned off.
