@@ -1001,7 +1001,7 @@ func AdminNoticesPage(c Chrome, v AdminNoticesView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 80, "<div class=\"page-head\"><div><h1>Notices <span class=\"badge badge-admin\">Admin</span></h1><p>Every user's notices and what became of their email: queued, sent, retrying (with the last error) or failed.</p></div></div><form class=\"card filters\" role=\"search\" action=\"/admin/notices\" method=\"get\" data-testid=\"admin-notice-filters\"><div class=\"field\"><label for=\"admin-notice-state\">Email</label> <select id=\"admin-notice-state\" name=\"state\" data-testid=\"admin-notice-state\" aria-describedby=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 80, "<div class=\"page-head\"><div><h1>Notices <span class=\"badge badge-admin\">Admin</span></h1><p>Every user's notices and what became of their email: queued, sent, retrying (with the last error) or failed.</p></div></div><form class=\"card filters\" role=\"search\" action=\"/admin/notices\" method=\"get\" data-testid=\"admin-notice-filters\"><div class=\"field narrow\"><label for=\"admin-notice-state\">Email</label> <select id=\"admin-notice-state\" name=\"state\" data-testid=\"admin-notice-state\" aria-describedby=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
