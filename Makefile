@@ -15,7 +15,8 @@ build: ## build bin/clipcabinet and bin/loadgen
 db: ## make sure PostgreSQL answers (start or create one if not)
 	@scripts/db.sh >/dev/null
 
-run: build ## database ready and migrated, demo admin printed, server on http://localhost:8080
+run: build ## database ready and migrated, demo admin printed, server on http://localhost:8080, mail catcher on :8025
+	$(GO) build -o bin/mailpit github.com/axllent/mailpit
 	@scripts/dev.sh
 
 browser:

@@ -179,6 +179,45 @@ func (q *Queries) EndpointAttention(ctx context.Context, now time.Time) ([]Endpo
 	return items, nil
 }
 
+const endpointClearFailing = `-- name: EndpointClearFailing :many
+WITH old AS (
+    SELECT id, failing_since FROM endpoints
+    WHERE id = ANY ($1::text[]) AND failing_since IS NOT NULL
+    FOR UPDATE
+)
+UPDATE endpoints e SET failing_since = NULL
+FROM old
+WHERE e.id = old.id
+RETURNING e.id, old.failing_since::timestamptz AS failing_since
+`
+
+type EndpointClearFailingRow struct {
+	ID           string
+	FailingSince time.Time
+}
+
+// A success ends the endpoints' trouble. Returns those that were failing
+// (or disabled) and since when.
+func (q *Queries) EndpointClearFailing(ctx context.Context, ids []string) ([]EndpointClearFailingRow, error) {
+	rows, err := q.db.Query(ctx, endpointClearFailing, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []EndpointClearFailingRow{}
+	for rows.Next() {
+		var i EndpointClearFailingRow
+		if err := rows.Scan(&i.ID, &i.FailingSince); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const endpointCountByUser = `-- name: EndpointCountByUser :one
 SELECT count(*) FROM endpoints WHERE user_id = $1 AND deleted_at IS NULL
 `
@@ -249,7 +288,7 @@ func (q *Queries) EndpointFailingSince(ctx context.Context, endpointID string) (
 }
 
 const endpointGet = `-- name: EndpointGet :one
-SELECT id, user_id, url, description, events, enabled, disabled_reason, secret_encrypted, created_at, updated_at, deleted_at, disabled_at, disabled_by, enabled_at, pending_secret_encrypted, secret_activates_at, standard_webhooks FROM endpoints WHERE id = $1 AND deleted_at IS NULL
+SELECT id, user_id, url, description, events, enabled, disabled_reason, secret_encrypted, created_at, updated_at, deleted_at, disabled_at, disabled_by, enabled_at, pending_secret_encrypted, secret_activates_at, standard_webhooks, failing_since FROM endpoints WHERE id = $1 AND deleted_at IS NULL
 `
 
 func (q *Queries) EndpointGet(ctx context.Context, id string) (Endpoint, error) {
@@ -273,6 +312,7 @@ func (q *Queries) EndpointGet(ctx context.Context, id string) (Endpoint, error) 
 		&i.PendingSecretEncrypted,
 		&i.SecretActivatesAt,
 		&i.StandardWebhooks,
+		&i.FailingSince,
 	)
 	return i, err
 }
@@ -283,7 +323,7 @@ SET secret_encrypted = CASE WHEN secret_activates_at <= $1::timestamptz THEN pen
     pending_secret_encrypted = CASE WHEN secret_activates_at <= $1::timestamptz THEN NULL ELSE pending_secret_encrypted END,
     secret_activates_at = CASE WHEN secret_activates_at <= $1::timestamptz THEN NULL ELSE secret_activates_at END
 WHERE id = $2 AND deleted_at IS NULL
-RETURNING id, user_id, url, description, events, enabled, disabled_reason, secret_encrypted, created_at, updated_at, deleted_at, disabled_at, disabled_by, enabled_at, pending_secret_encrypted, secret_activates_at, standard_webhooks
+RETURNING id, user_id, url, description, events, enabled, disabled_reason, secret_encrypted, created_at, updated_at, deleted_at, disabled_at, disabled_by, enabled_at, pending_secret_encrypted, secret_activates_at, standard_webhooks, failing_since
 `
 
 type EndpointGetForUpdateParams struct {
@@ -314,12 +354,13 @@ func (q *Queries) EndpointGetForUpdate(ctx context.Context, arg EndpointGetForUp
 		&i.PendingSecretEncrypted,
 		&i.SecretActivatesAt,
 		&i.StandardWebhooks,
+		&i.FailingSince,
 	)
 	return i, err
 }
 
 const endpointGetIncludingDeleted = `-- name: EndpointGetIncludingDeleted :one
-SELECT id, user_id, url, description, events, enabled, disabled_reason, secret_encrypted, created_at, updated_at, deleted_at, disabled_at, disabled_by, enabled_at, pending_secret_encrypted, secret_activates_at, standard_webhooks FROM endpoints WHERE id = $1
+SELECT id, user_id, url, description, events, enabled, disabled_reason, secret_encrypted, created_at, updated_at, deleted_at, disabled_at, disabled_by, enabled_at, pending_secret_encrypted, secret_activates_at, standard_webhooks, failing_since FROM endpoints WHERE id = $1
 `
 
 // The admin's view of a delivery names its endpoint even once deleted.
@@ -344,6 +385,7 @@ func (q *Queries) EndpointGetIncludingDeleted(ctx context.Context, id string) (E
 		&i.PendingSecretEncrypted,
 		&i.SecretActivatesAt,
 		&i.StandardWebhooks,
+		&i.FailingSince,
 	)
 	return i, err
 }
@@ -351,7 +393,7 @@ func (q *Queries) EndpointGetIncludingDeleted(ctx context.Context, id string) (E
 const endpointInsert = `-- name: EndpointInsert :one
 INSERT INTO endpoints (id, user_id, url, description, events, enabled, secret_encrypted, standard_webhooks)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-RETURNING id, user_id, url, description, events, enabled, disabled_reason, secret_encrypted, created_at, updated_at, deleted_at, disabled_at, disabled_by, enabled_at, pending_secret_encrypted, secret_activates_at, standard_webhooks
+RETURNING id, user_id, url, description, events, enabled, disabled_reason, secret_encrypted, created_at, updated_at, deleted_at, disabled_at, disabled_by, enabled_at, pending_secret_encrypted, secret_activates_at, standard_webhooks, failing_since
 `
 
 type EndpointInsertParams struct {
@@ -395,12 +437,13 @@ func (q *Queries) EndpointInsert(ctx context.Context, arg EndpointInsertParams) 
 		&i.PendingSecretEncrypted,
 		&i.SecretActivatesAt,
 		&i.StandardWebhooks,
+		&i.FailingSince,
 	)
 	return i, err
 }
 
 const endpointListByUser = `-- name: EndpointListByUser :many
-SELECT id, user_id, url, description, events, enabled, disabled_reason, secret_encrypted, created_at, updated_at, deleted_at, disabled_at, disabled_by, enabled_at, pending_secret_encrypted, secret_activates_at, standard_webhooks FROM endpoints
+SELECT id, user_id, url, description, events, enabled, disabled_reason, secret_encrypted, created_at, updated_at, deleted_at, disabled_at, disabled_by, enabled_at, pending_secret_encrypted, secret_activates_at, standard_webhooks, failing_since FROM endpoints
 WHERE user_id = $1 AND deleted_at IS NULL
 ORDER BY created_at, id
 `
@@ -432,6 +475,7 @@ func (q *Queries) EndpointListByUser(ctx context.Context, userID string) ([]Endp
 			&i.PendingSecretEncrypted,
 			&i.SecretActivatesAt,
 			&i.StandardWebhooks,
+			&i.FailingSince,
 		); err != nil {
 			return nil, err
 		}
@@ -530,6 +574,69 @@ func (q *Queries) EndpointListWithStats(ctx context.Context, userID string) ([]E
 	return items, nil
 }
 
+const endpointLockEnabled = `-- name: EndpointLockEnabled :many
+SELECT id FROM endpoints
+WHERE id = ANY ($1::text[]) AND enabled AND deleted_at IS NULL
+ORDER BY id
+FOR UPDATE
+`
+
+// Locks the endpoints that are still enabled, for a notice about them.
+func (q *Queries) EndpointLockEnabled(ctx context.Context, ids []string) ([]string, error) {
+	rows, err := q.db.Query(ctx, endpointLockEnabled, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []string{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const endpointMarkFailing = `-- name: EndpointMarkFailing :many
+UPDATE endpoints e
+SET failing_since = f.created_at
+FROM (SELECT d.endpoint_id, min(d.created_at) AS created_at
+      FROM deliveries d
+      WHERE d.id = ANY ($1::text[])
+      GROUP BY d.endpoint_id) f
+WHERE e.id = f.endpoint_id AND e.failing_since IS NULL AND e.enabled AND e.deleted_at IS NULL
+RETURNING e.id
+`
+
+// Deliveries that just exhausted their schedule make their enabled
+// endpoints failing, unless they already are: failing_since becomes the
+// creation time of the earliest of them. Returns the endpoints that
+// started failing now (the row lock also serialises their notices).
+func (q *Queries) EndpointMarkFailing(ctx context.Context, deliveryIds []string) ([]string, error) {
+	rows, err := q.db.Query(ctx, endpointMarkFailing, deliveryIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []string{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const endpointSealedSecretsForUpdate = `-- name: EndpointSealedSecretsForUpdate :many
 SELECT id, secret_encrypted, pending_secret_encrypted FROM endpoints ORDER BY id FOR UPDATE
 `
@@ -609,6 +716,33 @@ type EndpointSecretResealParams struct {
 // updated_at do not change.
 func (q *Queries) EndpointSecretReseal(ctx context.Context, arg EndpointSecretResealParams) error {
 	_, err := q.db.Exec(ctx, endpointSecretReseal, arg.ID, arg.SecretEncrypted, arg.PendingSecretEncrypted)
+	return err
+}
+
+const endpointSetFailing = `-- name: EndpointSetFailing :exec
+UPDATE endpoints e
+SET failing_since = coalesce(e.failing_since,
+    (SELECT min(d.created_at) FROM deliveries d
+     WHERE d.endpoint_id = e.id AND d.problem = 'failed'
+       AND d.created_at > coalesce((SELECT max(s.created_at) FROM deliveries s
+                                    WHERE s.endpoint_id = e.id AND s.status = 'succeeded'),
+                                   '-infinity'::timestamptz)),
+    $1::timestamptz)
+WHERE e.id = $2
+`
+
+type EndpointSetFailingParams struct {
+	Now time.Time
+	ID  string
+}
+
+// An endpoint being disabled, or warned that it will be, is failing until
+// a success (so the first success after it is enabled again raises
+// "recovered"). When it was not failing yet (a 410 before any delivery
+// exhausted its schedule), its trouble began with the oldest failed
+// delivery after its newest successful one, else now.
+func (q *Queries) EndpointSetFailing(ctx context.Context, arg EndpointSetFailingParams) error {
+	_, err := q.db.Exec(ctx, endpointSetFailing, arg.Now, arg.ID)
 	return err
 }
 
@@ -702,7 +836,7 @@ UPDATE endpoints
 SET url = $2, description = $3, events = $4, enabled = $5, disabled_reason = $6,
     disabled_at = $7, disabled_by = $8, enabled_at = $9, standard_webhooks = $10, updated_at = now()
 WHERE id = $1 AND deleted_at IS NULL
-RETURNING id, user_id, url, description, events, enabled, disabled_reason, secret_encrypted, created_at, updated_at, deleted_at, disabled_at, disabled_by, enabled_at, pending_secret_encrypted, secret_activates_at, standard_webhooks
+RETURNING id, user_id, url, description, events, enabled, disabled_reason, secret_encrypted, created_at, updated_at, deleted_at, disabled_at, disabled_by, enabled_at, pending_secret_encrypted, secret_activates_at, standard_webhooks, failing_since
 `
 
 type EndpointUpdateParams struct {
@@ -750,6 +884,7 @@ func (q *Queries) EndpointUpdate(ctx context.Context, arg EndpointUpdateParams) 
 		&i.PendingSecretEncrypted,
 		&i.SecretActivatesAt,
 		&i.StandardWebhooks,
+		&i.FailingSince,
 	)
 	return i, err
 }

@@ -85,6 +85,7 @@ type Endpoint struct {
 	PendingSecretEncrypted []byte
 	SecretActivatesAt      *time.Time
 	StandardWebhooks       bool
+	FailingSince           *time.Time
 }
 
 type EndpointHealth struct {
@@ -109,6 +110,42 @@ type IdempotencyKey struct {
 	RequestHash []byte
 	Response    []byte
 	CreatedAt   time.Time
+}
+
+type MailOutbox struct {
+	ID         int64
+	NoticeID   int64
+	ToAddr     string
+	State      string
+	Attempts   int32
+	DueAt      time.Time
+	ClaimToken *int64
+	LastError  *string
+	SentAt     *time.Time
+	CreatedAt  time.Time
+}
+
+type Notice struct {
+	ID             int64
+	UserID         string
+	EndpointID     string
+	Kind           string
+	EndpointUrl    string
+	Reason         string
+	LastOutcome    *string
+	LastStatusCode *int32
+	LastError      *string
+	FailedCount    int32
+	FailingSince   *time.Time
+	Email          string
+	ReadAt         *time.Time
+	CreatedAt      time.Time
+}
+
+type NoticeOptout struct {
+	UserID    string
+	Kind      string
+	CreatedAt time.Time
 }
 
 type Payload struct {

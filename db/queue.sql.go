@@ -87,6 +87,7 @@ SELECT d.id, d.endpoint_id, d.event_type, d.status,
        coalesce(lost.attempt_count, d.attempt_count)::integer AS attempt_count, d.auto_attempts,
        d.next_attempt_at, c.claim_manual, c.interrupted::boolean AS interrupted,
        e.url, e.secret_encrypted, e.pending_secret_encrypted, e.secret_activates_at, e.standard_webhooks,
+       (e.failing_since IS NOT NULL)::boolean AS endpoint_failing,
        (SELECT p.body FROM payloads p WHERE p.delivery_id = d.id)::bytea AS body
 FROM claimed c
 JOIN deliveries d ON d.id = c.delivery_id
@@ -122,6 +123,7 @@ type DeliveryClaimDueRow struct {
 	PendingSecretEncrypted []byte
 	SecretActivatesAt      *time.Time
 	StandardWebhooks       bool
+	EndpointFailing        bool
 	Body                   []byte
 }
 
@@ -175,6 +177,7 @@ func (q *Queries) DeliveryClaimDue(ctx context.Context, arg DeliveryClaimDuePara
 			&i.PendingSecretEncrypted,
 			&i.SecretActivatesAt,
 			&i.StandardWebhooks,
+			&i.EndpointFailing,
 			&i.Body,
 		); err != nil {
 			return nil, err

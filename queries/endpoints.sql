@@ -225,3 +225,53 @@ LEFT JOIN LATERAL (
         GROUP BY 1
     ) b ON b.h = g.h
 ) hist ON true;
+
+-- name: EndpointMarkFailing :many
+-- Deliveries that just exhausted their schedule make their enabled
+-- endpoints failing, unless they already are: failing_since becomes the
+-- creation time of the earliest of them. Returns the endpoints that
+-- started failing now (the row lock also serialises their notices).
+UPDATE endpoints e
+SET failing_since = f.created_at
+FROM (SELECT d.endpoint_id, min(d.created_at) AS created_at
+      FROM deliveries d
+      WHERE d.id = ANY (@delivery_ids::text[])
+      GROUP BY d.endpoint_id) f
+WHERE e.id = f.endpoint_id AND e.failing_since IS NULL AND e.enabled AND e.deleted_at IS NULL
+RETURNING e.id;
+
+-- name: EndpointClearFailing :many
+-- A success ends the endpoints' trouble. Returns those that were failing
+-- (or disabled) and since when.
+WITH old AS (
+    SELECT id, failing_since FROM endpoints
+    WHERE id = ANY (@ids::text[]) AND failing_since IS NOT NULL
+    FOR UPDATE
+)
+UPDATE endpoints e SET failing_since = NULL
+FROM old
+WHERE e.id = old.id
+RETURNING e.id, old.failing_since::timestamptz AS failing_since;
+
+-- name: EndpointSetFailing :exec
+-- An endpoint being disabled, or warned that it will be, is failing until
+-- a success (so the first success after it is enabled again raises
+-- "recovered"). When it was not failing yet (a 410 before any delivery
+-- exhausted its schedule), its trouble began with the oldest failed
+-- delivery after its newest successful one, else now.
+UPDATE endpoints e
+SET failing_since = coalesce(e.failing_since,
+    (SELECT min(d.created_at) FROM deliveries d
+     WHERE d.endpoint_id = e.id AND d.problem = 'failed'
+       AND d.created_at > coalesce((SELECT max(s.created_at) FROM deliveries s
+                                    WHERE s.endpoint_id = e.id AND s.status = 'succeeded'),
+                                   '-infinity'::timestamptz)),
+    @now::timestamptz)
+WHERE e.id = @id;
+
+-- name: EndpointLockEnabled :many
+-- Locks the endpoints that are still enabled, for a notice about them.
+SELECT id FROM endpoints
+WHERE id = ANY (@ids::text[]) AND enabled AND deleted_at IS NULL
+ORDER BY id
+FOR UPDATE;

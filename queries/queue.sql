@@ -90,6 +90,7 @@ SELECT d.id, d.endpoint_id, d.event_type, d.status,
        coalesce(lost.attempt_count, d.attempt_count)::integer AS attempt_count, d.auto_attempts,
        d.next_attempt_at, c.claim_manual, c.interrupted::boolean AS interrupted,
        e.url, e.secret_encrypted, e.pending_secret_encrypted, e.secret_activates_at, e.standard_webhooks,
+       (e.failing_since IS NOT NULL)::boolean AS endpoint_failing,
        (SELECT p.body FROM payloads p WHERE p.delivery_id = d.id)::bytea AS body
 FROM claimed c
 JOIN deliveries d ON d.id = c.delivery_id

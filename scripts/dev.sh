@@ -36,6 +36,31 @@ bin/clipcabinet migrate up >/dev/null
 admin_id="$(printf '%s\n' "$DEMO_ADMIN_PASSWORD" | bin/clipcabinet user create --if-missing --admin \
   --name "Demo Admin" --email admin@example.com)"
 printf '%s\n' "$DEMO_ADMIN_PASSWORD" | bin/clipcabinet user set-password --email admin@example.com 2>/dev/null
+
+# Owner notifications' emails go to a local mail catcher, mailpit (make run
+# builds bin/mailpit from go.mod's tool block), unless CLIPCABINET_SMTP_URL
+# is set already. One left running by an earlier make run is reused.
+mail_ui="none (bin/mailpit is not built: notices are shown in the dashboard only)"
+mailpit_pid=
+if [ -n "${CLIPCABINET_SMTP_URL:-}" ]; then
+  mail_ui="none: CLIPCABINET_SMTP_URL is set ($CLIPCABINET_SMTP_URL)"
+elif [ -x bin/mailpit ]; then
+  smtp_addr="${CLIPCABINET_DEV_MAIL_SMTP:-127.0.0.1:1025}" ui_addr="${CLIPCABINET_DEV_MAIL_UI:-127.0.0.1:8025}"
+  mailpit_up() { (exec 3<>"/dev/tcp/${smtp_addr%:*}/${smtp_addr##*:}") 2>/dev/null; }
+  if ! mailpit_up; then
+    bin/mailpit --quiet --smtp "$smtp_addr" --listen "$ui_addr" >&2 &
+    mailpit_pid=$!
+    for _ in $(seq 100); do mailpit_up && break; kill -0 "$mailpit_pid" 2>/dev/null || break; sleep 0.1; done
+  fi
+  if mailpit_up; then
+    export CLIPCABINET_SMTP_URL="smtp://$smtp_addr"
+    export CLIPCABINET_MAIL_FROM="${CLIPCABINET_MAIL_FROM:-ClipCabinet Webhooks <webhooks@localhost>}"
+    mail_ui="http://$ui_addr   (mailpit: every notice email lands here)"
+  else
+    mail_ui="none: mailpit did not start on $smtp_addr (notices are shown in the dashboard only)"
+    mailpit_pid=
+  fi
+fi
 cat <<MSG
 
   ClipCabinet Webhooks (dev)
@@ -44,6 +69,21 @@ cat <<MSG
   API token:  $CLIPCABINET_API_TOKEN
   try it:     curl -H "Authorization: Bearer \$TOKEN" http://localhost:8080/api/v1/users/$admin_id/endpoints
   receiver:   bin/clipcabinet receive --secret whsec_... --addr 127.0.0.1:9000
+  mail:       $mail_ui
 
 MSG
-exec bin/clipcabinet serve
+if [ -z "$mailpit_pid" ]; then
+  exec bin/clipcabinet serve
+fi
+# The mailpit started here stops with the server.
+bin/clipcabinet serve &
+serve_pid=$!
+trap 'kill -TERM "$serve_pid" 2>/dev/null' INT TERM
+trap 'kill "$mailpit_pid" 2>/dev/null' EXIT
+rc=0
+wait "$serve_pid" || rc=$?
+if [ "$rc" -gt 128 ] && kill -0 "$serve_pid" 2>/dev/null; then # a trapped signal: let it finish stopping
+  rc=0
+  wait "$serve_pid" || rc=$?
+fi
+exit "$rc"

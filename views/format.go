@@ -281,3 +281,7 @@ func boolValue(b bool) string {
 	}
 	return "false"
 }
+
+// minuteStamp is a time to the minute, UTC: for plain text that no script
+// rewrites (an email's lines).
+func minuteStamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }

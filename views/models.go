@@ -24,6 +24,8 @@ type Viewer struct {
 	Email string
 	Name  string
 	Admin bool
+	// Unread is the count of unread notices, beside "Notices" in the nav.
+	Unread int
 }
 
 // Flash is a one-time message from the previous action.

@@ -86,6 +86,7 @@ func TestBrowser(t *testing.T) {
 		{"admin_needs_attention_retry_group", journeyAttention},
 		{"catalogue_then_edited_test_event", journeyCatalogueTestEvent},
 		{"endpoint_health_charts", journeyHealth},
+		{"notices_unread_settings_admin", journeyNotices},
 	} {
 		t.Run(j.name, func(t *testing.T) {
 			t.Parallel()

@@ -15,7 +15,7 @@ import (
 var dashParams = []string{
 	"action", "confirm", "cursor", "data", "description", "email", "enabled", "endpointId", "event", "events",
 	"from", "host", "limit", "name", "next", "part", "password", "q", "since", "status", "to", "url",
-	"user", "userId", "view",
+	"user", "userId", "view", "upTo", "state", "kind", "token", "List-Unsubscribe",
 }
 
 // FuzzDashboardForms drives every dashboard route, signed in as an admin

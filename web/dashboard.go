@@ -93,6 +93,12 @@ func (s *Server) chrome(r *http.Request, title, nav string) views.Chrome {
 	c := views.Chrome{Title: title, Nav: nav, PrivateTargets: s.cfg.AllowPrivateTargets, SignupOpen: s.cfg.SignupOpen}
 	if u, ok := currentUser(r.Context()); ok {
 		c.User = &views.Viewer{Email: u.Email, Name: u.Name, Admin: u.Admin}
+		// The header's unread count; a page still renders without it.
+		if n, err := s.store.NoticeUnread(r.Context(), u.ID); err != nil {
+			s.log.WarnContext(r.Context(), "counting unread notices", "err", err)
+		} else {
+			c.User.Unread = int(n)
+		}
 	}
 	if f := s.sessions.PopString(r.Context(), sessionFlashKey); f != "" {
 		kind, text, _ := strings.Cut(f, "\x00")

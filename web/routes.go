@@ -91,6 +91,13 @@ func (s *Server) routes() {
 	dash("GET /audit", signedIn, s.dashAuditList)
 	// Dashboard: the event catalogue (views.CataloguePath).
 	dash("GET /events", signedIn, s.dashEventCatalogue)
+	// Dashboard: owner notices and their email settings. The settings POST
+	// is public for RFC 8058 one-click unsubscribes (no session, a token in
+	// the link); a form save without a session goes to the login.
+	dash("GET /notices", signedIn, s.dashNoticeList)
+	dash("POST /notices/read", signedIn, s.dashNoticeRead)
+	dash("GET /settings/notifications", signedIn, s.dashNoticeSettings)
+	dash("POST /settings/notifications", public, s.dashNoticeSettingsUpdate)
 
 	// Admin.
 	dash("GET /admin/attention", adminOnly, s.dashAdminAttention)
@@ -102,6 +109,7 @@ func (s *Server) routes() {
 	dash("POST /admin/deliveries/{deliveryId}/retry", adminOnly, s.dashAdminDeliveryRetry)
 	dash("GET /admin/recoveries/{recoveryId}", adminOnly, s.dashAdminRecoveryShow)
 	dash("GET /admin/audit", adminOnly, s.dashAdminAuditList)
+	dash("GET /admin/notices", adminOnly, s.dashAdminNoticeList)
 
 	// Static files; anything else is the dashboard's 404 page.
 	m.Handle("GET /static/", static.Handler())

@@ -19,6 +19,7 @@ import (
 
 	"github.com/clipcabinet/webhooks/internal/config"
 	"github.com/clipcabinet/webhooks/internal/dispatch"
+	"github.com/clipcabinet/webhooks/internal/mail"
 	"github.com/clipcabinet/webhooks/internal/maintain"
 	"github.com/clipcabinet/webhooks/internal/metrics"
 	"github.com/clipcabinet/webhooks/internal/netguard"
@@ -52,6 +53,9 @@ type Options struct {
 	// SessionCleanup is how often expired dashboard sessions are deleted;
 	// 0: never (tests, whose databases are dropped anyway).
 	SessionCleanup time.Duration
+	// MailBackoff and MailPoll are the mailer's (see mail.Options).
+	MailBackoff func(n int) time.Duration
+	MailPoll    time.Duration
 }
 
 // App is the built service.
@@ -62,8 +66,10 @@ type App struct {
 	Store      *store.Store
 	Dispatcher *dispatch.Dispatcher
 	Maintainer *maintain.Maintainer
-	Metrics    *metrics.Metrics
-	Sessions   *scs.SessionManager
+	// Mailer sends the notices' emails; nil without CLIPCABINET_SMTP_URL.
+	Mailer   *mail.Mailer
+	Metrics  *metrics.Metrics
+	Sessions *scs.SessionManager
 	// Handler serves the dashboard, the API and the health checks.
 	Handler http.Handler
 
@@ -101,7 +107,7 @@ func build(ctx context.Context, cfg config.Config, o Options, pool *pgxpool.Pool
 			return nil, err
 		}
 	}
-	st, err := store.New(pool, store.Options{EncryptionKey: cfg.EncryptionKey, Now: o.Now})
+	st, err := store.New(pool, store.Options{EncryptionKey: cfg.EncryptionKey, Now: o.Now, Mail: cfg.SMTPURL != nil})
 	if err != nil {
 		return nil, err
 	}
@@ -151,6 +157,15 @@ func build(ctx context.Context, cfg config.Config, o Options, pool *pgxpool.Pool
 	if o.NoDispatcher {
 		a.skip[a.Dispatcher] = true
 	}
+	if cfg.SMTPURL != nil {
+		a.Mailer = mail.New(mail.Options{
+			Store: st, Logger: log, SMTP: cfg.SMTPURL, Port: cfg.SMTPPort(), From: cfg.MailFrom, BaseURL: cfg.BaseURL,
+			UnsubscribeKey: cfg.EncryptionKey, Backoff: o.MailBackoff, Poll: o.MailPoll,
+		})
+		a.services = append(a.services, a.Mailer)
+	} else {
+		log.InfoContext(ctx, "CLIPCABINET_SMTP_URL is not set: owner notices are shown in the dashboard only, no email is sent")
+	}
 	if o.SessionCleanup > 0 {
 		a.services = append(a.services, NewSessionCleanup(st, log, o.SessionCleanup))
 	}
@@ -158,7 +173,8 @@ func build(ctx context.Context, cfg config.Config, o Options, pool *pgxpool.Pool
 }
 
 // Start starts the background services in order: the dispatcher (unless
-// Options.NoDispatcher), the maintainer, the session cleanup.
+// Options.NoDispatcher), the maintainer, the mailer (with SMTP), the
+// session cleanup.
 func (a *App) Start(ctx context.Context) {
 	for _, s := range a.services {
 		if !a.skip[s] {

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"net/mail"
 	"net/netip"
 	"net/url"
 	"strconv"
@@ -65,6 +66,29 @@ type Config struct {
 	// PprofAddr, when set, serves net/http/pprof on its own listener, no
 	// token: for profiling on a trusted host only (default off).
 	PprofAddr string
+	// SMTPURL is the mail server owner notifications are sent through
+	// (smtp:// with STARTTLS when offered, smtps:// implicit TLS); nil:
+	// notices are kept for the dashboard only.
+	SMTPURL *url.URL
+	// MailFrom is the notifications' From address; required with SMTPURL.
+	MailFrom string
+}
+
+// Defaults of the SMTP ports when CLIPCABINET_SMTP_URL names none.
+const (
+	DefaultSMTPPort  = 587 // smtp://: message submission, STARTTLS when offered
+	DefaultSMTPSPort = 465 // smtps://: implicit TLS
+)
+
+// SMTPPort is the SMTP URL's port, or its scheme's default.
+func (c Config) SMTPPort() int {
+	if p, err := strconv.Atoi(c.SMTPURL.Port()); err == nil {
+		return p
+	}
+	if c.SMTPURL.Scheme == "smtps" {
+		return DefaultSMTPSPort
+	}
+	return DefaultSMTPPort
 }
 
 // ScheduleSpan is the whole automatic retry schedule's length.
@@ -135,6 +159,7 @@ func Load(getenv func(string) string) (Config, error) {
 	if err != nil {
 		fail("CLIPCABINET_TRUSTED_PROXIES", "%v", err)
 	}
+	c.SMTPURL, c.MailFrom = smtp(getenv, fail)
 	c.MetricsAddr = getenv("CLIPCABINET_METRICS_ADDR")
 	c.PprofAddr = getenv("CLIPCABINET_PPROF_ADDR")
 	switch c.LogLevel {
@@ -208,6 +233,37 @@ func ParsePrefixes(s string) ([]netip.Prefix, error) {
 		out = append(out, p.Masked())
 	}
 	return out, nil
+}
+
+// smtp parses CLIPCABINET_SMTP_URL and CLIPCABINET_MAIL_FROM: both or
+// neither.
+func smtp(getenv func(string) string, fail failFunc) (*url.URL, string) {
+	raw, from := getenv("CLIPCABINET_SMTP_URL"), strings.TrimSpace(getenv("CLIPCABINET_MAIL_FROM"))
+	if raw == "" {
+		if from != "" {
+			fail("CLIPCABINET_MAIL_FROM", "is set but CLIPCABINET_SMTP_URL is not: set both to send owner notifications by email, or neither")
+		}
+		return nil, ""
+	}
+	u, err := url.Parse(raw)
+	port := ""
+	if err == nil {
+		port = u.Port()
+	}
+	if n, perr := strconv.Atoi(port); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" ||
+		u.Path != "" && u.Path != "/" || (port != "" && (perr != nil || n < 1 || n > 65535)) {
+		fail("CLIPCABINET_SMTP_URL", "must be smtp://[user:password@]host[:port] (STARTTLS when offered) or smtps://... (implicit TLS)")
+		return nil, ""
+	}
+	if from == "" {
+		fail("CLIPCABINET_MAIL_FROM", "is required with CLIPCABINET_SMTP_URL: the address notifications come from, such as ClipCabinet <webhooks@example.com>")
+		return nil, ""
+	}
+	if _, err := mail.ParseAddress(from); err != nil {
+		fail("CLIPCABINET_MAIL_FROM", "must be an email address such as webhooks@example.com or ClipCabinet <webhooks@example.com>")
+		return nil, ""
+	}
+	return u, from
 }
 
 func or(v, def string) string {

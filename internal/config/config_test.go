@@ -269,3 +269,52 @@ func TestParseSchedule(t *testing.T) {
 		})
 	}
 }
+
+// TestSMTP: CLIPCABINET_SMTP_URL and CLIPCABINET_MAIL_FROM come together;
+// a URL that is not smtp:// or smtps:// with a host, or a From that is not
+// an address, names its variable; the port defaults by scheme.
+func TestSMTP(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, url, from, err string
+		port                 int
+	}{
+		{name: "neither"},
+		{name: "smtp with port", url: "smtp://user:pass@mail.example.com:2525", from: "w@example.com", port: 2525},
+		{name: "smtp default port", url: "smtp://mail.example.com", from: "ClipCabinet <w@example.com>", port: 587},
+		{name: "smtps default port", url: "smtps://mail.example.com", from: "w@example.com", port: 465},
+		{name: "from without url", from: "w@example.com", err: "CLIPCABINET_MAIL_FROM: is set but CLIPCABINET_SMTP_URL is not"},
+		{name: "url without from", url: "smtp://mail.example.com", err: "CLIPCABINET_MAIL_FROM: is required"},
+		{name: "bad from", url: "smtp://mail.example.com", from: "not an address", err: "CLIPCABINET_MAIL_FROM: must be an email address"},
+		{name: "http scheme", url: "http://mail.example.com", from: "w@example.com", err: "CLIPCABINET_SMTP_URL: must be smtp://"},
+		{name: "no host", url: "smtp://:25", from: "w@example.com", err: "CLIPCABINET_SMTP_URL: must be smtp://"},
+		{name: "bad port", url: "smtp://mail.example.com:99999", from: "w@example.com", err: "CLIPCABINET_SMTP_URL: must be smtp://"},
+		{name: "a path", url: "smtp://mail.example.com/x", from: "w@example.com", err: "CLIPCABINET_SMTP_URL: must be smtp://"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c, err := config.Load(env(map[string]string{"CLIPCABINET_SMTP_URL": tc.url, "CLIPCABINET_MAIL_FROM": tc.from}))
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("err %v, want %q", err, tc.err)
+				}
+				if c.SMTPURL != nil {
+					t.Fatalf("SMTPURL %s kept with an error", c.SMTPURL)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.url == "" {
+				if c.SMTPURL != nil || c.MailFrom != "" {
+					t.Fatalf("SMTP configured from nothing: %v %q", c.SMTPURL, c.MailFrom)
+				}
+				return
+			}
+			if c.SMTPURL.String() != tc.url || c.MailFrom != tc.from || c.SMTPPort() != tc.port {
+				t.Fatalf("got %s %q port %d", c.SMTPURL, c.MailFrom, c.SMTPPort())
+			}
+		})
+	}
+}

@@ -47,7 +47,8 @@ func (d *Dispatcher) stopping() bool {
 func (d *Dispatcher) attempt(c store.Claimed, token int64) (res store.Result, cancelled bool) {
 	start := d.o.Now().UTC()
 	manual := c.ClaimManual
-	res = store.Result{DeliveryID: c.ID, EndpointID: c.EndpointID, Token: token, Number: c.AttemptCount + 1, Manual: manual, StartedAt: start}
+	res = store.Result{DeliveryID: c.ID, EndpointID: c.EndpointID, EndpointFailing: c.EndpointFailing,
+		Token: token, Number: c.AttemptCount + 1, Manual: manual, StartedAt: start}
 
 	ctx, cancel := context.WithTimeout(d.hardCtx, d.o.AttemptTimeout)
 	defer cancel()

@@ -93,7 +93,7 @@ func (m *Maintainer) Stop(ctx context.Context) { m.loop.Stop(ctx) }
 
 // RunOnce runs every job once, now (tests and the loop).
 func (m *Maintainer) RunOnce(ctx context.Context) error {
-	return errors.Join(m.prune(ctx), m.checkHealth(ctx), m.pruneKeys(ctx))
+	return errors.Join(m.prune(ctx), m.checkHealth(ctx), m.warnDisabling(ctx), m.pruneKeys(ctx))
 }
 
 func (m *Maintainer) run(ctx context.Context) {
@@ -104,7 +104,8 @@ func (m *Maintainer) run(ctx context.Context) {
 		case <-m.loop.Stopping():
 			return
 		case id := <-m.gone:
-			m.disable(ctx, id, "automatically disabled: the endpoint answered 410 Gone")
+			m.disable(ctx, id, "automatically disabled: the endpoint answered 410 Gone",
+				"Your server answered 410 Gone, which asks senders to stop, so ClipCabinet disabled the endpoint at once.")
 			continue
 		case <-t.C:
 		}
@@ -159,7 +160,30 @@ func (m *Maintainer) checkHealth(ctx context.Context) error {
 	}
 	for _, id := range ids {
 		m.disable(ctx, id, fmt.Sprintf("automatically disabled: no successful delivery for %s while %d or more deliveries failed",
-			human(m.o.DisableAfter), m.o.DisableMinFailures))
+			human(m.o.DisableAfter), m.o.DisableMinFailures),
+			fmt.Sprintf("No delivery succeeded for %s while %d or more deliveries failed, so ClipCabinet disabled the endpoint.",
+				human(m.o.DisableAfter), m.o.DisableMinFailures))
+	}
+	return nil
+}
+
+// warnDisabling raises "will be disabled within 24 hours" for endpoints
+// that meet the health check's rule over the disable window less a day
+// (less half of it, for a window under two days): unless a delivery
+// succeeds, the check disables them before the day is out. The store
+// raises it at most once per endpoint per 24 hours.
+func (m *Maintainer) warnDisabling(ctx context.Context) error {
+	lead := min(24*time.Hour, m.o.DisableAfter/2)
+	since := m.o.Store.Now().Add(-(m.o.DisableAfter - lead))
+	ids, err := m.o.Store.UnhealthyEndpoints(ctx, since, m.o.DisableMinFailures, m.o.ScheduleSpan)
+	if err != nil {
+		return fmt.Errorf("maintain: disable warning: %w", err)
+	}
+	reason := fmt.Sprintf("No delivery has succeeded for %s while %d or more deliveries failed. "+
+		"After %s without a success ClipCabinet disables the endpoint: within %s, unless a delivery succeeds first.",
+		human(m.o.DisableAfter-lead), m.o.DisableMinFailures, human(m.o.DisableAfter), human(lead))
+	if err := m.o.Store.NoticeWarnDisabling(ctx, ids, reason); err != nil {
+		return fmt.Errorf("maintain: disable warning: %w", err)
 	}
 	return nil
 }
@@ -169,13 +193,16 @@ func (m *Maintainer) pruneKeys(ctx context.Context) error {
 	return err
 }
 
-func (m *Maintainer) disable(ctx context.Context, id, reason string) {
+// disable turns the endpoint off with the reason it records, and raises
+// the owner's "disabled" notice saying why in words.
+func (m *Maintainer) disable(ctx context.Context, id, reason, words string) {
 	off := false
 	ep, err := m.o.Store.EndpointGet(ctx, id)
 	if err != nil || !ep.Enabled {
 		return
 	}
-	if _, err := m.o.Store.EndpointUpdate(ctx, store.Actor{ID: store.ActorSystem}, id, store.EndpointPatch{Enabled: &off, DisabledReason: reason}); err != nil {
+	patch := store.EndpointPatch{Enabled: &off, DisabledReason: reason, Notice: words}
+	if _, err := m.o.Store.EndpointUpdate(ctx, store.Actor{ID: store.ActorSystem}, id, patch); err != nil {
 		m.log.Error("disabling endpoint failed", "endpoint_id", id, "err", err)
 		return
 	}

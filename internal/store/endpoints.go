@@ -38,6 +38,10 @@ type EndpointPatch struct {
 	StandardWebhooks *bool
 	// DisabledReason is recorded when the patch disables the endpoint.
 	DisabledReason string
+	// Notice, when the patch disables the endpoint, raises a "disabled"
+	// notice with this reason in words (the service's own disables: 410
+	// Gone and the health check).
+	Notice string
 }
 
 // EndpointCreate inserts an endpoint with a fresh signing secret, which it
@@ -159,6 +163,11 @@ func (s *Store) EndpointUpdate(ctx context.Context, a Actor, id string, p Endpoi
 				EndpointID: id, Reason: "endpoint disabled: " + *out.DisabledReason, Now: s.Now(),
 			}); err != nil {
 				return err
+			}
+			if p.Notice != "" {
+				if err := s.noticeDisabled(ctx, q, id, p.Notice); err != nil {
+					return err
+				}
 			}
 		}
 		return audit(ctx, q, a, ep.UserID, "endpoint.updated", id, changed)

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/clipcabinet/webhooks/db"
@@ -70,22 +71,26 @@ var noTime = time.Unix(0, 0).UTC()
 
 // Result is one finished attempt and the delivery's next state.
 type Result struct {
-	DeliveryID    string
-	EndpointID    string // not written; for result hooks
-	Token         int64
-	Number        int32
-	Manual        bool
-	StartedAt     time.Time
-	DurationMs    int32
-	StatusCode    int32 // 0: no response
-	Outcome       string
-	Error         string
-	ResponseBody  []byte
-	Truncated     bool
-	Status        string
-	AutoAttempts  int32
-	NextAttemptAt *time.Time
-	CompletedAt   *time.Time
+	DeliveryID string
+	EndpointID string // not written; for result hooks and notices
+	// EndpointFailing is the claim's word that the endpoint was failing or
+	// disabled (endpoints.failing_since set): a success then looks for a
+	// "recovered" notice. Not written.
+	EndpointFailing bool
+	Token           int64
+	Number          int32
+	Manual          bool
+	StartedAt       time.Time
+	DurationMs      int32
+	StatusCode      int32 // 0: no response
+	Outcome         string
+	Error           string
+	ResponseBody    []byte
+	Truncated       bool
+	Status          string
+	AutoAttempts    int32
+	NextAttemptAt   *time.Time
+	CompletedAt     *time.Time
 	// Phases are the attempt's phase timings in ms, -1 where a phase did
 	// not happen: DNS, connect, TLS, first byte (see NoPhase).
 	Phases [4]int32
@@ -100,6 +105,12 @@ const NoPhase = -1
 
 // QueueComplete records a batch of results in one statement. It returns the
 // ids recorded: a result whose claim token no longer matches is dropped.
+//
+// A batch with a notable result (a delivery that exhausted its schedule,
+// a success of an endpoint the claim saw failing) is recorded in a
+// transaction with the endpoints' state change and the notices it raises
+// (noticesAfterCompletion); any other batch, successes of healthy
+// endpoints included, is the one statement it always was.
 func (s *Store) QueueComplete(ctx context.Context, rs []Result) ([]string, error) {
 	p := db.DeliveryCompleteBatchParams{}
 	for _, r := range rs {
@@ -125,7 +136,21 @@ func (s *Store) QueueComplete(ctx context.Context, rs []Result) ([]string, error
 		p.ResponseHeaders = append(p.ResponseHeaders, r.ResponseHeaders)
 		p.RemoteAddrs = append(p.RemoteAddrs, r.RemoteAddr)
 	}
-	ids, err := s.queue.DeliveryCompleteBatch(ctx, p)
+	if !slices.ContainsFunc(rs, notable) {
+		ids, err := s.queue.DeliveryCompleteBatch(ctx, p)
+		if err != nil {
+			return nil, wrap("complete", err)
+		}
+		return ids, nil
+	}
+	var ids []string
+	err := s.tx(ctx, forceCustomPlan, func(q *db.Queries) error {
+		var err error
+		if ids, err = q.DeliveryCompleteBatch(ctx, p); err != nil {
+			return err
+		}
+		return s.noticesAfterCompletion(ctx, q, rs, ids)
+	})
 	if err != nil {
 		return nil, wrap("complete", err)
 	}

@@ -29,6 +29,7 @@ type Store struct {
 	queue *db.Queries
 	aead  cipher.AEAD // nil when no key is configured (commands that never touch secrets)
 	now   func() time.Time
+	mail  bool // notices queue their email (Options.Mail)
 
 	stopMu    sync.Mutex
 	stopHooks []func(endpointID string)
@@ -64,6 +65,9 @@ type Options struct {
 	EncryptionKey []byte
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// Mail queues each notice's email in mail_outbox (SMTP is configured);
+	// without it notices are kept for the dashboard only.
+	Mail bool
 }
 
 // Connect opens a pool and checks that the database answers.
@@ -90,7 +94,7 @@ func Connect(ctx context.Context, url string, maxConns int32) (*pgxpool.Pool, er
 
 // New wraps a pool.
 func New(pool *pgxpool.Pool, o Options) (*Store, error) {
-	s := &Store{Pool: pool, q: db.New(pool), queue: db.New(customPlans{pool}), now: o.Now}
+	s := &Store{Pool: pool, q: db.New(pool), queue: db.New(customPlans{pool}), now: o.Now, mail: o.Mail}
 	s.pub = &publisher{s: s}
 	if s.now == nil {
 		s.now = time.Now
@@ -122,11 +126,22 @@ func (s *Store) WithTx(ctx context.Context, fn func(q *db.Queries) error) error 
 // inTx is WithTx for the store's own operations, which wrap its error
 // with their name.
 func (s *Store) inTx(ctx context.Context, fn func(q *db.Queries) error) error {
+	return s.tx(ctx, "", fn)
+}
+
+// tx runs fn in a transaction that first runs setup, when given (a
+// set_config local to the transaction).
+func (s *Store) tx(ctx context.Context, setup string, fn func(q *db.Queries) error) error {
 	tx, err := s.Pool.Begin(ctx)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	if setup != "" {
+		if _, err := tx.Exec(ctx, setup); err != nil {
+			return err
+		}
+	}
 	if err := fn(s.q.WithTx(tx)); err != nil {
 		return err
 	}

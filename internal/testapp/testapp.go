@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,6 +22,7 @@ import (
 	"github.com/clipcabinet/webhooks/internal/app"
 	"github.com/clipcabinet/webhooks/internal/config"
 	"github.com/clipcabinet/webhooks/internal/dispatch"
+	"github.com/clipcabinet/webhooks/internal/mail"
 	"github.com/clipcabinet/webhooks/internal/maintain"
 	"github.com/clipcabinet/webhooks/internal/store"
 	"github.com/clipcabinet/webhooks/internal/testdb"
@@ -40,7 +42,15 @@ type App struct {
 	Maintainer *maintain.Maintainer
 	Server     *httptest.Server
 	Client     *http.Client
+	// Mailer is nil without CLIPCABINET_SMTP_URL in Options.Env.
+	Mailer *mail.Mailer
+
+	stop func()
 }
+
+// Stop stops the service now, as the end of the test would (a restart:
+// Start another on the same DATABASE_URL).
+func (a *App) Stop() { a.stop() }
 
 // Options adjusts the app before it starts.
 type Options struct {
@@ -52,6 +62,9 @@ type Options struct {
 	OnResult func(store.Result)
 	// Now is the clock for the store and dispatcher.
 	Now func() time.Time
+	// MailBackoff is the mailer's wait after the nth failed try
+	// [mail.DefaultBackoff].
+	MailBackoff func(n int) time.Duration
 }
 
 // Start runs the service for t; everything stops when t ends.
@@ -83,19 +96,25 @@ func Start(t testing.TB, o Options) *App {
 	a, err := app.New(ctx, cfg, app.Options{
 		Logger: log, MaxConns: 16, Now: o.Now, NoDispatcher: o.NoDispatcher, OnResult: o.OnResult,
 		LeaseMargin: 2 * time.Second, Poll: 200 * time.Millisecond, MaintainInterval: time.Hour,
+		MailBackoff: o.MailBackoff, MailPoll: 50 * time.Millisecond,
 	})
 	if err != nil {
 		t.Fatalf("testapp: %v", err)
 	}
 	srv := httptest.NewServer(a.Handler)
 	a.Start(ctx)
-	t.Cleanup(func() {
-		srv.Close()
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		a.Stop(sctx)
-	})
-	return &App{URL: srv.URL, DBURL: cfg.DatabaseURL, Config: cfg, Pool: a.Pool, Store: a.Store, Dispatcher: a.Dispatcher, Maintainer: a.Maintainer, Server: srv, Client: srv.Client()}
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			srv.Close()
+			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			a.Stop(sctx)
+		})
+	}
+	t.Cleanup(stop)
+	return &App{URL: srv.URL, DBURL: cfg.DatabaseURL, Config: cfg, Pool: a.Pool, Store: a.Store, Dispatcher: a.Dispatcher,
+		Maintainer: a.Maintainer, Mailer: a.Mailer, Server: srv, Client: srv.Client(), stop: stop}
 }
 
 type testWriter struct{ t testing.TB }

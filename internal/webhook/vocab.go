@@ -46,3 +46,17 @@ const (
 // line: PrefixUser and up to 64 characters that need no escaping in a URL
 // path (an id such as user_a/b could never be named in one).
 var UserIDPattern = regexp.MustCompile(`^` + PrefixUser + `[A-Za-z0-9_-]{1,64}$`)
+
+// Owner notice kinds (api.md "Owner notifications"), in the order of an
+// endpoint's trouble: its deliveries started failing, it will be disabled
+// within 24 hours, it was disabled (automatically or by a 410), it
+// recovered (the first success after failing).
+const (
+	NoticeFailing   = "failing"
+	NoticeDisabling = "disabling"
+	NoticeDisabled  = "disabled"
+	NoticeRecovered = "recovered"
+)
+
+// NoticeKinds are every notice kind, in that order.
+var NoticeKinds = []string{NoticeFailing, NoticeDisabling, NoticeDisabled, NoticeRecovered}
