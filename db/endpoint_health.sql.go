@@ -15,7 +15,7 @@ const endpointHealthBounds = `-- name: EndpointHealthBounds :one
 SELECT endpoint_health_bounds()::integer[]
 `
 
-// endpoint_health (migrations/00013_endpoint_health.sql): attempts per
+// endpoint_health (migrations/00012_endpoint_health.sql): attempts per
 // endpoint, UTC hour and kind, written by the completion statement.
 func (q *Queries) EndpointHealthBounds(ctx context.Context) ([]int32, error) {
 	row := q.db.QueryRow(ctx, endpointHealthBounds)

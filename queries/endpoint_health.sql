@@ -1,4 +1,4 @@
--- endpoint_health (migrations/00013_endpoint_health.sql): attempts per
+-- endpoint_health (migrations/00012_endpoint_health.sql): attempts per
 -- endpoint, UTC hour and kind, written by the completion statement.
 
 -- name: EndpointHealthBounds :one

@@ -174,7 +174,7 @@ WITH async AS MATERIALIZED (
     FROM s, fenced f
     WHERE d.id = s.id AND f.delivery_id = s.id
 ), health AS (
-    -- The endpoint's health rollup (00013_endpoint_health.sql): one row
+    -- The endpoint's health rollup (00012_endpoint_health.sql): one row
     -- per endpoint, hour, kind and duration bucket in the batch. Rows are
     -- locked in key order, so two processes completing for the same
     -- endpoints wait for each other rather than deadlock.

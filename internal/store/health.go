@@ -9,7 +9,7 @@ import (
 )
 
 // Endpoint health over time, from the endpoint_health rollup
-// (migrations/00013_endpoint_health.sql) that the completion statement
+// (migrations/00012_endpoint_health.sql) that the completion statement
 // keeps: per UTC hour for the last 24 hours and per UTC day for the last
 // 30 days.
 

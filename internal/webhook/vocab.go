@@ -22,7 +22,7 @@ var AttemptOutcomes = []string{"success", "http_error", "redirect", "timeout", "
 	"tls_error", "dns_error", "blocked", "interrupted"}
 
 // HealthKinds are the kinds of attempt the endpoint health rollup counts
-// (migrations/00013_endpoint_health.sql), in the order the dashboard lists
+// (migrations/00012_endpoint_health.sql), in the order the dashboard lists
 // them: the outcomes, with http_error told apart by status class
 // (HealthHTTP4xx, HealthHTTP5xx; http_error stays for any other code) and
 // a connection refused (HealthRefused) apart from other connection errors.
