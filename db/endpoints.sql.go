@@ -602,6 +602,46 @@ func (q *Queries) EndpointLockEnabled(ctx context.Context, ids []string) ([]stri
 	return items, nil
 }
 
+const endpointLockForNotice = `-- name: EndpointLockForNotice :many
+SELECT id, user_id, enabled, disabled_reason FROM endpoints
+WHERE id = ANY ($1::text[]) AND deleted_at IS NULL
+ORDER BY id
+FOR UPDATE
+`
+
+type EndpointLockForNoticeRow struct {
+	ID             string
+	UserID         string
+	Enabled        bool
+	DisabledReason *string
+}
+
+// Locks the endpoints, not deleted, that an admin's reminder is about.
+func (q *Queries) EndpointLockForNotice(ctx context.Context, ids []string) ([]EndpointLockForNoticeRow, error) {
+	rows, err := q.db.Query(ctx, endpointLockForNotice, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []EndpointLockForNoticeRow{}
+	for rows.Next() {
+		var i EndpointLockForNoticeRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.UserID,
+			&i.Enabled,
+			&i.DisabledReason,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const endpointMarkFailing = `-- name: EndpointMarkFailing :many
 UPDATE endpoints e
 SET failing_since = f.created_at

@@ -198,7 +198,7 @@ WITH c AS (
     JOIN endpoints e ON e.id = c.endpoint_id
     WHERE NOT EXISTS (SELECT 1 FROM notices n
                       WHERE n.endpoint_id = e.id AND n.kind = c.kind
-                        AND n.created_at > $5::timestamptz - interval '24 hours')
+                        AND n.created_at > $5::timestamptz)
       AND (c.kind <> 'recovered'
            OR coalesce((SELECT n.kind FROM notices n WHERE n.endpoint_id = e.id
                         ORDER BY n.created_at DESC, n.id DESC LIMIT 1), '') IN ('failing', 'disabling', 'disabled'))
@@ -212,7 +212,7 @@ WITH c AS (
            CASE WHEN NOT $6::boolean THEN 'no_smtp'
                 WHEN EXISTS (SELECT 1 FROM notice_optouts o WHERE o.user_id = f.user_id AND o.kind = f.kind) THEN 'off'
                 ELSE 'queued' END,
-           $5::timestamptz
+           $7::timestamptz
     FROM f
     LEFT JOIN LATERAL (
         SELECT d.id FROM deliveries d
@@ -229,7 +229,7 @@ WITH c AS (
     RETURNING id, user_id, endpoint_id, kind, email
 ), queued AS (
     INSERT INTO mail_outbox (notice_id, to_addr, due_at, created_at)
-    SELECT ins.id, u.email, $5::timestamptz, $5::timestamptz
+    SELECT ins.id, u.email, $7::timestamptz, $7::timestamptz
     FROM ins JOIN users u ON u.id = ins.user_id
     WHERE ins.email = 'queued'
 )
@@ -241,8 +241,9 @@ type NoticeRaiseParams struct {
 	Kinds       []string
 	Reasons     []string
 	Since       []time.Time
-	Now         time.Time
+	QuietSince  time.Time
 	Mail        bool
+	Now         time.Time
 }
 
 type NoticeRaiseRow struct {
@@ -259,7 +260,8 @@ type NoticeRaiseRow struct {
 // EndpointLockEnabled, or EndpointUpdate's lock), so two processes cannot
 // both pass the 24-hour rule for one endpoint.
 // Raises one notice per (endpoint, kind) given, unless the endpoint had a
-// notice of that kind in the last 24 hours, or (for recovered) its newest
+// notice of that kind since quiet_since (24 hours ago; 10 minutes for an
+// admin's reminder), or (for recovered) its newest
 // notice is not failing, disabling or disabled. The facts are copied in
 // now: the URL, the last failed attempt's outcome, code and error, and the
 // failed deliveries created since the trouble began (since: given, else
@@ -271,8 +273,9 @@ func (q *Queries) NoticeRaise(ctx context.Context, arg NoticeRaiseParams) ([]Not
 		arg.Kinds,
 		arg.Reasons,
 		arg.Since,
-		arg.Now,
+		arg.QuietSince,
 		arg.Mail,
+		arg.Now,
 	)
 	if err != nil {
 		return nil, err

@@ -275,3 +275,10 @@ SELECT id FROM endpoints
 WHERE id = ANY (@ids::text[]) AND enabled AND deleted_at IS NULL
 ORDER BY id
 FOR UPDATE;
+
+-- name: EndpointLockForNotice :many
+-- Locks the endpoints, not deleted, that an admin's reminder is about.
+SELECT id, user_id, enabled, disabled_reason FROM endpoints
+WHERE id = ANY (@ids::text[]) AND deleted_at IS NULL
+ORDER BY id
+FOR UPDATE;

@@ -6,7 +6,8 @@
 
 -- name: NoticeRaise :many
 -- Raises one notice per (endpoint, kind) given, unless the endpoint had a
--- notice of that kind in the last 24 hours, or (for recovered) its newest
+-- notice of that kind since quiet_since (24 hours ago; 10 minutes for an
+-- admin's reminder), or (for recovered) its newest
 -- notice is not failing, disabling or disabled. The facts are copied in
 -- now: the URL, the last failed attempt's outcome, code and error, and the
 -- failed deliveries created since the trouble began (since: given, else
@@ -22,7 +23,7 @@ WITH c AS (
     JOIN endpoints e ON e.id = c.endpoint_id
     WHERE NOT EXISTS (SELECT 1 FROM notices n
                       WHERE n.endpoint_id = e.id AND n.kind = c.kind
-                        AND n.created_at > sqlc.arg(now)::timestamptz - interval '24 hours')
+                        AND n.created_at > sqlc.arg(quiet_since)::timestamptz)
       AND (c.kind <> 'recovered'
            OR coalesce((SELECT n.kind FROM notices n WHERE n.endpoint_id = e.id
                         ORDER BY n.created_at DESC, n.id DESC LIMIT 1), '') IN ('failing', 'disabling', 'disabled'))

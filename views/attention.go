@@ -45,10 +45,19 @@ type AttentionGroup struct {
 	// when nothing in the group can be retried (all disabled), and
 	// RetryNote says why or what is left out.
 	OpenURL, RetryURL, RetryNote string
-	// "Notify the owner again" (issue 15, built in another branch) plugs
-	// in here: a NotifyURL (a POST per group: the endpoint's owner, or
-	// each owner on the host), rendered beside "Retry this group" in
-	// attentionActions (views/attention.templ).
+	// NotifyIDs are the endpoints whose owners "Notify the owner again"
+	// tells (POST /admin/attention/notify); NotifyBy is the grouping to
+	// come back to.
+	NotifyIDs []string
+	NotifyBy  string
+}
+
+// notifyText is the reminder button's words: one owner or several.
+func (g AttentionGroup) notifyText() string {
+	if len(g.Owners) > 1 {
+		return "Notify the owners again"
+	}
+	return "Notify the owner again"
 }
 
 // AttentionMember is an endpoint in a host group.

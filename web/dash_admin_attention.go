@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 
 	"github.com/clipcabinet/webhooks/internal/store"
@@ -42,4 +43,36 @@ func (s *Server) dashAdminAttention(w http.ResponseWriter, r *http.Request) erro
 	v.Total = len(v.Groups)
 	v.Groups = v.Groups[:min(len(v.Groups), attentionShown)]
 	return s.render(w, r, status, views.AttentionPage(s.chrome(r, "Needs attention", "admin"), v))
+}
+
+// dashAdminAttentionNotify is "Notify the owner again" on a group: the
+// notice (failing, or disabled) of each endpoint posted is raised again
+// for its owner, emailed unless they turned that kind off (store.
+// NoticeRemind), and the admin comes back to the page they were on with
+// what happened. No endpoint, or more than a group can hold, is a 400.
+func (s *Server) dashAdminAttentionNotify(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return errBadRequest("The form could not be read.")
+	}
+	ids := r.PostForm["endpoint"]
+	if len(ids) == 0 || len(ids) > attentionShown*10 {
+		return errBadRequest("Say which endpoints' owners to notify (endpoint=…).")
+	}
+	n, err := s.store.NoticeRemind(r.Context(), actor(r), ids)
+	if err != nil {
+		return err
+	}
+	switch {
+	case n == 0:
+		s.flash(r.Context(), "bad", "Nothing sent: the owner was notified about this in the last 10 minutes, or the endpoint is gone.")
+	case n == 1:
+		s.flash(r.Context(), "ok", "The owner was notified again: the notice is on their Notices page and emailed unless they turned that kind off.")
+	default:
+		s.flash(r.Context(), "ok", fmt.Sprintf("%d notices sent again to their owners: on their Notices pages and emailed unless they turned that kind off.", n))
+	}
+	back := "/admin/attention"
+	if r.PostForm.Get("by") == "host" {
+		back += "?by=host"
+	}
+	return redirect(w, r, back)
 }

@@ -101,6 +101,7 @@ func (s *Server) routes() {
 
 	// Admin.
 	dash("GET /admin/attention", adminOnly, s.dashAdminAttention)
+	dash("POST /admin/attention/notify", adminOnly, s.dashAdminAttentionNotify)
 	dash("GET /admin/deliveries", adminOnly, s.dashAdminDeliveryList)
 	dash("GET /admin/deliveries/export", adminOnly, s.dashAdminDeliveryExport)
 	dash("GET /admin/deliveries/retry", adminOnly, s.dashAdminRetryPreview)

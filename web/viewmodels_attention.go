@@ -17,7 +17,8 @@ func (s *Server) attentionEndpointGroup(e store.AttentionEndpoint) views.Attenti
 		Key: e.ID, Title: e.URL, Owners: []string{e.OwnerEmail},
 		FailingSince: e.FailingSince, Failing: e.Failing, Failed: e.Failed, Retrying: e.Retrying,
 		Trend: trend(e.Hourly), LastError: attentionError(e),
-		OpenURL: withQuery("/admin/deliveries", "endpoint", e.ID, "status", "any"),
+		OpenURL:   withQuery("/admin/deliveries", "endpoint", e.ID, "status", "any"),
+		NotifyIDs: []string{e.ID}, NotifyBy: "endpoint",
 	}
 	g.State, g.StateText = attentionState(e)
 	if e.Enabled {
@@ -41,7 +42,9 @@ func (s *Server) attentionHostGroup(h store.AttentionHost) views.AttentionGroup 
 		g.Failing = g.Failing || e.Failing
 		state, _ := attentionState(e)
 		g.Endpoints = append(g.Endpoints, views.AttentionMember{ID: e.ID, URL: e.URL, Owner: e.OwnerEmail, Failed: e.Failed, State: state})
+		g.NotifyIDs = append(g.NotifyIDs, e.ID)
 	}
+	g.NotifyBy = "host"
 	g.State, g.StateText = "failing", "Failing"
 	n := len(h.Endpoints)
 	switch {

@@ -113,6 +113,9 @@ func auditText(action string, d map[string]any) (text, detail string) {
 			return "Disabled the endpoint", detail
 		}
 		return "Changed the endpoint", detail
+	case "notice.reminded":
+		kind, _ := d["kind"].(string)
+		return "Sent the endpoint's notice again (an admin's reminder)", kind
 	case "delivery.retried":
 		if d["bulk"] == true {
 			return "Retried a delivery (bulk)", ""
@@ -137,7 +140,7 @@ func auditTarget(e store.AuditEntry, d map[string]any, admin bool) (string, stri
 		target = *e.TargetID
 	}
 	switch {
-	case strings.HasPrefix(e.Action, "endpoint.") || strings.HasPrefix(e.Action, "secret."):
+	case strings.HasPrefix(e.Action, "endpoint.") || strings.HasPrefix(e.Action, "secret.") || e.Action == "notice.reminded":
 		text := e.EndpointUrl
 		if text == "" {
 			text = target

@@ -35,18 +35,33 @@ type noticeReq struct {
 // raise writes notices within q, a transaction that already locked their
 // endpoints' rows.
 func (s *Store) raise(ctx context.Context, q *db.Queries, reqs []noticeReq) error {
+	_, err := s.raiseQuiet(ctx, q, reqs, noticeQuiet)
+	return err
+}
+
+const (
+	// noticeQuiet: at most one notice per endpoint and kind in this time.
+	noticeQuiet = 24 * time.Hour
+	// remindQuiet is that time for an admin's reminder: a double click,
+	// or two admins at once, send one.
+	remindQuiet = 10 * time.Minute
+)
+
+// raiseQuiet is raise with the time an endpoint's notice of a kind keeps
+// another of that kind from being raised; it returns the notices raised.
+func (s *Store) raiseQuiet(ctx context.Context, q *db.Queries, reqs []noticeReq, quiet time.Duration) ([]db.NoticeRaiseRow, error) {
 	if len(reqs) == 0 {
-		return nil
+		return nil, nil
 	}
-	p := db.NoticeRaiseParams{Now: s.Now(), Mail: s.mail}
+	now := s.Now()
+	p := db.NoticeRaiseParams{Now: now, QuietSince: now.Add(-quiet), Mail: s.mail}
 	for _, r := range reqs {
 		p.EndpointIds = append(p.EndpointIds, r.endpointID)
 		p.Kinds = append(p.Kinds, r.kind)
 		p.Reasons = append(p.Reasons, r.reason)
 		p.Since = append(p.Since, r.since)
 	}
-	_, err := q.NoticeRaise(ctx, p)
-	return err
+	return q.NoticeRaise(ctx, p)
 }
 
 // notable reports whether a result may change its endpoint's notices: an
@@ -226,4 +241,45 @@ func (s *Store) NoticeSetOptouts(ctx context.Context, userID string, kinds []str
 // NoticeOptout turns one kind off (the one-click unsubscribe).
 func (s *Store) NoticeOptout(ctx context.Context, userID, kind string) error {
 	return wrap("notice optout", s.q.NoticeOptoutAdd(ctx, db.NoticeOptoutAddParams{UserID: userID, Kind: kind}))
+}
+
+// NoticeRemind raises again, at an admin's request (Needs attention's
+// "Notify the owner again"), the notice of each endpoint that is not
+// deleted: "disabled" with its reason for a disabled one, else "failing".
+// Instead of the 24-hour rule, none of that kind in the last 10 minutes.
+// The owner's email settings still apply. Each reminder raised is in the
+// owner's audit log. It returns how many were raised.
+func (s *Store) NoticeRemind(ctx context.Context, a Actor, ids []string) (int, error) {
+	raised := 0
+	err := s.inTx(ctx, func(q *db.Queries) error {
+		eps, err := q.EndpointLockForNotice(ctx, ids)
+		if err != nil {
+			return err
+		}
+		var reqs []noticeReq
+		for _, e := range eps {
+			r := noticeReq{endpointID: e.ID, kind: webhook.NoticeFailing, since: noTime,
+				reason: "An administrator asked us to tell you again: deliveries to this endpoint are failing."}
+			if !e.Enabled {
+				r.kind, r.reason = webhook.NoticeDisabled, "An administrator asked us to tell you again: this endpoint is disabled"
+				if e.DisabledReason != nil && *e.DisabledReason != "" {
+					r.reason += " (" + *e.DisabledReason + ")"
+				}
+				r.reason += "."
+			}
+			reqs = append(reqs, r)
+		}
+		rows, err := s.raiseQuiet(ctx, q, reqs, remindQuiet)
+		if err != nil {
+			return err
+		}
+		for _, n := range rows {
+			if err := audit(ctx, q, a, n.UserID, "notice.reminded", n.EndpointID, map[string]any{"kind": n.Kind}); err != nil {
+				return err
+			}
+		}
+		raised = len(rows)
+		return nil
+	})
+	return raised, wrap("notice remind", err)
 }
