@@ -12,11 +12,12 @@ import (
 
 const endpointActivatePendingSecret = `-- name: EndpointActivatePendingSecret :execrows
 UPDATE endpoints SET secret_encrypted = pending_secret_encrypted, pending_secret_encrypted = NULL,
-    secret_activates_at = NULL, updated_at = now()
+    secret_activates_at = NULL, updated_at = now(),
+    previous_secret_encrypted = secret_encrypted, previous_secret_replaced_at = now()
 WHERE id = $1 AND deleted_at IS NULL AND pending_secret_encrypted IS NOT NULL
 `
 
-// The pending secret takes over now.
+// The pending secret takes over now; the active one becomes the previous.
 func (q *Queries) EndpointActivatePendingSecret(ctx context.Context, id string) (int64, error) {
 	result, err := q.db.Exec(ctx, endpointActivatePendingSecret, id)
 	if err != nil {
@@ -288,7 +289,7 @@ func (q *Queries) EndpointFailingSince(ctx context.Context, endpointID string) (
 }
 
 const endpointGet = `-- name: EndpointGet :one
-SELECT id, user_id, url, description, events, enabled, disabled_reason, secret_encrypted, created_at, updated_at, deleted_at, disabled_at, disabled_by, enabled_at, pending_secret_encrypted, secret_activates_at, standard_webhooks, failing_since FROM endpoints WHERE id = $1 AND deleted_at IS NULL
+SELECT id, user_id, url, description, events, enabled, disabled_reason, secret_encrypted, created_at, updated_at, deleted_at, disabled_at, disabled_by, enabled_at, pending_secret_encrypted, secret_activates_at, standard_webhooks, failing_since, previous_secret_encrypted, previous_secret_replaced_at FROM endpoints WHERE id = $1 AND deleted_at IS NULL
 `
 
 func (q *Queries) EndpointGet(ctx context.Context, id string) (Endpoint, error) {
@@ -313,6 +314,8 @@ func (q *Queries) EndpointGet(ctx context.Context, id string) (Endpoint, error) 
 		&i.SecretActivatesAt,
 		&i.StandardWebhooks,
 		&i.FailingSince,
+		&i.PreviousSecretEncrypted,
+		&i.PreviousSecretReplacedAt,
 	)
 	return i, err
 }
@@ -321,9 +324,11 @@ const endpointGetForUpdate = `-- name: EndpointGetForUpdate :one
 UPDATE endpoints
 SET secret_encrypted = CASE WHEN secret_activates_at <= $1::timestamptz THEN pending_secret_encrypted ELSE secret_encrypted END,
     pending_secret_encrypted = CASE WHEN secret_activates_at <= $1::timestamptz THEN NULL ELSE pending_secret_encrypted END,
-    secret_activates_at = CASE WHEN secret_activates_at <= $1::timestamptz THEN NULL ELSE secret_activates_at END
+    secret_activates_at = CASE WHEN secret_activates_at <= $1::timestamptz THEN NULL ELSE secret_activates_at END,
+    previous_secret_encrypted = CASE WHEN secret_activates_at <= $1::timestamptz THEN secret_encrypted ELSE previous_secret_encrypted END,
+    previous_secret_replaced_at = CASE WHEN secret_activates_at <= $1::timestamptz THEN secret_activates_at ELSE previous_secret_replaced_at END
 WHERE id = $2 AND deleted_at IS NULL
-RETURNING id, user_id, url, description, events, enabled, disabled_reason, secret_encrypted, created_at, updated_at, deleted_at, disabled_at, disabled_by, enabled_at, pending_secret_encrypted, secret_activates_at, standard_webhooks, failing_since
+RETURNING id, user_id, url, description, events, enabled, disabled_reason, secret_encrypted, created_at, updated_at, deleted_at, disabled_at, disabled_by, enabled_at, pending_secret_encrypted, secret_activates_at, standard_webhooks, failing_since, previous_secret_encrypted, previous_secret_replaced_at
 `
 
 type EndpointGetForUpdateParams struct {
@@ -355,12 +360,14 @@ func (q *Queries) EndpointGetForUpdate(ctx context.Context, arg EndpointGetForUp
 		&i.SecretActivatesAt,
 		&i.StandardWebhooks,
 		&i.FailingSince,
+		&i.PreviousSecretEncrypted,
+		&i.PreviousSecretReplacedAt,
 	)
 	return i, err
 }
 
 const endpointGetIncludingDeleted = `-- name: EndpointGetIncludingDeleted :one
-SELECT id, user_id, url, description, events, enabled, disabled_reason, secret_encrypted, created_at, updated_at, deleted_at, disabled_at, disabled_by, enabled_at, pending_secret_encrypted, secret_activates_at, standard_webhooks, failing_since FROM endpoints WHERE id = $1
+SELECT id, user_id, url, description, events, enabled, disabled_reason, secret_encrypted, created_at, updated_at, deleted_at, disabled_at, disabled_by, enabled_at, pending_secret_encrypted, secret_activates_at, standard_webhooks, failing_since, previous_secret_encrypted, previous_secret_replaced_at FROM endpoints WHERE id = $1
 `
 
 // The admin's view of a delivery names its endpoint even once deleted.
@@ -386,6 +393,8 @@ func (q *Queries) EndpointGetIncludingDeleted(ctx context.Context, id string) (E
 		&i.SecretActivatesAt,
 		&i.StandardWebhooks,
 		&i.FailingSince,
+		&i.PreviousSecretEncrypted,
+		&i.PreviousSecretReplacedAt,
 	)
 	return i, err
 }
@@ -393,7 +402,7 @@ func (q *Queries) EndpointGetIncludingDeleted(ctx context.Context, id string) (E
 const endpointInsert = `-- name: EndpointInsert :one
 INSERT INTO endpoints (id, user_id, url, description, events, enabled, secret_encrypted, standard_webhooks)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-RETURNING id, user_id, url, description, events, enabled, disabled_reason, secret_encrypted, created_at, updated_at, deleted_at, disabled_at, disabled_by, enabled_at, pending_secret_encrypted, secret_activates_at, standard_webhooks, failing_since
+RETURNING id, user_id, url, description, events, enabled, disabled_reason, secret_encrypted, created_at, updated_at, deleted_at, disabled_at, disabled_by, enabled_at, pending_secret_encrypted, secret_activates_at, standard_webhooks, failing_since, previous_secret_encrypted, previous_secret_replaced_at
 `
 
 type EndpointInsertParams struct {
@@ -438,12 +447,14 @@ func (q *Queries) EndpointInsert(ctx context.Context, arg EndpointInsertParams) 
 		&i.SecretActivatesAt,
 		&i.StandardWebhooks,
 		&i.FailingSince,
+		&i.PreviousSecretEncrypted,
+		&i.PreviousSecretReplacedAt,
 	)
 	return i, err
 }
 
 const endpointListByUser = `-- name: EndpointListByUser :many
-SELECT id, user_id, url, description, events, enabled, disabled_reason, secret_encrypted, created_at, updated_at, deleted_at, disabled_at, disabled_by, enabled_at, pending_secret_encrypted, secret_activates_at, standard_webhooks, failing_since FROM endpoints
+SELECT id, user_id, url, description, events, enabled, disabled_reason, secret_encrypted, created_at, updated_at, deleted_at, disabled_at, disabled_by, enabled_at, pending_secret_encrypted, secret_activates_at, standard_webhooks, failing_since, previous_secret_encrypted, previous_secret_replaced_at FROM endpoints
 WHERE user_id = $1 AND deleted_at IS NULL
 ORDER BY created_at, id
 `
@@ -476,6 +487,8 @@ func (q *Queries) EndpointListByUser(ctx context.Context, userID string) ([]Endp
 			&i.SecretActivatesAt,
 			&i.StandardWebhooks,
 			&i.FailingSince,
+			&i.PreviousSecretEncrypted,
+			&i.PreviousSecretReplacedAt,
 		); err != nil {
 			return nil, err
 		}
@@ -678,13 +691,14 @@ func (q *Queries) EndpointMarkFailing(ctx context.Context, deliveryIds []string)
 }
 
 const endpointSealedSecretsForUpdate = `-- name: EndpointSealedSecretsForUpdate :many
-SELECT id, secret_encrypted, pending_secret_encrypted FROM endpoints ORDER BY id FOR UPDATE
+SELECT id, secret_encrypted, pending_secret_encrypted, previous_secret_encrypted FROM endpoints ORDER BY id FOR UPDATE
 `
 
 type EndpointSealedSecretsForUpdateRow struct {
-	ID                     string
-	SecretEncrypted        []byte
-	PendingSecretEncrypted []byte
+	ID                      string
+	SecretEncrypted         []byte
+	PendingSecretEncrypted  []byte
+	PreviousSecretEncrypted []byte
 }
 
 // Every sealed secret, pending ones and deleted endpoints' included,
@@ -698,7 +712,12 @@ func (q *Queries) EndpointSealedSecretsForUpdate(ctx context.Context) ([]Endpoin
 	items := []EndpointSealedSecretsForUpdateRow{}
 	for rows.Next() {
 		var i EndpointSealedSecretsForUpdateRow
-		if err := rows.Scan(&i.ID, &i.SecretEncrypted, &i.PendingSecretEncrypted); err != nil {
+		if err := rows.Scan(
+			&i.ID,
+			&i.SecretEncrypted,
+			&i.PendingSecretEncrypted,
+			&i.PreviousSecretEncrypted,
+		); err != nil {
 			return nil, err
 		}
 		items = append(items, i)
@@ -743,19 +762,25 @@ func (q *Queries) EndpointSealedSecretsSample(ctx context.Context, n int32) ([]E
 }
 
 const endpointSecretReseal = `-- name: EndpointSecretReseal :exec
-UPDATE endpoints SET secret_encrypted = $2, pending_secret_encrypted = $3 WHERE id = $1
+UPDATE endpoints SET secret_encrypted = $2, pending_secret_encrypted = $3, previous_secret_encrypted = $4 WHERE id = $1
 `
 
 type EndpointSecretResealParams struct {
-	ID                     string
-	SecretEncrypted        []byte
-	PendingSecretEncrypted []byte
+	ID                      string
+	SecretEncrypted         []byte
+	PendingSecretEncrypted  []byte
+	PreviousSecretEncrypted []byte
 }
 
 // Secrets sealed again under another key; the secrets themselves and
 // updated_at do not change.
 func (q *Queries) EndpointSecretReseal(ctx context.Context, arg EndpointSecretResealParams) error {
-	_, err := q.db.Exec(ctx, endpointSecretReseal, arg.ID, arg.SecretEncrypted, arg.PendingSecretEncrypted)
+	_, err := q.db.Exec(ctx, endpointSecretReseal,
+		arg.ID,
+		arg.SecretEncrypted,
+		arg.PendingSecretEncrypted,
+		arg.PreviousSecretEncrypted,
+	)
 	return err
 }
 
@@ -808,7 +833,8 @@ func (q *Queries) EndpointSetPendingSecret(ctx context.Context, arg EndpointSetP
 
 const endpointSetSecret = `-- name: EndpointSetSecret :execrows
 UPDATE endpoints SET secret_encrypted = $2, pending_secret_encrypted = NULL,
-    secret_activates_at = NULL, updated_at = now()
+    secret_activates_at = NULL, updated_at = now(),
+    previous_secret_encrypted = secret_encrypted, previous_secret_replaced_at = now()
 WHERE id = $1 AND deleted_at IS NULL
 `
 
@@ -817,7 +843,8 @@ type EndpointSetSecretParams struct {
 	SecretEncrypted []byte
 }
 
-// A new active secret at once; a pending one is dropped with it.
+// A new active secret at once; a pending one is dropped with it, and the
+// one it replaces is kept as the previous one.
 func (q *Queries) EndpointSetSecret(ctx context.Context, arg EndpointSetSecretParams) (int64, error) {
 	result, err := q.db.Exec(ctx, endpointSetSecret, arg.ID, arg.SecretEncrypted)
 	if err != nil {
@@ -876,7 +903,7 @@ UPDATE endpoints
 SET url = $2, description = $3, events = $4, enabled = $5, disabled_reason = $6,
     disabled_at = $7, disabled_by = $8, enabled_at = $9, standard_webhooks = $10, updated_at = now()
 WHERE id = $1 AND deleted_at IS NULL
-RETURNING id, user_id, url, description, events, enabled, disabled_reason, secret_encrypted, created_at, updated_at, deleted_at, disabled_at, disabled_by, enabled_at, pending_secret_encrypted, secret_activates_at, standard_webhooks, failing_since
+RETURNING id, user_id, url, description, events, enabled, disabled_reason, secret_encrypted, created_at, updated_at, deleted_at, disabled_at, disabled_by, enabled_at, pending_secret_encrypted, secret_activates_at, standard_webhooks, failing_since, previous_secret_encrypted, previous_secret_replaced_at
 `
 
 type EndpointUpdateParams struct {
@@ -925,6 +952,8 @@ func (q *Queries) EndpointUpdate(ctx context.Context, arg EndpointUpdateParams) 
 		&i.SecretActivatesAt,
 		&i.StandardWebhooks,
 		&i.FailingSince,
+		&i.PreviousSecretEncrypted,
+		&i.PreviousSecretReplacedAt,
 	)
 	return i, err
 }

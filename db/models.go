@@ -68,24 +68,26 @@ type DeliveryQueue struct {
 }
 
 type Endpoint struct {
-	ID                     string
-	UserID                 string
-	Url                    string
-	Description            string
-	Events                 []string
-	Enabled                bool
-	DisabledReason         *string
-	SecretEncrypted        []byte
-	CreatedAt              time.Time
-	UpdatedAt              time.Time
-	DeletedAt              *time.Time
-	DisabledAt             *time.Time
-	DisabledBy             *string
-	EnabledAt              *time.Time
-	PendingSecretEncrypted []byte
-	SecretActivatesAt      *time.Time
-	StandardWebhooks       bool
-	FailingSince           *time.Time
+	ID                       string
+	UserID                   string
+	Url                      string
+	Description              string
+	Events                   []string
+	Enabled                  bool
+	DisabledReason           *string
+	SecretEncrypted          []byte
+	CreatedAt                time.Time
+	UpdatedAt                time.Time
+	DeletedAt                *time.Time
+	DisabledAt               *time.Time
+	DisabledBy               *string
+	EnabledAt                *time.Time
+	PendingSecretEncrypted   []byte
+	SecretActivatesAt        *time.Time
+	StandardWebhooks         bool
+	FailingSince             *time.Time
+	PreviousSecretEncrypted  []byte
+	PreviousSecretReplacedAt *time.Time
 }
 
 type EndpointHealth struct {

@@ -19,9 +19,11 @@ WHERE id = $1 AND deleted_at IS NULL
 RETURNING *;
 
 -- name: EndpointSetSecret :execrows
--- A new active secret at once; a pending one is dropped with it.
+-- A new active secret at once; a pending one is dropped with it, and the
+-- one it replaces is kept as the previous one.
 UPDATE endpoints SET secret_encrypted = $2, pending_secret_encrypted = NULL,
-    secret_activates_at = NULL, updated_at = now()
+    secret_activates_at = NULL, updated_at = now(),
+    previous_secret_encrypted = secret_encrypted, previous_secret_replaced_at = now()
 WHERE id = $1 AND deleted_at IS NULL;
 
 -- name: EndpointGetForUpdate :one
@@ -30,7 +32,9 @@ WHERE id = $1 AND deleted_at IS NULL;
 UPDATE endpoints
 SET secret_encrypted = CASE WHEN secret_activates_at <= @now::timestamptz THEN pending_secret_encrypted ELSE secret_encrypted END,
     pending_secret_encrypted = CASE WHEN secret_activates_at <= @now::timestamptz THEN NULL ELSE pending_secret_encrypted END,
-    secret_activates_at = CASE WHEN secret_activates_at <= @now::timestamptz THEN NULL ELSE secret_activates_at END
+    secret_activates_at = CASE WHEN secret_activates_at <= @now::timestamptz THEN NULL ELSE secret_activates_at END,
+    previous_secret_encrypted = CASE WHEN secret_activates_at <= @now::timestamptz THEN secret_encrypted ELSE previous_secret_encrypted END,
+    previous_secret_replaced_at = CASE WHEN secret_activates_at <= @now::timestamptz THEN secret_activates_at ELSE previous_secret_replaced_at END
 WHERE id = @id AND deleted_at IS NULL
 RETURNING *;
 
@@ -40,9 +44,10 @@ UPDATE endpoints SET pending_secret_encrypted = @sealed, secret_activates_at = @
 WHERE id = @id AND deleted_at IS NULL;
 
 -- name: EndpointActivatePendingSecret :execrows
--- The pending secret takes over now.
+-- The pending secret takes over now; the active one becomes the previous.
 UPDATE endpoints SET secret_encrypted = pending_secret_encrypted, pending_secret_encrypted = NULL,
-    secret_activates_at = NULL, updated_at = now()
+    secret_activates_at = NULL, updated_at = now(),
+    previous_secret_encrypted = secret_encrypted, previous_secret_replaced_at = now()
 WHERE id = $1 AND deleted_at IS NULL AND pending_secret_encrypted IS NOT NULL;
 
 -- name: EndpointDropPendingSecret :execrows
@@ -67,12 +72,12 @@ UNION
 -- name: EndpointSealedSecretsForUpdate :many
 -- Every sealed secret, pending ones and deleted endpoints' included,
 -- locked for re-sealing.
-SELECT id, secret_encrypted, pending_secret_encrypted FROM endpoints ORDER BY id FOR UPDATE;
+SELECT id, secret_encrypted, pending_secret_encrypted, previous_secret_encrypted FROM endpoints ORDER BY id FOR UPDATE;
 
 -- name: EndpointSecretReseal :exec
 -- Secrets sealed again under another key; the secrets themselves and
 -- updated_at do not change.
-UPDATE endpoints SET secret_encrypted = $2, pending_secret_encrypted = $3 WHERE id = $1;
+UPDATE endpoints SET secret_encrypted = $2, pending_secret_encrypted = $3, previous_secret_encrypted = $4 WHERE id = $1;
 
 -- name: EndpointListWithStats :many
 -- A user's endpoints for the list screen, each with its newest delivery and

@@ -11,7 +11,7 @@ type SigCheckView struct {
 
 // SigCheckResult names the case a pasted body and signature are.
 type SigCheckResult struct {
-	// Case is "match", "pending", "body-altered", "no-prefix",
+	// Case is "match", "pending", "previous", "body-altered", "no-prefix",
 	// "base64-decoded", "no-match" or "invalid" (the form is not filled in
 	// right).
 	Case   string

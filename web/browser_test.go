@@ -87,6 +87,7 @@ func TestBrowser(t *testing.T) {
 		{"catalogue_then_edited_test_event", journeyCatalogueTestEvent},
 		{"endpoint_health_charts", journeyHealth},
 		{"notices_unread_settings_admin", journeyNotices},
+		{"copy_as_curl_signature_checker_csv", journeyReproduce},
 	} {
 		t.Run(j.name, func(t *testing.T) {
 			t.Parallel()

@@ -25,6 +25,17 @@ func TestSignatureCheck(t *testing.T) {
 	rotating := c.createEndpoint("http://127.0.0.1:9/other", "")
 	var rot struct{ Secret string }
 	apiMust(t, app, http.StatusOK, "POST", "/api/v1/endpoints/"+rotating+"/secret/rotate", map[string]any{"activateInSeconds": 3600}, &rot)
+	// One rotated and switched: its old secret is the previous one; and one
+	// rotated at once (activateInSeconds 0).
+	switched := c.createEndpoint("http://127.0.0.1:9/switched", "")
+	var old, sw struct{ Secret string }
+	apiMust(t, app, http.StatusOK, "POST", "/api/v1/endpoints/"+switched+"/secret/reveal", nil, &old)
+	apiMust(t, app, http.StatusOK, "POST", "/api/v1/endpoints/"+switched+"/secret/rotate", map[string]any{"activateInSeconds": 3600}, &sw)
+	apiMust(t, app, http.StatusOK, "POST", "/api/v1/endpoints/"+switched+"/secret/activate", nil, nil)
+	atOnce := c.createEndpoint("http://127.0.0.1:9/at-once", "")
+	var old2 struct{ Secret string }
+	apiMust(t, app, http.StatusOK, "POST", "/api/v1/endpoints/"+atOnce+"/secret/reveal", nil, &old2)
+	apiMust(t, app, http.StatusOK, "POST", "/api/v1/endpoints/"+atOnce+"/secret/rotate", map[string]any{"activateInSeconds": 0}, nil)
 
 	const body = `{"event":"comment.added","deliveryId":"del_x","data":{"body":"it's fine"}}`
 	const pretty = "{\n  \"event\": \"comment.added\",\n  \"deliveryId\": \"del_x\",\n  \"data\": {\n    \"body\": \"it's fine\"\n  }\n}"
@@ -43,6 +54,10 @@ func TestSignatureCheck(t *testing.T) {
 		{name: "line endings changed", body: pretty, signature: webhook.Sign(active, []byte(strings.ReplaceAll(pretty, "\n", "\r\n"))), want: "body-altered"},
 		{name: "secret without whsec_", body: body, signature: webhook.Sign(strings.TrimPrefix(active, "whsec_"), []byte(body)), want: "no-prefix"},
 		{name: "secret base64-decoded", body: body, signature: webhook.Sign(string(key), []byte(body)), want: "base64-decoded"},
+		{name: "previous secret, after Switch now", endpoint: switched, body: body, signature: webhook.Sign(old.Secret, []byte(body)), want: "previous"},
+		{name: "new secret, after Switch now", endpoint: switched, body: body, signature: webhook.Sign(sw.Secret, []byte(body)), want: "match"},
+		{name: "previous secret, rotated at once", endpoint: atOnce, body: body, signature: webhook.Sign(old2.Secret, []byte(body)), want: "previous"},
+		{name: "previous secret without whsec_", endpoint: switched, body: body, signature: webhook.Sign(strings.TrimPrefix(old.Secret, "whsec_"), []byte(body)), want: "no-prefix"},
 		{name: "another secret", body: body, signature: webhook.Sign("whsec_not-this-one", []byte(body)), want: "no-match"},
 		{name: "no signature", body: body, want: "invalid"},
 		{name: "no body", signature: webhook.Sign(active, []byte(body)), want: "invalid"},
@@ -62,7 +77,8 @@ func TestSignatureCheck(t *testing.T) {
 			if got := p.has(`[data-testid="sigcheck-note"]`); got != tt.note {
 				t.Errorf("note shown: %v, want %v", got, tt.note)
 			}
-			if strings.Contains(p.Body, active) || strings.Contains(p.Body, strings.TrimPrefix(rot.Secret, "whsec_")) {
+			if strings.Contains(p.Body, active) || strings.Contains(p.Body, strings.TrimPrefix(rot.Secret, "whsec_")) ||
+				strings.Contains(p.Body, strings.TrimPrefix(old.Secret, "whsec_")) {
 				t.Error("the answer shows a secret")
 			}
 		})

@@ -15,7 +15,8 @@ import (
 const maxCheckedBody = 48 << 10
 
 // checkSignature says which case a pasted body and X-ClipCabinet-Signature
-// value are: signed with the active secret; with the pending one; over
+// value are: signed with the active secret; with the pending one; with
+// the previous one (before the last rotation); over
 // another form of the body (re-serialised JSON, changed line endings);
 // keyed with a secret mangled in one of the usual ways; or none of these.
 // It only ever compares signatures, so its answers name the case, never a
@@ -55,14 +56,25 @@ func checkSignature(sec store.Secrets, body, header string) views.SigCheckResult
 	if sec.Pending != "" {
 		secrets = append(secrets, struct{ secret, name string }{sec.Pending, "pending"})
 	}
+	if sec.Previous != "" {
+		secrets = append(secrets, struct{ secret, name string }{sec.Previous, "previous"})
+	}
 	result := func(c, title, detail string) views.SigCheckResult {
 		return views.SigCheckResult{Case: c, Title: title, Detail: detail, Notes: notes}
 	}
 	for _, s := range secrets {
 		if webhook.Verify(s.secret, raw, sig) {
-			if s.name == "pending" {
+			switch s.name {
+			case "pending":
 				return result("pending", "Signed with the pending secret",
 					"This signature was made with the new secret of the rotation in progress, which has not taken over yet: the current secret signs until then. Accept either secret during the changeover.")
+			case "previous":
+				until := ""
+				if sec.PreviousReplacedAt != nil {
+					until = " until " + sec.PreviousReplacedAt.UTC().Format("2006-01-02 15:04 UTC")
+				}
+				return result("previous", "Signed with the previous secret",
+					"This signature was made with the secret this endpoint signed with"+until+", before its last rotation: your server still holds the old secret. Reveal the current one on this page and deploy it.")
 			}
 			return result("match", "The signature matches",
 				"This body with the endpoint's current secret gives exactly this signature.")
@@ -88,8 +100,13 @@ func checkSignature(sec store.Secrets, body, header string) views.SigCheckResult
 		}
 	}
 	which := "the current secret"
-	if sec.Pending != "" {
+	switch {
+	case sec.Pending != "" && sec.Previous != "":
+		which += ", the pending one or the previous one"
+	case sec.Pending != "":
 		which += " or the pending one"
+	case sec.Previous != "":
+		which += " or the previous one"
 	}
 	return result("no-match", "No match",
 		"Not this body with "+which+

@@ -233,4 +233,20 @@ func TestRotateKeyResealsPendingSecrets(t *testing.T) {
 	if !webhook.IsStandardSecret(s.Pending) {
 		t.Fatalf("pending secret %q is not of the standard form", s.Pending)
 	}
+	// The previous secret (the checker's "signed with the previous
+	// secret") is re-sealed too: switch now, rotate the key back, open it.
+	if _, err := after.EndpointActivateSecret(ctx, apiActor, ep.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := store.RotateKey(ctx, st.Pool, newKey, testdb.Key); err != nil || n != 1 {
+		t.Fatalf("RotateKey back = %d, %v", n, err)
+	}
+	got, err := st.EndpointGet(ctx, ep.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sec, err := st.EndpointSigningSecrets(got)
+	if err != nil || sec.Active != pending || sec.Previous != active || sec.PreviousReplacedAt == nil {
+		t.Fatalf("after switching and rotating the key back: %+v, %v; want the old active as the previous", sec, err)
+	}
 }

@@ -104,10 +104,15 @@ func RotateKey(ctx context.Context, pool *pgxpool.Pool, oldKey, newKey []byte) (
 			if err != nil {
 				return err
 			}
-			if !changedActive && !changedPending {
+			previous, changedPrevious, err := reseal(r.ID, r.PreviousSecretEncrypted)
+			if err != nil {
+				return err
+			}
+			if !changedActive && !changedPending && !changedPrevious {
 				continue
 			}
-			if err := q.EndpointSecretReseal(ctx, db.EndpointSecretResealParams{ID: r.ID, SecretEncrypted: active, PendingSecretEncrypted: pending}); err != nil {
+			if err := q.EndpointSecretReseal(ctx, db.EndpointSecretResealParams{ID: r.ID, SecretEncrypted: active,
+				PendingSecretEncrypted: pending, PreviousSecretEncrypted: previous}); err != nil {
 				return err
 			}
 			n++
@@ -125,6 +130,7 @@ func RotateKey(ctx context.Context, pool *pgxpool.Pool, oldKey, newKey []byte) (
 // write; the dispatcher makes the same comparison when it sends).
 func (s *Store) settled(ep Endpoint) Endpoint {
 	if ep.SecretActivatesAt != nil && !s.Now().Before(*ep.SecretActivatesAt) {
+		ep.PreviousSecretEncrypted, ep.PreviousSecretReplacedAt = ep.SecretEncrypted, ep.SecretActivatesAt
 		ep.SecretEncrypted, ep.PendingSecretEncrypted, ep.SecretActivatesAt = ep.PendingSecretEncrypted, nil, nil
 	}
 	return ep
@@ -146,6 +152,11 @@ type Secrets struct {
 	// no rotation is pending.
 	Pending     string
 	ActivatesAt *time.Time
+	// Previous signed until PreviousReplacedAt (the last rotation); empty
+	// when the secret never changed. Never used to sign: only the
+	// signature checker compares with it.
+	Previous           string
+	PreviousReplacedAt *time.Time
 }
 
 // EndpointRevealSecret returns the endpoint's signing secrets and audits
@@ -277,6 +288,12 @@ func (s *Store) EndpointSigningSecrets(ep Endpoint) (Secrets, error) {
 			return Secrets{}, err
 		}
 		out.ActivatesAt = ep.SecretActivatesAt
+	}
+	if ep.PreviousSecretEncrypted != nil {
+		if out.Previous, err = s.OpenSecret(ep.ID, ep.PreviousSecretEncrypted); err != nil {
+			return Secrets{}, err
+		}
+		out.PreviousReplacedAt = ep.PreviousSecretReplacedAt
 	}
 	return out, nil
 }
