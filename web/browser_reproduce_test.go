@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/csv"
 	"encoding/json"
+	"net/http"
 	"net/http/httptest"
 	"os/exec"
 	"strings"
@@ -24,7 +25,8 @@ import (
 // test runs with a shell, and the same receiver accepts it (the stored
 // bytes, signed with the current secret); the endpoint's signature checker
 // names each case pasted into it (a match, the JSON re-serialised, the
-// secret without whsec_, the secret base64-decoded, another secret); the
+// secret without whsec_, the secret base64-decoded, another secret, and
+// after a rotation the secret it replaced); the
 // drawer's CSV export, downloaded by the page, has one row per delivery.
 func journeyReproduce(t *testing.T, b *tab) {
 	app := testapp.Start(t, testapp.Options{})
@@ -101,6 +103,17 @@ func journeyReproduce(t *testing.T, b *tab) {
 			b.check(c.shot)
 		}
 	}
+	// The fourth mistake: a server still on the secret a rotation replaced.
+	epID := run(b, "endpoint id", chromedp.Evaluate[string](`location.pathname.split('/')[2]`))
+	apiMust(t, app, http.StatusOK, "POST", "/api/v1/endpoints/"+epID+"/secret/rotate", map[string]any{"activateInSeconds": 0}, nil)
+	b.do("check a signature made with the replaced secret",
+		htmxIdle(),
+		chromedp.SetValue(css(`[data-testid="sigcheck-body"]`), string(sent)),
+		chromedp.SetValue(css(`[data-testid="sigcheck-signature"]`), webhook.Sign(secret, sent)),
+		chromedp.Click(css(`[data-testid="sigcheck-submit"]`)),
+		chromedp.WaitVisible(css(`[data-testid="sigcheck-result"][data-case="previous"]`)),
+	)
+	b.check("59-sigcheck-previous-secret")
 
 	// The drawer's CSV export, fetched by the page with its session.
 	b.do("open the deliveries again", htmxIdle(), chromedp.Click(css(`[data-testid="open-deliveries"]`)),
