@@ -65,7 +65,7 @@ type Options struct {
 	// Poll is the longest the claimer sleeps without a wake-up [1s].
 	Poll time.Duration
 	// ClaimGap is the least time after a small claim before the next
-	// [5ms]; CompleteGap the least between two result writes [25ms]. See
+	// [10ms]; CompleteGap the least between two result writes [25ms]. See
 	// pace and complete.
 	ClaimGap    time.Duration
 	CompleteGap time.Duration
@@ -139,7 +139,7 @@ func New(o Options) *Dispatcher {
 		o.Poll = time.Second
 	}
 	if o.ClaimGap <= 0 {
-		o.ClaimGap = 5 * time.Millisecond
+		o.ClaimGap = 10 * time.Millisecond
 	}
 	if o.CompleteGap <= 0 {
 		o.CompleteGap = 25 * time.Millisecond
