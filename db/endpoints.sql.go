@@ -505,12 +505,13 @@ SELECT e.id, e.url, e.description, e.events, e.enabled, e.disabled_reason, e.dis
        -- No delivery yet: last_id is '' (the other last_ fields are then meaningless).
        coalesce(last.id, '')::text AS last_id, coalesce(last.status, '')::text AS last_status,
        coalesce(last.event_type, '')::text AS last_event, last.last_status_code AS last_code,
+       coalesce(last.last_outcome, '')::text AS last_outcome,
        coalesce(last.created_at, e.created_at)::timestamptz AS last_created_at,
        coalesce(recent.succeeded, 0)::integer AS recent_succeeded,
        coalesce(recent.unsuccessful, 0)::integer AS recent_unsuccessful
 FROM endpoints e
 LEFT JOIN LATERAL (
-    SELECT d.id, d.status, d.event_type, d.last_status_code, d.created_at
+    SELECT d.id, d.status, d.event_type, d.last_status_code, d.last_outcome, d.created_at
     FROM deliveries d
     WHERE d.endpoint_id = e.id
     ORDER BY d.created_at DESC, d.id DESC
@@ -542,6 +543,7 @@ type EndpointListWithStatsRow struct {
 	LastStatus         string
 	LastEvent          string
 	LastCode           *int32
+	LastOutcome        string
 	LastCreatedAt      time.Time
 	RecentSucceeded    int32
 	RecentUnsuccessful int32
@@ -573,6 +575,7 @@ func (q *Queries) EndpointListWithStats(ctx context.Context, userID string) ([]E
 			&i.LastStatus,
 			&i.LastEvent,
 			&i.LastCode,
+			&i.LastOutcome,
 			&i.LastCreatedAt,
 			&i.RecentSucceeded,
 			&i.RecentUnsuccessful,

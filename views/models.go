@@ -79,7 +79,10 @@ type LastDelivery struct {
 	Status string
 	Event  string
 	Code   *int32
-	At     time.Time
+	// Outcome is its last attempt's ("" before the first), said in words
+	// where there is no code ("Connection error").
+	Outcome string
+	At      time.Time
 }
 
 // Rate is the share of recent deliveries that succeeded.

@@ -36,11 +36,7 @@ func journeyReproduce(t *testing.T, b *tab) {
 
 	b.signUp(app, "journey-reproduce@example.com")
 	b.createEndpoint(srv.URL+"/hook", "Reproduce")
-	b.do("reveal the secret",
-		chromedp.Click(css(`[data-testid="reveal-secret"]`)),
-		chromedp.WaitVisible(css(`[data-testid="secret-value"]`)),
-	)
-	secret := b.text(`[data-testid="secret-value"]`)
+	secret := b.revealSecret()
 	rcv.mu.Lock()
 	rcv.secret = secret
 	rcv.mu.Unlock()

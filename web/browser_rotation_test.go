@@ -73,11 +73,7 @@ func journeyRotateSwitchNow(t *testing.T, b *tab) {
 	b.signUp(app, "journey-rotate@example.com")
 	b.createEndpoint(rc.URL+"/hook", "Rotation")
 
-	b.do("reveal the current secret",
-		chromedp.Click(css(`[data-testid="reveal-secret"]`)),
-		chromedp.WaitVisible(css(`[data-testid="secret-value"]`)),
-	)
-	old := b.text(`[data-testid="secret-value"]`)
+	old := b.revealSecret()
 	rc.accept(old)
 	b.sendTestEvent(1)
 	b.closeDrawer()

@@ -285,6 +285,16 @@ func (b *tab) logIn(app *testapp.App, email string) {
 	)
 }
 
+// revealSecret reveals the endpoint page's signing secret and returns it.
+func (b *tab) revealSecret() string {
+	b.t.Helper()
+	b.do("reveal the secret",
+		chromedp.Click(css(`[data-testid="reveal-secret"]`)),
+		chromedp.WaitVisible(css(`[data-testid="secret-value"]`)),
+	)
+	return b.text(`[data-testid="secret-value"]`)
+}
+
 // createEndpoint fills the new endpoint form and returns the endpoint id.
 func (b *tab) createEndpoint(target, description string) string {
 	b.t.Helper()
@@ -346,11 +356,7 @@ func journeySignupToDelivery(t *testing.T, b *tab) {
 	epID := b.createEndpoint(rc.URL+"/hooks/clipcabinet", "Production <b>receiver</b>")
 	b.check("02-endpoint-page")
 
-	b.do("reveal the secret",
-		chromedp.Click(css(`[data-testid="reveal-secret"]`)),
-		chromedp.WaitVisible(css(`[data-testid="secret-value"]`)),
-	)
-	secret := b.text(`[data-testid="secret-value"]`)
+	secret := b.revealSecret()
 	if !strings.HasPrefix(secret, "whsec_") {
 		t.Fatalf("revealed secret %q", secret)
 	}

@@ -39,6 +39,13 @@ func TestDeliveryReasonInLists(t *testing.T) {
 	if got := c.get("/endpoints/" + ep + "/deliveries").status(http.StatusOK).text(row); got != "Connection error" {
 		t.Errorf("drawer row: %q, want Connection error", got)
 	}
+	list := c.get("/endpoints").status(http.StatusOK)
+	if got := list.text(`[data-testid="endpoint-last-code-outcome"]`); got != "Connection error" {
+		t.Errorf("endpoints list: %q, want Connection error", got)
+	}
+	if list.has(`[data-testid="endpoint-last-code"]`) {
+		t.Error("the endpoints list shows a code (—) for an attempt that got no response")
+	}
 	detail := c.get("/endpoints/" + ep + "/deliveries/" + id).status(http.StatusOK)
 	if got := detail.text(`[data-testid="detail-last-code-outcome"]`); got != "Connection error" {
 		t.Errorf("detail: %q, want Connection error", got)

@@ -34,7 +34,7 @@ func (s *Server) dashEndpointList(w http.ResponseWriter, r *http.Request) error 
 		if e.LastID != "" {
 			row.Last = &views.LastDelivery{
 				ID: e.LastID, URL: deliveryPath(e.ID, e.LastID), Status: e.LastStatus, Event: e.LastEvent,
-				Code: e.LastCode, At: e.LastCreatedAt,
+				Code: e.LastCode, Outcome: e.LastOutcome, At: e.LastCreatedAt,
 			}
 		}
 		rows[i] = row
