@@ -283,7 +283,7 @@ func TestNoticeEmailDisabling(t *testing.T) {
 	}
 	m := smtp.Wait(t, 2, 30*time.Second)[1]
 	checkEmail(t, m, "disabling", "warned@example.com", url, ep.ID, "will be disabled within 24 hours",
-		"No delivery has succeeded for 30m0s", "HTTP 503 from your server")
+		"No delivery has succeeded for 30 minutes", "After 1 hour without a success", "HTTP 503 from your server")
 	saveEmail(t, m)
 	waitOutbox(t, a, "2 emails sent", allSent(2))
 	if got := strings.Join(noticeKinds(t, a, ep.ID), ","); got != "failing,disabling" {

@@ -209,13 +209,22 @@ func (m *Maintainer) disable(ctx context.Context, id, reason, words string) {
 	m.log.Warn("endpoint disabled", "endpoint_id", id, "reason", reason)
 }
 
+// human says a duration as the emails and notices do: "3 days", "1 hour",
+// "30 minutes" (never Go's "1h0m0s").
 func human(d time.Duration) string {
-	if d >= 24*time.Hour && d%(24*time.Hour) == 0 {
-		n := int(d / (24 * time.Hour))
+	unit := func(n int64, one, many string) string {
 		if n == 1 {
-			return "1 day"
+			return "1 " + one
 		}
-		return fmt.Sprintf("%d days", n)
+		return fmt.Sprintf("%d %s", n, many)
 	}
-	return d.String()
+	switch {
+	case d >= 24*time.Hour && d%(24*time.Hour) == 0:
+		return unit(int64(d/(24*time.Hour)), "day", "days")
+	case d >= time.Hour && d%time.Hour == 0:
+		return unit(int64(d/time.Hour), "hour", "hours")
+	case d >= time.Minute:
+		return unit(int64(d.Round(time.Minute)/time.Minute), "minute", "minutes")
+	}
+	return unit(int64(d.Round(time.Second)/time.Second), "second", "seconds")
 }
