@@ -142,7 +142,7 @@ func TestAutoDisabledEndpointRecovery(t *testing.T) {
 		}
 	}
 	row := list.one(`[data-testid="endpoint-row"][data-endpoint-id="` + epID + `"]`)
-	if reason := textOf(cascadiaOne(row, `[data-testid="endpoint-disabled-reason"]`)); !strings.Contains(reason, "No successful delivery for 10m0s while 2 or more deliveries failed") {
+	if reason := textOf(cascadiaOne(row, `[data-testid="endpoint-disabled-reason"]`)); !strings.Contains(reason, "No successful delivery for 10 minutes while 2 or more deliveries failed") {
 		t.Fatalf("list reason %q", reason)
 	}
 	if got := attr(list.one(`[data-testid="endpoint-row"][data-endpoint-id="`+mine+`"] [data-testid="endpoint-disabled-reason"]`), "class"); strings.Contains(got, "reason-auto") {
@@ -153,7 +153,7 @@ func TestAutoDisabledEndpointRecovery(t *testing.T) {
 	if attr(page.one(`[data-testid="disabled-banner"]`), "data-auto") != "true" {
 		t.Fatal("the banner does not say the service disabled it")
 	}
-	if reason := page.text(`[data-testid="disabled-reason"]`); !strings.HasPrefix(reason, "No successful delivery for 10m0s") {
+	if reason := page.text(`[data-testid="disabled-reason"]`); !strings.HasPrefix(reason, "No successful delivery for 10 minutes") {
 		t.Fatalf("banner reason %q", reason)
 	}
 	page.one(`[data-testid="recovery-disabled"]`)
