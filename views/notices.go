@@ -106,9 +106,11 @@ type NoticeRow struct {
 	EndpointLink, RecoverLink string
 	Reason                    string
 	LastError                 string
-	FailedText                string
-	At                        time.Time
-	Unread                    bool
+	// FailedCount deliveries failed since FailedSince (nil: unknown).
+	FailedCount int
+	FailedSince *time.Time
+	At          time.Time
+	Unread      bool
 	// The admin's list.
 	Owner string
 	Mail  MailState

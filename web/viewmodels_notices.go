@@ -14,10 +14,10 @@ func noticeRow(n store.Notice) views.NoticeRow {
 	return views.NoticeRow{
 		ID: n.ID, Kind: n.Kind, Title: views.NoticeTitle(n.Kind, n.EndpointUrl), EndpointURL: n.EndpointUrl,
 		EndpointLink: endpointPath(n.EndpointID), RecoverLink: views.NoticeRecoverPath(n.EndpointID, n.FailingSince),
-		Reason:     n.Reason,
-		LastError:  views.NoticeLastError(n.LastOutcome, n.LastStatusCode, n.LastError),
-		FailedText: views.NoticeFailedText(int(n.FailedCount), n.FailingSince),
-		At:         n.CreatedAt, Unread: n.ReadAt == nil,
+		Reason:      n.Reason,
+		LastError:   views.NoticeLastError(n.LastOutcome, n.LastStatusCode, n.LastError),
+		FailedCount: int(n.FailedCount), FailedSince: n.FailingSince,
+		At: n.CreatedAt, Unread: n.ReadAt == nil,
 	}
 }
 
