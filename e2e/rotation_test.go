@@ -156,7 +156,14 @@ func TestRotationVerifierMatrix(t *testing.T) {
 			var d struct {
 				Attempts []struct{ StartedAt string } `json:"attempts"`
 			}
-			app.MustAPI(t, http.StatusOK, "GET", "/api/v1/deliveries/"+id, nil, &d)
+			// The receiver answered before the attempt was recorded (results
+			// are written in batches): wait for the record, not for a time.
+			for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+				app.MustAPI(t, http.StatusOK, "GET", "/api/v1/deliveries/"+id, nil, &d)
+				if len(d.Attempts) > 0 || time.Now().After(deadline) {
+					break
+				}
+			}
 			if len(d.Attempts) != 1 {
 				t.Fatalf("delivery %s: %d attempts, want 1", id, len(d.Attempts))
 			}
