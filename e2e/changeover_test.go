@@ -100,9 +100,16 @@ func TestChangeoverAcrossRestartAndProcesses(t *testing.T) {
 	mu.Lock()
 	defer mu.Unlock()
 	for _, ar := range arrivals {
-		d := apiCall[struct {
+		type delivery struct {
 			Attempts []struct{ StartedAt string } `json:"attempts"`
-		}](t, b.url, "GET", "/api/v1/deliveries/"+ar.id, nil, http.StatusOK)
+		}
+		var d delivery
+		// The receiver can see a delivery before its attempt is recorded
+		// (results are written in batches): wait for the record.
+		waitFor(t, 10*time.Second, func() (bool, string) {
+			d = apiCall[delivery](t, b.url, "GET", "/api/v1/deliveries/"+ar.id, nil, http.StatusOK)
+			return len(d.Attempts) > 0, "the attempt of " + ar.id + " to be recorded"
+		})
 		started, err := time.Parse(time.RFC3339Nano, d.Attempts[len(d.Attempts)-1].StartedAt)
 		if err != nil {
 			t.Fatal(err)
