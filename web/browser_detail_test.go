@@ -27,7 +27,7 @@ func journeyExchangeTimeline(t *testing.T, b *tab) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("X-Request-Trace", strings.Repeat("0123456789abcdef", 8))
 		// Slow enough to draw where the time went.
-		time.Sleep(time.Duration(5*n.Load()) * time.Millisecond)
+		time.Sleep(time.Duration(5*(n.Load()+1)) * time.Millisecond)
 		switch n.Add(1) {
 		case 1:
 			w.WriteHeader(http.StatusInternalServerError)
@@ -83,6 +83,15 @@ func journeyExchangeTimeline(t *testing.T, b *tab) {
 	)
 	if got := b.text(`[data-testid="attempt"][data-number="3"] [data-testid="attempt-outcome"]`); got != "HTTP error" {
 		t.Fatalf("attempt 3 outcome %q", got)
+	}
+	// The first attempt opened a fresh connection: its bar is drawn and its
+	// phases, said in words beside it, include the connect.
+	first := `[data-testid="attempt"][data-number="1"]`
+	if !run(b, "attempt 1's phase bar", chromedp.Evaluate[bool](`document.querySelector('`+first+` [data-testid="phase-bar"] rect') !== null`)) {
+		t.Fatal("no phase bar for the attempt that opened a fresh connection")
+	}
+	if got := b.text(first); !strings.Contains(got, "connect") {
+		t.Fatalf("attempt 1 does not say its connect phase: %q", got)
 	}
 	b.check("52-delivery-timeline-run-open")
 
