@@ -590,34 +590,6 @@ func (q *Queries) EndpointListWithStats(ctx context.Context, userID string) ([]E
 	return items, nil
 }
 
-const endpointLockEnabled = `-- name: EndpointLockEnabled :many
-SELECT id FROM endpoints
-WHERE id = ANY ($1::text[]) AND enabled AND deleted_at IS NULL
-ORDER BY id
-FOR UPDATE
-`
-
-// Locks the endpoints that are still enabled, for a notice about them.
-func (q *Queries) EndpointLockEnabled(ctx context.Context, ids []string) ([]string, error) {
-	rows, err := q.db.Query(ctx, endpointLockEnabled, ids)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []string{}
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		items = append(items, id)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const endpointLockForNotice = `-- name: EndpointLockForNotice :many
 SELECT id, user_id, enabled, disabled_reason FROM endpoints
 WHERE id = ANY ($1::text[]) AND deleted_at IS NULL
@@ -632,7 +604,8 @@ type EndpointLockForNoticeRow struct {
 	DisabledReason *string
 }
 
-// Locks the endpoints, not deleted, that an admin's reminder is about.
+// Locks the endpoints, not deleted, that a notice is about (an admin's
+// reminder; the "disabling" warning, which skips the disabled ones).
 func (q *Queries) EndpointLockForNotice(ctx context.Context, ids []string) ([]EndpointLockForNoticeRow, error) {
 	rows, err := q.db.Query(ctx, endpointLockForNotice, ids)
 	if err != nil {
@@ -788,29 +761,22 @@ func (q *Queries) EndpointSecretReseal(ctx context.Context, arg EndpointSecretRe
 }
 
 const endpointSetFailing = `-- name: EndpointSetFailing :exec
-UPDATE endpoints e
-SET failing_since = coalesce(e.failing_since,
-    (SELECT min(d.created_at) FROM deliveries d
-     WHERE d.endpoint_id = e.id AND d.problem = 'failed'
-       AND d.created_at > coalesce((SELECT max(s.created_at) FROM deliveries s
-                                    WHERE s.endpoint_id = e.id AND s.status = 'succeeded'),
-                                   '-infinity'::timestamptz)),
-    $1::timestamptz)
+UPDATE endpoints e SET failing_since = coalesce(e.failing_since, $1::timestamptz)
 WHERE e.id = $2
 `
 
 type EndpointSetFailingParams struct {
-	Now time.Time
-	ID  string
+	Since time.Time
+	ID    string
 }
 
 // An endpoint being disabled, or warned that it will be, is failing until
 // a success (so the first success after it is enabled again raises
 // "recovered"). When it was not failing yet (a 410 before any delivery
-// exhausted its schedule), its trouble began with the oldest failed
-// delivery after its newest successful one, else now.
+// exhausted its schedule), its trouble began at since (store.markFailing:
+// EndpointFailingSince's answer, else now).
 func (q *Queries) EndpointSetFailing(ctx context.Context, arg EndpointSetFailingParams) error {
-	_, err := q.db.Exec(ctx, endpointSetFailing, arg.Now, arg.ID)
+	_, err := q.db.Exec(ctx, endpointSetFailing, arg.Since, arg.ID)
 	return err
 }
 

@@ -263,27 +263,14 @@ RETURNING e.id, old.failing_since::timestamptz AS failing_since;
 -- An endpoint being disabled, or warned that it will be, is failing until
 -- a success (so the first success after it is enabled again raises
 -- "recovered"). When it was not failing yet (a 410 before any delivery
--- exhausted its schedule), its trouble began with the oldest failed
--- delivery after its newest successful one, else now.
-UPDATE endpoints e
-SET failing_since = coalesce(e.failing_since,
-    (SELECT min(d.created_at) FROM deliveries d
-     WHERE d.endpoint_id = e.id AND d.problem = 'failed'
-       AND d.created_at > coalesce((SELECT max(s.created_at) FROM deliveries s
-                                    WHERE s.endpoint_id = e.id AND s.status = 'succeeded'),
-                                   '-infinity'::timestamptz)),
-    @now::timestamptz)
+-- exhausted its schedule), its trouble began at since (store.markFailing:
+-- EndpointFailingSince's answer, else now).
+UPDATE endpoints e SET failing_since = coalesce(e.failing_since, @since::timestamptz)
 WHERE e.id = @id;
 
--- name: EndpointLockEnabled :many
--- Locks the endpoints that are still enabled, for a notice about them.
-SELECT id FROM endpoints
-WHERE id = ANY (@ids::text[]) AND enabled AND deleted_at IS NULL
-ORDER BY id
-FOR UPDATE;
-
 -- name: EndpointLockForNotice :many
--- Locks the endpoints, not deleted, that an admin's reminder is about.
+-- Locks the endpoints, not deleted, that a notice is about (an admin's
+-- reminder; the "disabling" warning, which skips the disabled ones).
 SELECT id, user_id, enabled, disabled_reason FROM endpoints
 WHERE id = ANY (@ids::text[]) AND deleted_at IS NULL
 ORDER BY id

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/clipcabinet/webhooks/db"
 	"github.com/clipcabinet/webhooks/internal/webhook"
+	"github.com/jackc/pgx/v5"
 )
 
 // Owner notifications (api.md "Owner notifications"). A notice is written
@@ -128,10 +130,24 @@ func (s *Store) noticesAfterCompletion(ctx context.Context, q *db.Queries, rs []
 // disabled (within EndpointUpdate's transaction, which holds its row), with
 // the reason in words, and keeps it failing until a success.
 func (s *Store) noticeDisabled(ctx context.Context, q *db.Queries, id, reason string) error {
-	if err := q.EndpointSetFailing(ctx, db.EndpointSetFailingParams{ID: id, Now: s.Now()}); err != nil {
+	if err := s.markFailing(ctx, q, id); err != nil {
 		return err
 	}
 	return s.raise(ctx, q, []noticeReq{{endpointID: id, kind: webhook.NoticeDisabled, reason: reason, since: noTime}})
+}
+
+// markFailing keeps the endpoint failing until a success; when it was not
+// failing yet, its trouble began when EndpointFailingSince says (the oldest
+// failed delivery after its newest success), else now.
+func (s *Store) markFailing(ctx context.Context, q *db.Queries, id string) error {
+	since, err := q.EndpointFailingSince(ctx, id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		since, err = s.Now(), nil
+	}
+	if err != nil {
+		return err
+	}
+	return q.EndpointSetFailing(ctx, db.EndpointSetFailingParams{ID: id, Since: since})
 }
 
 // NoticeWarnDisabling raises "disabling" (will be disabled within 24 hours)
@@ -142,16 +158,19 @@ func (s *Store) NoticeWarnDisabling(ctx context.Context, ids []string, reason st
 		return nil
 	}
 	err := s.inTx(ctx, func(q *db.Queries) error {
-		locked, err := q.EndpointLockEnabled(ctx, ids)
+		locked, err := q.EndpointLockForNotice(ctx, ids)
 		if err != nil {
 			return err
 		}
 		var reqs []noticeReq
-		for _, id := range locked {
-			if err := q.EndpointSetFailing(ctx, db.EndpointSetFailingParams{ID: id, Now: s.Now()}); err != nil {
+		for _, e := range locked {
+			if !e.Enabled {
+				continue // disabled meanwhile: its "disabled" notice says it
+			}
+			if err := s.markFailing(ctx, q, e.ID); err != nil {
 				return err
 			}
-			reqs = append(reqs, noticeReq{endpointID: id, kind: webhook.NoticeDisabling, reason: reason, since: noTime})
+			reqs = append(reqs, noticeReq{endpointID: e.ID, kind: webhook.NoticeDisabling, reason: reason, since: noTime})
 		}
 		return s.raise(ctx, q, reqs)
 	})
