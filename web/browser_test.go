@@ -93,10 +93,8 @@ func TestBrowser(t *testing.T) {
 			t.Parallel()
 			b := newTab(t, browser)
 			j.run(t, b)
-			// Leave the page before the journey's apps stop (their cleanups
-			// run after this): a page still polling, such as rows of
-			// pending deliveries, would log refused connections as problems.
-			b.do("leave the page", chromedp.Navigate("about:blank"))
+			// Before the journey's apps stop (their cleanups run after
+			// this): see finish.
 			b.finish()
 		})
 	}
@@ -246,22 +244,9 @@ func eval(js string) chromedp.Action[chromedp.Void] {
 	})
 }
 
-// leaveBeforeStop sends the tab away from app's pages when the test ends,
-// before app stops (cleanups run last first, and app started before this
-// is called): a row that polls every 2 s would otherwise meet the stopping
-// server and fail the journey with a connection error.
-func (b *tab) leaveBeforeStop() {
-	b.t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
-		defer cancel()
-		_ = chromedp.Do(ctx, chromedp.Navigate("about:blank"))
-	})
-}
-
 // signUp creates an account through the sign-up page.
 func (b *tab) signUp(app *testapp.App, email string) {
 	b.t.Helper()
-	b.leaveBeforeStop()
 	b.do("sign up",
 		chromedp.Navigate(app.URL+"/signup"),
 		chromedp.WaitVisible(css(`[data-testid="signup-email"]`)),
@@ -274,7 +259,6 @@ func (b *tab) signUp(app *testapp.App, email string) {
 
 func (b *tab) logIn(app *testapp.App, email string) {
 	b.t.Helper()
-	b.leaveBeforeStop()
 	b.do("log in",
 		chromedp.Navigate(app.URL+"/login"),
 		chromedp.WaitVisible(css(`[data-testid="login-email"]`)),
