@@ -207,9 +207,13 @@ WITH async AS MATERIALIZED (
            unnest($16::integer[]) AS dns_ms, unnest($17::integer[]) AS connect_ms,
            unnest($18::integer[]) AS tls_ms, unnest($19::integer[]) AS first_byte_ms,
            unnest($20::bytea[]) AS response_headers,
-           unnest($21::text[]) AS remote_addr
+           unnest($21::text[]) AS remote_addr,
+           -- The claimed row's endpoint, as the claim returned it: the queue
+           -- row is not read for it (joined to a batch, PostgreSQL hashed
+           -- the whole queue for it, a sequential scan per completion).
+           unnest($22::text[]) AS endpoint_id
 ), s AS (
-    SELECT r.id, r.token, r.number, r.manual, r.started_at, r.duration_ms, r.status_code, r.outcome, r.error, r.response_body, r.truncated, r.status, r.auto_attempts, r.next_attempt_at, r.completed_at, r.dns_ms, r.connect_ms, r.tls_ms, r.first_byte_ms, r.response_headers, r.remote_addr, q0.endpoint_id,
+    SELECT r.id, r.token, r.number, r.manual, r.started_at, r.duration_ms, r.status_code, r.outcome, r.error, r.response_body, r.truncated, r.status, r.auto_attempts, r.next_attempt_at, r.completed_at, r.dns_ms, r.connect_ms, r.tls_ms, r.first_byte_ms, r.response_headers, r.remote_addr, r.endpoint_id,
            r.status IN ('pending', 'retrying') AND (e.deleted_at IS NOT NULL OR NOT e.enabled) AS stopped,
            NULLIF(r.next_attempt_at, 'epoch'::timestamptz) AS next_at,
            NULLIF(r.completed_at, 'epoch'::timestamptz) AS done_at,
@@ -217,8 +221,7 @@ WITH async AS MATERIALIZED (
            CASE WHEN e.deleted_at IS NOT NULL THEN 'endpoint deleted'
                 ELSE 'endpoint disabled' || coalesce(': ' || e.disabled_reason, '') END AS stop_reason
     FROM r
-    JOIN delivery_queue q0 ON q0.delivery_id = r.id
-    JOIN endpoints e ON e.id = q0.endpoint_id
+    JOIN endpoints e ON e.id = r.endpoint_id
 ), done AS (
     -- Nothing left to do: no automatic attempt ahead, no manual one requested.
     DELETE FROM delivery_queue q
@@ -227,13 +230,16 @@ WITH async AS MATERIALIZED (
       AND (s.stopped OR (s.next_at IS NULL AND q.manual_requested_at IS NULL))
     RETURNING q.delivery_id
 ), again AS (
+    -- The rows done did not delete (read from its result, not the queue:
+    -- a drain of first-try successes looks nothing up here).
     UPDATE delivery_queue q
     SET claim_token = NULL,
         claimed_at = NULL,
         claim_manual = false,
         due_at = least(s.next_at, q.manual_requested_at)
     FROM s
-    WHERE q.delivery_id = s.id AND q.claim_token = s.token
+    WHERE s.id NOT IN (SELECT delivery_id FROM done)
+      AND q.delivery_id = s.id AND q.claim_token = s.token
       AND NOT (s.stopped OR (s.next_at IS NULL AND q.manual_requested_at IS NULL))
     RETURNING q.delivery_id
 ), fenced AS (
@@ -307,6 +313,7 @@ type DeliveryCompleteBatchParams struct {
 	FirstByteMs     []int32
 	ResponseHeaders [][]byte
 	RemoteAddrs     []string
+	EndpointIds     []string
 }
 
 // Records finished attempts and the deliveries' next states in one
@@ -341,6 +348,7 @@ func (q *Queries) DeliveryCompleteBatch(ctx context.Context, arg DeliveryComplet
 		arg.FirstByteMs,
 		arg.ResponseHeaders,
 		arg.RemoteAddrs,
+		arg.EndpointIds,
 	)
 	if err != nil {
 		return nil, err

@@ -123,9 +123,13 @@ WITH async AS MATERIALIZED (
            unnest(@dns_ms::integer[]) AS dns_ms, unnest(@connect_ms::integer[]) AS connect_ms,
            unnest(@tls_ms::integer[]) AS tls_ms, unnest(@first_byte_ms::integer[]) AS first_byte_ms,
            unnest(@response_headers::bytea[]) AS response_headers,
-           unnest(@remote_addrs::text[]) AS remote_addr
+           unnest(@remote_addrs::text[]) AS remote_addr,
+           -- The claimed row's endpoint, as the claim returned it: the queue
+           -- row is not read for it (joined to a batch, PostgreSQL hashed
+           -- the whole queue for it, a sequential scan per completion).
+           unnest(@endpoint_ids::text[]) AS endpoint_id
 ), s AS (
-    SELECT r.*, q0.endpoint_id,
+    SELECT r.*,
            r.status IN ('pending', 'retrying') AND (e.deleted_at IS NOT NULL OR NOT e.enabled) AS stopped,
            NULLIF(r.next_attempt_at, 'epoch'::timestamptz) AS next_at,
            NULLIF(r.completed_at, 'epoch'::timestamptz) AS done_at,
@@ -133,8 +137,7 @@ WITH async AS MATERIALIZED (
            CASE WHEN e.deleted_at IS NOT NULL THEN 'endpoint deleted'
                 ELSE 'endpoint disabled' || coalesce(': ' || e.disabled_reason, '') END AS stop_reason
     FROM r
-    JOIN delivery_queue q0 ON q0.delivery_id = r.id
-    JOIN endpoints e ON e.id = q0.endpoint_id
+    JOIN endpoints e ON e.id = r.endpoint_id
 ), done AS (
     -- Nothing left to do: no automatic attempt ahead, no manual one requested.
     DELETE FROM delivery_queue q
@@ -143,13 +146,16 @@ WITH async AS MATERIALIZED (
       AND (s.stopped OR (s.next_at IS NULL AND q.manual_requested_at IS NULL))
     RETURNING q.delivery_id
 ), again AS (
+    -- The rows done did not delete (read from its result, not the queue:
+    -- a drain of first-try successes looks nothing up here).
     UPDATE delivery_queue q
     SET claim_token = NULL,
         claimed_at = NULL,
         claim_manual = false,
         due_at = least(s.next_at, q.manual_requested_at)
     FROM s
-    WHERE q.delivery_id = s.id AND q.claim_token = s.token
+    WHERE s.id NOT IN (SELECT delivery_id FROM done)
+      AND q.delivery_id = s.id AND q.claim_token = s.token
       AND NOT (s.stopped OR (s.next_at IS NULL AND q.manual_requested_at IS NULL))
     RETURNING q.delivery_id
 ), fenced AS (

@@ -105,7 +105,7 @@ func TestEndpointHealthSeries(t *testing.T) {
 			}
 			done := at.at.Add(time.Duration(at.ms) * time.Millisecond)
 			results = append(results, store.Result{
-				DeliveryID: c.ID, Token: token, Number: 1, StartedAt: at.at, DurationMs: at.ms, StatusCode: at.code,
+				DeliveryID: c.ID, EndpointID: c.EndpointID, Token: token, Number: 1, StartedAt: at.at, DurationMs: at.ms, StatusCode: at.code,
 				Outcome: at.outcome, Error: at.err, Status: status, AutoAttempts: 1, CompletedAt: &done,
 				Phases: [4]int32{store.NoPhase, store.NoPhase, store.NoPhase, store.NoPhase},
 			})

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"time"
 
@@ -72,7 +73,7 @@ var noTime = time.Unix(0, 0).UTC()
 // Result is one finished attempt and the delivery's next state.
 type Result struct {
 	DeliveryID string
-	EndpointID string // not written; for result hooks and notices
+	EndpointID string // the claimed row's (Claimed.EndpointID); required
 	// EndpointFailing is the claim's word that the endpoint was failing or
 	// disabled (endpoints.failing_since set): a success then looks for a
 	// "recovered" notice. Not written.
@@ -114,6 +115,9 @@ const NoPhase = -1
 func (s *Store) QueueComplete(ctx context.Context, rs []Result) ([]string, error) {
 	p := db.DeliveryCompleteBatchParams{}
 	for _, r := range rs {
+		if r.EndpointID == "" {
+			return nil, wrap("complete", fmt.Errorf("result for %s has no endpoint", r.DeliveryID))
+		}
 		p.Ids = append(p.Ids, r.DeliveryID)
 		p.Tokens = append(p.Tokens, r.Token)
 		p.Numbers = append(p.Numbers, r.Number)
@@ -135,6 +139,7 @@ func (s *Store) QueueComplete(ctx context.Context, rs []Result) ([]string, error
 		p.FirstByteMs = append(p.FirstByteMs, r.Phases[3])
 		p.ResponseHeaders = append(p.ResponseHeaders, r.ResponseHeaders)
 		p.RemoteAddrs = append(p.RemoteAddrs, r.RemoteAddr)
+		p.EndpointIds = append(p.EndpointIds, r.EndpointID)
 	}
 	if !slices.ContainsFunc(rs, notable) {
 		ids, err := s.queue.DeliveryCompleteBatch(ctx, p)
@@ -144,7 +149,7 @@ func (s *Store) QueueComplete(ctx context.Context, rs []Result) ([]string, error
 		return ids, nil
 	}
 	var ids []string
-	err := s.tx(ctx, forceCustomPlan, func(q *db.Queries) error {
+	err := s.tx(ctx, queuePlanning, func(q *db.Queries) error {
 		var err error
 		if ids, err = q.DeliveryCompleteBatch(ctx, p); err != nil {
 			return err

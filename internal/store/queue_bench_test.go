@@ -49,7 +49,7 @@ func benchComplete(b *testing.B, endpoints int) {
 		}
 		results := make([]store.Result, len(claimed))
 		for j, c := range claimed {
-			r := store.Result{DeliveryID: c.ID, Token: token, Number: 1, StartedAt: now, DurationMs: int32(20 + j%50),
+			r := store.Result{DeliveryID: c.ID, EndpointID: c.EndpointID, Token: token, Number: 1, StartedAt: now, DurationMs: int32(20 + j%50),
 				StatusCode: 200, Outcome: "success", Status: "succeeded", AutoAttempts: 1, CompletedAt: &now, Phases: noPhases}
 			if j%10 == 0 {
 				r.StatusCode, r.Outcome, r.Error, r.Status, r.CompletedAt = 503, "http_error", "HTTP 503", "failed", &now

@@ -149,12 +149,13 @@ func (s *Store) tx(ctx context.Context, setup string, fn func(q *db.Queries) err
 }
 
 // customPlans runs each statement planned with the values it is given,
-// every time: in one round trip, set_config makes plan_cache_mode
-// force_custom_plan for the implicit transaction that the statement runs
-// in (a pipeline up to its Sync is one), and the statement stays a named
-// prepared statement, parsed once per connection.
+// every time, and by key: in one round trip, queuePlanning sets, for the
+// implicit transaction that the statement runs in (a pipeline up to its
+// Sync is one), plan_cache_mode to force_custom_plan and turns off
+// sequential scans, hash joins and merge joins; the statement stays a
+// named prepared statement, parsed once per connection.
 //
-// The dispatcher's statements need that. PostgreSQL plans a prepared
+// The dispatcher's statements need both. PostgreSQL plans a prepared
 // statement generically after five runs, and the generic plan is made for
 // the tables as they are at that moment. An idle dispatcher claims from an
 // empty queue once a second, so by the time traffic came its claim was
@@ -166,13 +167,25 @@ func (s *Store) tx(ctx context.Context, setup string, fn func(q *db.Queries) err
 // under the next backlog. Planning each claim, completion and release with
 // its values costs 0.7-1 ms; an unnamed statement (pgx's CacheDescribe
 // mode), the first fix, also parsed it every time, another ~0.5 ms.
+//
+// Planned with their values, they still read the whole queue: a batch of
+// 100-200 results joined to a queue of a few thousand rows or more is
+// cheapest to cost as a hash join over a sequential scan of the queue,
+// and the completion did that (70 % of PostgreSQL's time in a drain of
+// 20,000, and growing with the backlog, since each batch read all of it).
+// Every row these statements touch is found by a key (a queue, delivery,
+// payload or endpoint id) or by the queue's due index, so nested loops
+// over index scans are right at any size; the planner is told so
+// (TestCompletionReadsOnlyWhatItCompletes).
 type customPlans struct{ pool *pgxpool.Pool }
 
-const forceCustomPlan = "SELECT set_config('plan_cache_mode', 'force_custom_plan', true)"
+// queuePlanning is run before each queue statement (see customPlans).
+const queuePlanning = "SELECT set_config('plan_cache_mode', 'force_custom_plan', true), " +
+	"set_config('enable_seqscan', 'off', true), set_config('enable_mergejoin', 'off', true)"
 
 func (c customPlans) send(ctx context.Context, sql string, args []any) (pgx.BatchResults, error) {
 	b := &pgx.Batch{}
-	b.Queue(forceCustomPlan)
+	b.Queue(queuePlanning)
 	b.Queue(sql, args...)
 	br := c.pool.SendBatch(ctx, b)
 	if _, err := br.Exec(); err != nil {
