@@ -152,6 +152,20 @@ func (a *admission) blockedLocked(ep *epState) bool {
 	return a.skipLocked(ep, a.roomLocked(ep, a.slowRoomLocked()))
 }
 
+// blockedAll reports whether a claim now would skip the endpoints of all
+// these rows: none of them may be given more until one of its attempts
+// ends, which wakes the claimer (finish).
+func (a *admission) blockedAll(rows []store.Claimed) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, c := range rows {
+		if !a.blockedLocked(a.epLocked(c.EndpointID)) {
+			return false
+		}
+	}
+	return true
+}
+
 // heldCapLocked is how many rows the endpoint may hold: as many as its
 // attempts start within heldMaxAge at their average pace, at most its cap.
 // An endpoint with no attempt finished here yet holds none.

@@ -41,26 +41,16 @@ func TestClaimerNeverSleepsWhileRowsAreDue(t *testing.T) {
 	app.NewEndpoint(t, user, flaky.URL+"/hook", "comment.added")
 	ids := publishMany(t, app, user, events)
 
-	var mu sync.Mutex
-	var withRows, empty int
+	var claims claimCount
 	startDispatcher(t, app, dispatch.Options{
 		Schedule: []time.Duration{300 * time.Millisecond}, AttemptTimeout: 10 * time.Second,
 		Workers: 12, EndpointConcurrency: 5, ClaimBatch: 8, Poll: time.Hour,
-		OnClaim: func(n int) {
-			mu.Lock()
-			defer mu.Unlock()
-			if n == 0 {
-				empty++
-			} else {
-				withRows++
-			}
-		},
+		OnClaim: claims.add,
 	})
 	// A delivery of the flaky endpoint whose first attempt failed is due
 	// 300 ms later: the claimer's due timer, not a wake-up, brings it.
 	waitCount(t, app, 90*time.Second, len(ids), "SELECT count(*) FROM deliveries WHERE status IN ('succeeded', 'failed')")
-	mu.Lock()
-	defer mu.Unlock()
+	withRows, empty := claims.get()
 	t.Logf("%d deliveries: %d claims took rows, %d took none", len(ids), withRows, empty)
 	if empty > withRows+20 {
 		t.Errorf("%d claims took nothing against %d that took rows: the claimer polls", empty, withRows)
@@ -72,4 +62,61 @@ func TestClaimerNeverSleepsWhileRowsAreDue(t *testing.T) {
 	if err := app.Pool.QueryRow(context.Background(), "SELECT count(*) FROM delivery_queue").Scan(&queued); err != nil || queued != 0 {
 		t.Fatalf("%d rows left in the queue (%v)", queued, err)
 	}
+}
+
+// TestOneEndpointBacklogIsNotWalkedPerRefill drains one endpoint's backlog
+// and counts the claims that took nothing. The endpoint is at its cap
+// after each refill, so a claim right after one skips it and must walk
+// its whole backlog to learn that no other endpoint has a row due: the
+// claimer did that after every refill (as many empty claims as claims
+// with rows, each reading the backlog). Now a look that found nothing is
+// repeated only after a publish, the due timer or LookGap (an hour here),
+// and room coming free on the endpoint wakes a claim that does not skip
+// it. No timing assertion: the counts are the claimer's decisions.
+func TestOneEndpointBacklogIsNotWalkedPerRefill(t *testing.T) {
+	t.Parallel()
+	const events = 240
+	// Slow enough that a claim right after a refill finds the endpoint full.
+	rc := newReceiver(t, func(_ http.ResponseWriter, _ *http.Request, _ int) { time.Sleep(5 * time.Millisecond) })
+	app := testapp.Start(t, testapp.Options{NoDispatcher: true})
+	user := app.NewUser(t, "owner@example.com")
+	app.NewEndpoint(t, user, rc.URL+"/hook", "comment.added")
+	ids := publishMany(t, app, user, events)
+
+	var claims claimCount
+	startDispatcher(t, app, dispatch.Options{
+		Workers: 32, EndpointConcurrency: 4, ClaimBatch: 8, Poll: time.Hour, LookGap: time.Hour,
+		OnClaim: claims.add,
+	})
+	waitCount(t, app, 90*time.Second, len(ids), "SELECT count(*) FROM deliveries WHERE status = 'succeeded'")
+	withRows, empty := claims.get()
+	t.Logf("%d deliveries: %d claims took rows, %d took none", len(ids), withRows, empty)
+	if withRows < events/8 {
+		t.Fatalf("%d claims took rows for %d deliveries at a cap of 4: the refills are not what this test is about", withRows, events)
+	}
+	if empty > withRows/4 {
+		t.Errorf("%d claims took nothing against %d that took rows: the backlog is walked after every refill", empty, withRows)
+	}
+}
+
+// claimCount counts a dispatcher's claim statements (Options.OnClaim).
+type claimCount struct {
+	mu              sync.Mutex
+	withRows, empty int
+}
+
+func (c *claimCount) add(rows int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if rows == 0 {
+		c.empty++
+	} else {
+		c.withRows++
+	}
+}
+
+func (c *claimCount) get() (withRows, empty int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.withRows, c.empty
 }

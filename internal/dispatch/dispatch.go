@@ -69,6 +69,10 @@ type Options struct {
 	// pace and complete.
 	ClaimGap    time.Duration
 	CompleteGap time.Duration
+	// LookGap is the least time between two claims that look past the
+	// rows of endpoints with no room here after such a look found
+	// nothing [20ms]; see lookPast.
+	LookGap time.Duration
 	// Now is the clock [time.Now].
 	Now func() time.Time
 	// OnResult, when set, is called after each result is recorded (tests, metrics).
@@ -137,6 +141,9 @@ func New(o Options) *Dispatcher {
 	}
 	if o.Poll <= 0 {
 		o.Poll = time.Second
+	}
+	if o.LookGap <= 0 {
+		o.LookGap = 20 * time.Millisecond
 	}
 	if o.ClaimGap <= 0 {
 		o.ClaimGap = 10 * time.Millisecond
@@ -221,8 +228,24 @@ func newToken() int64 {
 	return int64(binary.LittleEndian.Uint64(b[:]) &^ (1 << 63))
 }
 
-// sleep waits for d, a stop, or one of the wake channels.
+// sleep waits for dur, a stop, or one of the wake channels; false: stop.
 func (d *Dispatcher) sleep(dur time.Duration, wakes ...chan struct{}) bool {
+	return d.wait(dur, wakes...) != wokeStop
+}
+
+// wokeBy is what ended a wait.
+type wokeBy int
+
+const (
+	wokeStop   wokeBy = iota // the dispatcher is stopping
+	wokeTimer                // the duration passed
+	wokeFirst                // the first wake channel
+	wokeSecond               // the second wake channel
+)
+
+// wait waits for dur, a stop, or one of (at most two) wake channels, and
+// says which came first.
+func (d *Dispatcher) wait(dur time.Duration, wakes ...chan struct{}) wokeBy {
 	t := time.NewTimer(dur)
 	defer t.Stop()
 	var w0, w1 chan struct{}
@@ -234,10 +257,12 @@ func (d *Dispatcher) sleep(dur time.Duration, wakes ...chan struct{}) bool {
 	}
 	select {
 	case <-d.stopClaim:
-		return false
+		return wokeStop
 	case <-t.C:
+		return wokeTimer
 	case <-w0:
+		return wokeFirst
 	case <-w1:
+		return wokeSecond
 	}
-	return true
 }
