@@ -68,9 +68,13 @@ func (d *Dispatcher) write(ctx context.Context, batch []outcome) {
 		}
 	}
 	if len(relIDs) > 0 {
-		// The rows given back are due again now: look for them here, and
-		// tell the other processes.
-		d.Wake()
+		// The rows given back are due again now: tell the other processes,
+		// which may have room for them. Not this claimer: it gave them back
+		// because their endpoint had no room here (or it is stopping), and
+		// room coming free wakes it (admission.finish). Woken, it would
+		// claim with that endpoint skipped, walking its backlog for nothing
+		// (lookPast): 94 of 152 such walks in a drain of 100,000.
+		signal(d.notify)
 	}
 	if d.o.OnResult != nil {
 		for _, r := range results {

@@ -33,6 +33,7 @@ import (
 	"encoding/binary"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -85,8 +86,9 @@ type Options struct {
 // Dispatcher is the per-process delivery engine. Start it once; Stop is
 // safe to call more than once.
 type Dispatcher struct {
-	o   Options
-	log *slog.Logger
+	o    Options
+	log  *slog.Logger
+	name string // random; the payload of this process's NOTIFYs
 
 	wake    chan struct{} // claimer: something may be due now
 	freed   chan struct{} // claimer: a worker or an endpoint slot came free
@@ -152,7 +154,7 @@ func New(o Options) *Dispatcher {
 		o.CompleteGap = 25 * time.Millisecond
 	}
 	d := &Dispatcher{
-		o: o, log: o.Logger.With("component", "dispatch"),
+		o: o, log: o.Logger.With("component", "dispatch"), name: strconv.FormatInt(newToken(), 36),
 		wake: make(chan struct{}, 1), freed: make(chan struct{}, 1), notify: make(chan struct{}, 1),
 		results:   make(chan outcome, 4*o.Workers),
 		adm:       newAdmission(o.Workers, o.EndpointConcurrency, o.ClaimBatch, o.AttemptTimeout),

@@ -39,17 +39,25 @@ func (d *Dispatcher) listenOnce(ctx context.Context, pool *pgxpool.Pool) error {
 	}
 	signal(d.wake) // catch up on what was published while not listening
 	for {
-		if _, err := conn.Conn().WaitForNotification(ctx); err != nil {
+		n, err := conn.Conn().WaitForNotification(ctx)
+		if err != nil {
 			// Don't return a connection with LISTEN state to the pool.
 			_ = conn.Conn().Close(context.WithoutCancel(ctx))
 			return err
+		}
+		if n.Payload == d.name {
+			// Our own, echoed: what it announced woke this claimer already
+			// (or was meant for the others only, see write).
+			continue
 		}
 		signal(d.wake)
 	}
 }
 
 // notifier sends one NOTIFY per burst of local wake-ups, so a publish
-// transaction never carries one and a burst of publishes costs one.
+// transaction never carries one and a burst of publishes costs one. Its
+// payload is this dispatcher's name, so its own listener can tell it from
+// the other processes'.
 func (d *Dispatcher) notifier(ctx context.Context, pool *pgxpool.Pool) {
 	defer d.loops.Done()
 	for {
@@ -58,7 +66,7 @@ func (d *Dispatcher) notifier(ctx context.Context, pool *pgxpool.Pool) {
 			return
 		case <-d.notify:
 		}
-		if _, err := pool.Exec(ctx, "SELECT pg_notify($1, '')", Channel); err != nil && !errors.Is(err, context.Canceled) {
+		if _, err := pool.Exec(ctx, "SELECT pg_notify($1, $2)", Channel, d.name); err != nil && !errors.Is(err, context.Canceled) {
 			d.log.Debug("notify failed; other processes poll", "err", err)
 		}
 		if !d.sleep(5 * time.Millisecond) {
