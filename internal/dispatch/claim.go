@@ -13,12 +13,12 @@ import (
 // took may have filled some endpoints' room while other endpoints' rows
 // lay beyond the claim's window, and a row another process locked is
 // skipped, not waited for; once such a look found nothing, the next waits
-// for a publish, room, or a short interval (lookPast). Only a claim that took nothing, or no free
-// worker, lets it sleep, and then every event that could give a claim
-// something wakes it: a publish here or in another process (wake), an
-// attempt's end that frees a worker, an endpoint slot or the slow share
-// (freed, see admission.finish), rows given back (complete), and the next
-// row's due time (untilNextDue).
+// for a publish, room, or a short interval (lookPast). Only a claim that
+// took nothing, or no free worker, lets it sleep, and then every event
+// that could give a claim something wakes it: a publish here or in
+// another process, or rows another process gave back (wake), an attempt's
+// end that frees a worker, an endpoint slot or the slow share (freed, see
+// admission.finish), and the next row's due time (untilNextDue).
 func (d *Dispatcher) claim(ctx context.Context) {
 	defer d.loops.Done()
 	failures := 0
@@ -101,9 +101,9 @@ func (d *Dispatcher) claim(ctx context.Context) {
 // 100,000, the work growing with the square of the backlog). Now, once
 // such a look found nothing, the next waits until a publish (here or in
 // another process), the due timer, or an interval 25 times as long as
-// the last look took (at least Options.LookGap): a row of another endpoint behind
-// a full endpoint's backlog is claimed within that interval, and looking
-// costs at most 4 % of the claimer's time. Room freeing up on an
+// the last look took (at least Options.LookGap): a row of another
+// endpoint behind a full endpoint's backlog is claimed within that
+// interval, and looking costs at most 4 % of the claimer's time. Room freeing up on an
 // endpoint wakes the claimer as before; the claim it makes then does not
 // skip that endpoint.
 type lookPast struct {
