@@ -140,7 +140,11 @@ func (d *Dispatcher) startAll(ctx context.Context, rows []store.Claimed, token i
 	start, back := d.adm.admit(rows, token, now)
 	for _, c := range start {
 		d.attempts.Add(1)
-		go d.run(c, token)
+		select {
+		case d.idle <- job{c, token}:
+		default:
+			go d.worker(job{c, token})
+		}
 	}
 	if len(back) > 0 {
 		tokens := make([]int64, len(back))

@@ -1,8 +1,9 @@
 // Package dispatch sends deliveries. PostgreSQL is the queue: a claimer takes
 // due rows in short statements (FOR UPDATE SKIP LOCKED), setting a lease and
-// a fresh claim token; one goroutine per attempt signs and POSTs the stored
-// body through netguard's client, outside any transaction; a completer
-// writes results in batches, fenced by the claim token.
+// a fresh claim token; a pool of workers, one per attempt in flight, signs
+// and POSTs the stored body through netguard's client, outside any
+// transaction; a completer writes results in batches, fenced by the claim
+// token.
 //
 // Crash safety: a row stays leased while its attempt runs. If the process
 // dies, the lease expires, the row is due again, and the next claimer
@@ -94,6 +95,7 @@ type Dispatcher struct {
 	freed   chan struct{} // claimer: a worker or an endpoint slot came free
 	notify  chan struct{} // notifier: tell other processes
 	results chan outcome
+	idle    chan job // a worker waiting for its next job receives here (see worker)
 
 	adm *admission // what may run; see admission.go
 
@@ -156,7 +158,7 @@ func New(o Options) *Dispatcher {
 	d := &Dispatcher{
 		o: o, log: o.Logger.With("component", "dispatch"), name: strconv.FormatInt(newToken(), 36),
 		wake: make(chan struct{}, 1), freed: make(chan struct{}, 1), notify: make(chan struct{}, 1),
-		results:   make(chan outcome, 4*o.Workers),
+		results: make(chan outcome, 4*o.Workers), idle: make(chan job),
 		adm:       newAdmission(o.Workers, o.EndpointConcurrency, o.ClaimBatch, o.AttemptTimeout),
 		stopClaim: make(chan struct{}), secrets: map[string]sealedSecret{},
 	}

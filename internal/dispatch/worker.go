@@ -8,6 +8,37 @@ import (
 	"github.com/clipcabinet/webhooks/internal/webhook"
 )
 
+// job is a claimed row for a worker to attempt.
+type job struct {
+	c     store.Claimed
+	token int64
+}
+
+// workerIdle is how long a worker waits for its next job before it ends.
+const workerIdle = 10 * time.Second
+
+// worker runs jobs until none comes for workerIdle, or the dispatcher
+// stops. startAll hands a job to a worker waiting on d.idle and starts a
+// new one only when none is, so a busy process keeps a pool of as many
+// workers as it has attempts in flight. A goroutine per attempt was ~9 %
+// of the dispatcher's CPU in a drain, growing a fresh stack (copystack)
+// through the HTTP client for every attempt.
+func (d *Dispatcher) worker(j job) {
+	t := time.NewTimer(workerIdle)
+	defer t.Stop()
+	for {
+		d.run(j.c, j.token)
+		t.Reset(workerIdle)
+		select {
+		case j = <-d.idle:
+		case <-t.C:
+			return
+		case <-d.stopClaim:
+			return
+		}
+	}
+}
+
 // run makes one attempt and hands its result to the completer, then
 // starts the next row held for the same endpoint, if any, in the slot it
 // just freed (see admission.finish). It wakes the claimer when the
