@@ -24,6 +24,8 @@
 # row and the script exits non-zero at the end.
 #
 # Needs bin/ built and TEST_DATABASE_URL (the Makefile provides both).
+# BENCH_PPROF=1 saves a CPU profile of server A during each backlog drain
+# (bench-out/p5.pprof, p6.pprof).
 # SERVER_BIN measures another server binary with the same load (e.g. one
 # built from an earlier commit, for a before/after table) [bin/clipcabinet].
 set -euo pipefail
@@ -35,7 +37,7 @@ if [ "$full" = 1 ]; then
 else
   paced2_s=20s lists_n=200000
 fi
-raw_n=100000 raw_conc=64 # 64: the server's default cap of attempts in flight per endpoint
+raw_n=100000 raw_conc=${RAW_CONC:-64} # 64: the server's default cap of attempts in flight per endpoint
 out="bench-out"; mkdir -p "$out"
 rm -f "$out"/*.kv "$out"/*.snap "$out"/*.failed "$out"/*.txt "$out"/*.json
 server_url="${TEST_DATABASE_URL:?}"
@@ -57,7 +59,7 @@ free_ports() {
   done
   echo $taken
 }
-read -r recv_port port_a port_b port_l <<<"$(free_ports 4)"
+read -r recv_port port_a port_b port_l port_p <<<"$(free_ports 5)"
 addr_a="127.0.0.1:$port_a"; addr_b="127.0.0.1:$port_b"; addr_l="127.0.0.1:$port_l"
 api="http://$addr_a"
 R="http://127.0.0.1:$recv_port"
@@ -165,6 +167,11 @@ backlog() {
   reset_receiver
   bin/loadgen seed --deliveries "$backlog_n" --url "$R/hook/$1-$$" --receiver "$R" --due-in "$lead" --out "$out/$1.seed.kv" >&2
   snap "$1"
+  if [ -n "${pprof_addr:-}" ]; then
+    # BENCH_PPROF=1: 4 s of server A's CPU from 1 s after the backlog falls due.
+    (sleep "$(awk -v v="$(kv "$1.seed" visible)" -v n="$(date +%s%N)" 'BEGIN {d = (v - n) / 1e9 + 1; print (d > 0) ? d : 0}')"
+     curl -s -o "$out/$1.pprof" "http://$pprof_addr/debug/pprof/profile?seconds=4") &
+  fi
   bin/loadgen drain --receiver "$R" --want "$backlog_n" --since "$(kv "$1.seed" visible)" --timeout "$drain_timeout" --out "$out/$1.kv" >&2
   cost "$1"
 }
@@ -180,7 +187,8 @@ if [ ! -e "$out/setup.failed" ]; then
   for _ in $(seq 1 50); do curl -sf "$R/stats" >/dev/null && break; sleep 0.1; done
   # The one server of scenarios 1-6, started cold.
   t0=$(date +%s%N)
-  CLIPCABINET_ADDR="$addr_a" "$server_bin" serve --no-migrate 2>"$out/server.log" & server=$!; pids+=($server)
+  pprof_addr=""; [ "${BENCH_PPROF:-0}" = 1 ] && pprof_addr="127.0.0.1:$port_p"
+  CLIPCABINET_ADDR="$addr_a" CLIPCABINET_PPROF_ADDR="$pprof_addr" "$server_bin" serve --no-migrate 2>"$out/server.log" & server=$!; pids+=($server)
   spids="$server"
   if ready "$addr_a" "$server" "$out/server.log"; then
     echo "ready_ms=$((($(date +%s%N) - t0) / 1000000))" >"$out/start.kv"

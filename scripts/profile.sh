@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
-# scripts/profile.sh drain|api: one load run with where the time goes, for
+# scripts/profile.sh drain|api|fanout: one load run with where the time goes, for
 # tuning (make bench is the scoreboard). Prints the run's line and the CPU
 # each kind of process used over it (cores, from /proc).
 #   drain: seed N (40,000) deliveries of 1 KiB, start a server, time the drain
 #   api:   16 clients (CONC) publish in a closed loop for DUR (10s)
+#   fanout: 16 clients publish EVENTS (1,000) events to one user's 20 endpoints
 # Options (environment):
 #   LOGSTMT=1     log every statement; print PostgreSQL time per statement
 #   AUTOEXPLAIN=1 log every plan with timings (auto_explain) to bench-out/plans.log
-#   PPROF=1       save a 3 s CPU profile of the server to bench-out/server.pprof
+#   SERVER_BIN    another server binary to run [bin/clipcabinet]
+#   PRESEED=n     drain: seed and drain N, then n more, before the timed backlog
+#   PPROF=1       save 3 s CPU and allocation profiles of the server to
+#                 bench-out/server.pprof and allocs.pprof
 #   EXTRA_SQL     statements (;-separated) run on the database before the load
 # Needs bin/ built and TEST_DATABASE_URL (make build; scripts/db.sh).
 set -euo pipefail
-mode="${1:?usage: scripts/profile.sh drain|api}"
+mode="${1:?usage: scripts/profile.sh drain|api|fanout}"
 server_url="${TEST_DATABASE_URL:?}"
 db="clipcabinet_profile_$$"
 db_url="${server_url%%\?*}"; db_url="${db_url%/*}/$db?sslmode=disable"
@@ -49,10 +53,22 @@ fi
 pglog=/var/log/postgresql/postgresql-15-main.log # Debian's cluster logs here
 off=0; [ -r "$pglog" ] && off=$(stat -c %s "$pglog")
 
-bin/clipcabinet serve --no-migrate 2>"$out/profile-server.log" & pids+=($!)
+"${SERVER_BIN:-bin/clipcabinet}" serve --no-migrate 2>"$out/profile-server.log" & pids+=($!)
 until curl -sf http://127.0.0.1:18188/readyz >/dev/null; do sleep 0.1; done
 if [ "${PPROF:-0}" = 1 ]; then
   (sleep 1; curl -s -o "$out/server.pprof" "http://127.0.0.1:18189/debug/pprof/profile?seconds=3") & pids+=($!)
+  (sleep 1; curl -s -o "$out/allocs.pprof" "http://127.0.0.1:18189/debug/pprof/allocs?seconds=3") & pids+=($!)
+fi
+
+# PRESEED: a history first, as make bench's drain meets one: PRESEED
+# deliveries seeded and drained before the timed backlog is seeded.
+if [ "$mode" = drain ] && [ "${PRESEED:-0}" -gt 0 ]; then
+  bin/loadgen drain --receiver "$R" --want "${N:-40000}" --settle 0s >/dev/null
+  bin/loadgen seed --deliveries "$PRESEED" --url "$R/hook/pre" --receiver "$R" >/dev/null
+  bin/loadgen drain --receiver "$R" --want "$((${N:-40000} + PRESEED))" --settle 0s >/dev/null
+  curl -sf -X POST "$R/control/reset" >/dev/null
+  bin/loadgen seed --deliveries "${N:-40000}" --url "$R/hook/timed" --receiver "$R" --due-in 15s --out "$out/seed.kv" >/dev/null
+  since="--since $(awk -F= '$1 == "visible" {print $2}' "$out/seed.kv")"
 fi
 
 # CPU ticks per kind of process (postgres, clipcabinet, loadgen), summed.
@@ -66,7 +82,10 @@ ticks() {
 }
 ticks >"$out/ticks0"; t0=$(date +%s.%N)
 if [ "$mode" = drain ]; then
-  bin/loadgen drain --receiver "$R" --want "${N:-40000}" --settle 0s
+  bin/loadgen drain --receiver "$R" --want "${N:-40000}" --settle 0s ${since:-}
+elif [ "$mode" = fanout ]; then
+  bin/loadgen rate --label fanout --api http://127.0.0.1:18188 --token "$CLIPCABINET_API_TOKEN" --receiver "$R" --closed \
+    --endpoints 20 --events "${EVENTS:-1000}" --concurrency "${CONC:-16}" --duration 60s
 else
   bin/loadgen rate --label api --api http://127.0.0.1:18188 --token "$CLIPCABINET_API_TOKEN" --receiver "$R" --closed \
     --concurrency "${CONC:-16}" --duration "${DUR:-10s}"
@@ -74,7 +93,7 @@ fi
 t1=$(date +%s.%N); ticks >"$out/ticks1"
 hz=$(getconf CLK_TCK)
 join "$out/ticks0" "$out/ticks1" | awk -v t="$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')" -v hz="$hz" \
-  '{printf "cpu: %s %.2f cores\n", $1, ($3 - $2) / hz / t}'
+  '{printf "cpu: %s %.2f cores, %.2f s\n", $1, ($3 - $2) / hz / t, ($3 - $2) / hz}'
 echo "cpu: (a load client that exits before the end is not counted)"
 
 if [ "${LOGSTMT:-0}" = 1 ] || [ "${AUTOEXPLAIN:-0}" = 1 ]; then

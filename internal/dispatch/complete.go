@@ -19,14 +19,15 @@ import (
 func (d *Dispatcher) complete(ctx context.Context) {
 	defer d.completer.Done()
 	var last time.Time
+	batch := make([]outcome, 0, completeBatchMax) // reused: write keeps none of it
 	for first := range d.results {
-		if wait := d.o.CompleteGap - time.Since(last); wait > 0 && len(d.results) < 500 {
+		if wait := d.o.CompleteGap - time.Since(last); wait > 0 && len(d.results) < completeBatchMax {
 			time.Sleep(wait)
 		}
 		last = time.Now()
-		batch := []outcome{first}
+		batch = append(batch[:0], first)
 	drain:
-		for len(batch) < 500 {
+		for len(batch) < completeBatchMax {
 			select {
 			case o, ok := <-d.results:
 				if !ok {
@@ -41,14 +42,17 @@ func (d *Dispatcher) complete(ctx context.Context) {
 	}
 }
 
+// completeBatchMax is the most results one statement records.
+const completeBatchMax = 500
+
 // write records a batch, retrying while the database is unavailable. If it
 // cannot (hard stop), the leases expire and the rows are attempted again.
 func (d *Dispatcher) write(ctx context.Context, batch []outcome) {
-	var results []store.Result
+	results := make([]store.Result, 0, len(batch))
 	var relIDs []string
 	var relTokens []int64
-	for _, o := range batch {
-		if o.release {
+	for i := range batch {
+		if o := &batch[i]; o.release {
 			relIDs = append(relIDs, o.result.DeliveryID)
 			relTokens = append(relTokens, o.result.Token)
 		} else {

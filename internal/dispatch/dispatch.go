@@ -49,7 +49,9 @@ const Channel = "clipcabinet_deliveries_due"
 type Options struct {
 	Store  *store.Store
 	Logger *slog.Logger
-	// Client sends the attempts; build it with netguard.NewClient.
+	// Client sends the attempts; build it with netguard.NewClient. Its
+	// Transport sends each attempt as it is (see roundTrip): redirects are
+	// never followed.
 	Client *http.Client
 	// Schedule is the delay before each automatic retry; len+1 automatic attempts in all.
 	Schedule       []time.Duration

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptrace"
+	"net/url"
 	"strings"
 	"time"
 
@@ -64,7 +65,7 @@ func (d *Dispatcher) send(ctx context.Context, c store.Claimed, now time.Time, t
 		req.Header[hd.Name] = []string{hd.Value}
 	}
 
-	resp, err := d.o.Client.Do(req)
+	resp, err := d.roundTrip(req)
 	if err != nil {
 		outcome, errText := classify(err)
 		return 0, nil, false, outcome, errText
@@ -100,6 +101,18 @@ func (d *Dispatcher) send(ctx context.Context, c store.Claimed, now time.Time, t
 	return code, body, truncated, OutcomeHTTPError, msg
 }
 
+// roundTrip sends req through the client's transport, not Client.Do: an
+// attempt follows no redirect and sets its own deadline, and Do's
+// redirect machinery copied the request's headers for every attempt
+// (makeHeadersCopier, ~5 % of the dispatcher's CPU in a drain, pprof).
+// A client without a transport of its own falls back to Do.
+func (d *Dispatcher) roundTrip(req *http.Request) (*http.Response, error) {
+	if rt := d.o.Client.Transport; rt != nil {
+		return rt.RoundTrip(req)
+	}
+	return d.o.Client.Do(req)
+}
+
 // classify names a transport error for the attempt record.
 func classify(err error) (string, string) {
 	var dnsErr *net.DNSError
@@ -125,15 +138,12 @@ func classify(err error) (string, string) {
 	return OutcomeConnectionError, unwrapMsg(err)
 }
 
-// unwrapMsg drops net/http's "Post \"url\": " prefix.
+// unwrapMsg drops the "Post \"url\": " prefix of a *url.Error (Client.Do's
+// errors; roundTrip's have none).
 func unwrapMsg(err error) string {
-	var ue interface{ Unwrap() error }
-	if errors.As(err, &ue) {
-		if inner := ue.Unwrap(); inner != nil {
-			if _, ok := err.(interface{ Timeout() bool }); ok {
-				return clip(inner.Error(), 500)
-			}
-		}
+	var ue *url.Error
+	if errors.As(err, &ue) && ue.Err != nil {
+		return clip(ue.Err.Error(), 500)
 	}
 	return clip(err.Error(), 500)
 }

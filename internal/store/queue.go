@@ -67,6 +67,15 @@ func (s *Store) QueueClaim(ctx context.Context, c Claim) ([]Claimed, error) {
 	return rows, nil
 }
 
+// column is one field of every result, as a statement's array parameter.
+func column[T any](rs []Result, field func(*Result) T) []T {
+	out := make([]T, len(rs))
+	for i := range rs {
+		out[i] = field(&rs[i])
+	}
+	return out
+}
+
 // noTime stands for "none" in the batched completion's time arrays.
 var noTime = time.Unix(0, 0).UTC()
 
@@ -113,33 +122,35 @@ const NoPhase = -1
 // (noticesAfterCompletion); any other batch, successes of healthy
 // endpoints included, is the one statement it always was.
 func (s *Store) QueueComplete(ctx context.Context, rs []Result) ([]string, error) {
-	p := db.DeliveryCompleteBatchParams{}
-	for _, r := range rs {
-		if r.EndpointID == "" {
-			return nil, wrap("complete", fmt.Errorf("result for %s has no endpoint", r.DeliveryID))
+	for i := range rs {
+		if rs[i].EndpointID == "" {
+			return nil, wrap("complete", fmt.Errorf("result for %s has no endpoint", rs[i].DeliveryID))
 		}
-		p.Ids = append(p.Ids, r.DeliveryID)
-		p.Tokens = append(p.Tokens, r.Token)
-		p.Numbers = append(p.Numbers, r.Number)
-		p.Manual = append(p.Manual, r.Manual)
-		p.StartedAt = append(p.StartedAt, r.StartedAt)
-		p.DurationMs = append(p.DurationMs, r.DurationMs)
-		p.StatusCodes = append(p.StatusCodes, r.StatusCode)
-		p.Outcomes = append(p.Outcomes, r.Outcome)
-		p.Errors = append(p.Errors, r.Error)
-		p.ResponseBodies = append(p.ResponseBodies, r.ResponseBody)
-		p.Truncated = append(p.Truncated, r.Truncated)
-		p.Statuses = append(p.Statuses, r.Status)
-		p.AutoAttempts = append(p.AutoAttempts, r.AutoAttempts)
-		p.NextAttemptAt = append(p.NextAttemptAt, orNoTime(r.NextAttemptAt))
-		p.CompletedAt = append(p.CompletedAt, orNoTime(r.CompletedAt))
-		p.DnsMs = append(p.DnsMs, r.Phases[0])
-		p.ConnectMs = append(p.ConnectMs, r.Phases[1])
-		p.TlsMs = append(p.TlsMs, r.Phases[2])
-		p.FirstByteMs = append(p.FirstByteMs, r.Phases[3])
-		p.ResponseHeaders = append(p.ResponseHeaders, r.ResponseHeaders)
-		p.RemoteAddrs = append(p.RemoteAddrs, r.RemoteAddr)
-		p.EndpointIds = append(p.EndpointIds, r.EndpointID)
+	}
+	// One array per column, each allocated once at its size.
+	p := db.DeliveryCompleteBatchParams{
+		Ids:             column(rs, func(r *Result) string { return r.DeliveryID }),
+		Tokens:          column(rs, func(r *Result) int64 { return r.Token }),
+		Numbers:         column(rs, func(r *Result) int32 { return r.Number }),
+		Manual:          column(rs, func(r *Result) bool { return r.Manual }),
+		StartedAt:       column(rs, func(r *Result) time.Time { return r.StartedAt }),
+		DurationMs:      column(rs, func(r *Result) int32 { return r.DurationMs }),
+		StatusCodes:     column(rs, func(r *Result) int32 { return r.StatusCode }),
+		Outcomes:        column(rs, func(r *Result) string { return r.Outcome }),
+		Errors:          column(rs, func(r *Result) string { return r.Error }),
+		ResponseBodies:  column(rs, func(r *Result) []byte { return r.ResponseBody }),
+		Truncated:       column(rs, func(r *Result) bool { return r.Truncated }),
+		Statuses:        column(rs, func(r *Result) string { return r.Status }),
+		AutoAttempts:    column(rs, func(r *Result) int32 { return r.AutoAttempts }),
+		NextAttemptAt:   column(rs, func(r *Result) time.Time { return orNoTime(r.NextAttemptAt) }),
+		CompletedAt:     column(rs, func(r *Result) time.Time { return orNoTime(r.CompletedAt) }),
+		DnsMs:           column(rs, func(r *Result) int32 { return r.Phases[0] }),
+		ConnectMs:       column(rs, func(r *Result) int32 { return r.Phases[1] }),
+		TlsMs:           column(rs, func(r *Result) int32 { return r.Phases[2] }),
+		FirstByteMs:     column(rs, func(r *Result) int32 { return r.Phases[3] }),
+		ResponseHeaders: column(rs, func(r *Result) []byte { return r.ResponseHeaders }),
+		RemoteAddrs:     column(rs, func(r *Result) string { return r.RemoteAddr }),
+		EndpointIds:     column(rs, func(r *Result) string { return r.EndpointID }),
 	}
 	if !slices.ContainsFunc(rs, notable) {
 		ids, err := s.queue.DeliveryCompleteBatch(ctx, p)
