@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
-	"runtime/debug"
 	"time"
 
 	"github.com/clipcabinet/webhooks/internal/app"
@@ -21,21 +20,6 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(cfg.LogLevel))
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
-}
-
-// gcPercent is the server's GOGC unless the environment sets one. The
-// live heap is small (~10 MiB) and nearly all allocation is per attempt
-// and short-lived, so at Go's default of 100 the collector ran every few
-// milliseconds in a drain: ~25 % of the server's CPU. At 300 it runs a
-// third as often, for a heap peak a few MiB higher (make bench: RSS after
-// the scenarios, README Performance).
-const gcPercent = 300
-
-// tuneGC sets gcPercent unless GOGC is set.
-func tuneGC(getenv func(string) string) {
-	if getenv("GOGC") == "" {
-		debug.SetGCPercent(gcPercent)
-	}
 }
 
 func serve(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
@@ -78,6 +62,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		return fmt.Errorf("CLIPCABINET_ADDR: %w", err)
 	}
 	a.Start(ctx)
+	go releaseWhenIdle(ctx)
 	if cfg.MetricsAddr != "" {
 		msrv := &http.Server{Addr: cfg.MetricsAddr, Handler: a.Metrics.Handler(), ReadHeaderTimeout: 10 * time.Second}
 		mln, err := net.Listen("tcp", cfg.MetricsAddr)
