@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# scripts/profile.sh drain|api|fanout: one load run with where the time goes, for
+# scripts/profile.sh drain|api|fanout|paced: one load run with where the time goes, for
 # tuning (make bench is the scoreboard). Prints the run's line and the CPU
 # each kind of process used over it (cores, from /proc).
 #   drain: seed N (40,000) deliveries of 1 KiB, start a server, time the drain
 #   api:   16 clients (CONC) publish in a closed loop for DUR (10s)
+#   paced: RATE (1,000) events/s over USERS (1) users' endpoints, CONC (32) clients, DUR (20s)
 #   fanout: 16 clients publish EVENTS (1,000) events to one user's 20 endpoints
 # Options (environment):
 #   LOGSTMT=1     log every statement; print PostgreSQL time per statement
@@ -15,7 +16,7 @@
 #   EXTRA_SQL     statements (;-separated) run on the database before the load
 # Needs bin/ built and TEST_DATABASE_URL (make build; scripts/db.sh).
 set -euo pipefail
-mode="${1:?usage: scripts/profile.sh drain|api|fanout}"
+mode="${1:?usage: scripts/profile.sh drain|api|fanout|paced}"
 server_url="${TEST_DATABASE_URL:?}"
 db="clipcabinet_profile_$$"
 db_url="${server_url%%\?*}"; db_url="${db_url%/*}/$db?sslmode=disable"
@@ -83,6 +84,9 @@ ticks() {
 ticks >"$out/ticks0"; t0=$(date +%s.%N)
 if [ "$mode" = drain ]; then
   bin/loadgen drain --receiver "$R" --want "${N:-40000}" --settle 0s ${since:-}
+elif [ "$mode" = paced ]; then
+  bin/loadgen rate --label paced --api http://127.0.0.1:18188 --token "$CLIPCABINET_API_TOKEN" --receiver "$R" \
+    --rate "${RATE:-1000}" --users "${USERS:-1}" --concurrency "${CONC:-32}" --duration "${DUR:-20s}"
 elif [ "$mode" = fanout ]; then
   bin/loadgen rate --label fanout --api http://127.0.0.1:18188 --token "$CLIPCABINET_API_TOKEN" --receiver "$R" --closed \
     --endpoints 20 --events "${EVENTS:-1000}" --concurrency "${CONC:-16}" --duration 60s
