@@ -55,10 +55,16 @@ func releaseWhenIdle(ctx context.Context) {
 		case <-t.C:
 		}
 		now := allocated()
-		if now-last < idleAlloc && now-released >= busyAlloc {
+		if burstOver(last, now, released) {
 			debug.FreeOSMemory()
 			released = allocated()
 		}
 		last = now
 	}
+}
+
+// burstOver: the tick that ended with now bytes allocated in all (last at
+// its start) was idle, after a burst since the release at released.
+func burstOver(last, now, released uint64) bool {
+	return now-last < idleAlloc && now-released >= busyAlloc
 }

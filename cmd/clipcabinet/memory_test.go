@@ -1,0 +1,26 @@
+package main
+
+import "testing"
+
+// The heap is given back once per burst: on the first idle tick after at
+// least busyAlloc was allocated, not while work goes on, not after a
+// quiet stretch with little allocated, and not again until the next burst.
+func TestBurstOver(t *testing.T) {
+	const mib = 1 << 20
+	cases := []struct {
+		name                string
+		last, now, released uint64
+		want                bool
+	}{
+		{"busy tick", 100 * mib, 180 * mib, 0, false},
+		{"first idle tick after a burst", 180 * mib, 180*mib + 1000, 0, true},
+		{"idle, little allocated since the last release", 180 * mib, 180*mib + 1000, 150 * mib, false},
+		{"idle again right after a release", 180 * mib, 180*mib + 2000, 180 * mib, false},
+		{"a small burst", 10 * mib, 10*mib + 10, 0, false},
+	}
+	for _, c := range cases {
+		if got := burstOver(c.last, c.now, c.released); got != c.want {
+			t.Errorf("%s: burstOver(%d, %d, %d) = %v, want %v", c.name, c.last, c.now, c.released, got, c.want)
+		}
+	}
+}
