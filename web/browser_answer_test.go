@@ -7,6 +7,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/clipcabinet/webhooks/internal/testapp"
+	"github.com/clipcabinet/webhooks/internal/testnet"
 )
 
 // journeyClosedPort: a delivery to a closed port says so in words in the
@@ -14,7 +15,7 @@ import (
 // address and the next attempt's exact time.
 func journeyClosedPort(t *testing.T, b *tab) {
 	app := testapp.Start(t, testapp.Options{Env: map[string]string{"CLIPCABINET_RETRY_SCHEDULE": "1h"}})
-	addr := closedAddr(t)
+	addr := testnet.ClosedAddr(t)
 
 	b.signUp(app, "journey-closed-port@example.com")
 	b.createEndpoint("http://"+addr+"/hook", "")

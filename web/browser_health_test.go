@@ -11,6 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/clipcabinet/webhooks/internal/testapp"
+	"github.com/clipcabinet/webhooks/internal/testnet"
 	"github.com/clipcabinet/webhooks/internal/webhook"
 )
 
@@ -24,7 +25,7 @@ func journeyHealth(t *testing.T, b *tab) {
 	app := testapp.Start(t, testapp.Options{Env: map[string]string{"CLIPCABINET_RETRY_SCHEDULE": "1h"}})
 	ctx := context.Background()
 	rc := newReceiver(t, http.StatusOK)
-	closed := closedAddr(t)
+	closed := testnet.ClosedAddr(t)
 
 	const email = "journey-health@example.com"
 	b.signUp(app, email)

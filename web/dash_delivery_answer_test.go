@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"encoding/json"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/clipcabinet/webhooks/internal/testapp"
+	"github.com/clipcabinet/webhooks/internal/testnet"
 	"github.com/clipcabinet/webhooks/internal/webhook"
 )
 
@@ -21,12 +21,7 @@ func TestDeliveryAnswer(t *testing.T) {
 	app := testapp.Start(t, testapp.Options{Env: map[string]string{
 		"CLIPCABINET_RETRY_SCHEDULE": "1h", "CLIPCABINET_ATTEMPT_TIMEOUT": "1s",
 	}})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := ln.Addr().String()
-	ln.Close()
+	closed := testnet.ClosedAddr(t)
 	unavailable := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "down", http.StatusServiceUnavailable)
 	}))

@@ -2,12 +2,12 @@ package web_test
 
 import (
 	"encoding/json"
-	"net"
 	"net/http"
 	"testing"
 	"time"
 
 	"github.com/clipcabinet/webhooks/internal/testapp"
+	"github.com/clipcabinet/webhooks/internal/testnet"
 	"github.com/clipcabinet/webhooks/internal/webhook"
 )
 
@@ -17,12 +17,7 @@ import (
 func TestDeliveryReasonInLists(t *testing.T) {
 	t.Parallel()
 	app := testapp.Start(t, testapp.Options{Env: map[string]string{"CLIPCABINET_RETRY_SCHEDULE": "1h"}})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := "http://" + ln.Addr().String() + "/hook"
-	ln.Close()
+	closed := "http://" + testnet.ClosedAddr(t) + "/hook"
 	c := newClient(t, app)
 	uid := c.signUp("reason@example.com")
 	ep := c.createEndpoint(closed, "")

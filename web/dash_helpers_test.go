@@ -3,7 +3,6 @@ package web_test
 import (
 	"context"
 	"io"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -258,17 +257,4 @@ func (c *client) createEndpoint(target, description string, events ...string) st
 // cascadiaOne is the first node under n matching sel.
 func cascadiaOne(n *html.Node, sel string) *html.Node {
 	return cascadia.Query(n, cascadia.MustCompile(sel))
-}
-
-// closedAddr is a loopback address nothing listens on: a connection to it
-// is refused.
-func closedAddr(t testing.TB) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
 }

@@ -1,7 +1,6 @@
 package dispatch_test
 
 import (
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -9,6 +8,7 @@ import (
 	"time"
 
 	"github.com/clipcabinet/webhooks/internal/testapp"
+	"github.com/clipcabinet/webhooks/internal/testnet"
 )
 
 // TestAttemptFacts: each attempt records its phase timings (null where the
@@ -130,12 +130,7 @@ func TestAttemptFacts(t *testing.T) {
 
 	t.Run("closed port", func(t *testing.T) {
 		t.Parallel()
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr := ln.Addr().String()
-		ln.Close()
+		addr := testnet.ClosedAddr(t)
 		url := "http://" + addr + "/hook"
 		a, last := deliver(t, newUser(t, url), url)
 		if a.outcome != "connection_error" || last != "connection_error" {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/clipcabinet/webhooks/internal/testapp"
+	"github.com/clipcabinet/webhooks/internal/testnet"
 )
 
 // TestOutcomes: how each way an attempt can end is recorded. Every case
@@ -113,13 +113,7 @@ func TestOutcomes(t *testing.T) {
 		{
 			name: "connection refused",
 			url: func(t *testing.T) string {
-				ln, err := net.Listen("tcp", "127.0.0.1:0")
-				if err != nil {
-					t.Fatal(err)
-				}
-				addr := ln.Addr().String()
-				ln.Close()
-				return "http://" + addr
+				return "http://" + testnet.ClosedAddr(t)
 			},
 			wantOutcome: "connection_error", wantErr: "refused", wantStatus: "retrying",
 		},
