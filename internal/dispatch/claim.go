@@ -103,9 +103,9 @@ func (d *Dispatcher) claim(ctx context.Context) {
 // another process), the due timer, or an interval 25 times as long as
 // the last look took (at least Options.LookGap): a row of another
 // endpoint behind a full endpoint's backlog is claimed within that
-// interval, and looking costs at most 4 % of the claimer's time. Room freeing up on an
-// endpoint wakes the claimer as before; the claim it makes then does not
-// skip that endpoint.
+// interval, and looking costs at most 4 % of the claimer's time. Room
+// freeing up on an endpoint wakes the claimer as before; the claim it
+// makes then does not skip that endpoint.
 type lookPast struct {
 	gap  time.Duration // the least interval
 	next time.Time     // zero: may look now
