@@ -105,6 +105,8 @@ type Event struct {
 	RecordingID *string
 	OccurredAt  time.Time
 	CreatedAt   time.Time
+	BodyHead    []byte
+	BodyTail    []byte
 }
 
 type IdempotencyKey struct {

@@ -10,12 +10,50 @@ import (
 	"time"
 )
 
-const payloadGet = `-- name: PayloadGet :one
-SELECT body FROM payloads WHERE delivery_id = $1
+const eventBodyPrune = `-- name: EventBodyPrune :execrows
+WITH old AS (
+    SELECT e2.id
+    FROM events e2
+    WHERE e2.created_at < $1::timestamptz AND e2.body_head IS NOT NULL
+      AND NOT EXISTS (
+          SELECT 1 FROM deliveries d
+          WHERE d.event_id = e2.id
+            AND (d.status NOT IN ('succeeded', 'failed')
+                 OR EXISTS (SELECT 1 FROM delivery_queue q WHERE q.delivery_id = d.id)))
+    ORDER BY e2.created_at
+    LIMIT $2::integer
+    FOR UPDATE OF e2 SKIP LOCKED
+)
+UPDATE events e SET body_head = NULL, body_tail = NULL FROM old WHERE e.id = old.id
 `
 
-func (q *Queries) PayloadGet(ctx context.Context, deliveryID string) ([]byte, error) {
-	row := q.db.QueryRow(ctx, payloadGet, deliveryID)
+type EventBodyPruneParams struct {
+	Cutoff    time.Time
+	BatchSize int32
+}
+
+// Clears the body of events created before the cutoff whose deliveries are
+// all finished (none waiting for an attempt or in one), one small batch
+// per statement, oldest first.
+func (q *Queries) EventBodyPrune(ctx context.Context, arg EventBodyPruneParams) (int64, error) {
+	result, err := q.db.Exec(ctx, eventBodyPrune, arg.Cutoff, arg.BatchSize)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const payloadGet = `-- name: PayloadGet :one
+SELECT coalesce((SELECT e.body_head || convert_to(d.id, 'UTF8') || e.body_tail FROM events e WHERE e.id = d.event_id),
+                (SELECT p.body FROM payloads p WHERE p.delivery_id = d.id))::bytea AS body
+FROM deliveries d WHERE d.id = $1
+`
+
+// A delivery's body: its event's head and tail around its id, or, for an
+// event published before 00015_event_bodies.sql, its own payload row. Null
+// once retention pruned it.
+func (q *Queries) PayloadGet(ctx context.Context, id string) ([]byte, error) {
+	row := q.db.QueryRow(ctx, payloadGet, id)
 	var body []byte
 	err := row.Scan(&body)
 	return body, err
@@ -42,7 +80,9 @@ type PayloadPruneParams struct {
 }
 
 // Clears the bodies of finished deliveries created before the cutoff, one
-// small batch per statement so the dispatcher is never blocked for long.
+// small batch per statement so the dispatcher is never blocked for long:
+// the payload rows of events published before 00015_event_bodies.sql (see
+// EventBodyPrune for the others).
 func (q *Queries) PayloadPrune(ctx context.Context, arg PayloadPruneParams) (int64, error) {
 	result, err := q.db.Exec(ctx, payloadPrune, arg.Cutoff, arg.BatchSize)
 	if err != nil {

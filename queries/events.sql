@@ -3,8 +3,9 @@
 -- is atomic without a transaction and the batch commits once: per event it
 -- picks the target endpoints (the owner's enabled ones subscribed to the
 -- type, or the one endpoint_id given: the test button) and writes the
--- event, one delivery per target, its queue row and its fixed body. Bodies
--- differ only in the delivery id: each is body_head || id || body_tail.
+-- event with its deliveries' fixed body, one delivery per target and its
+-- queue row. Bodies differ only in the delivery id: each is body_head || id
+-- || body_tail, and the event keeps the two (00015_event_bodies.sql).
 -- Event i (from 1) may use id_counts[i] delivery ids, from
 -- delivery_ids[id_bases[i]+1]; an event with more targets than that is not
 -- written, and the caller publishes it again with enough ids. Nor is an
@@ -39,8 +40,10 @@ WITH r AS (
     JOIN (SELECT unnest(@delivery_ids::text[]) AS id, generate_subscripts(@delivery_ids::text[], 1) AS k) d
       ON d.k = tg.base + tg.n
 ), ev AS (
-    INSERT INTO events (id, user_id, type, recording_id, occurred_at, created_at)
-    SELECT ok.event_id, ok.user_id, ok.type, NULLIF(ok.recording_id, ''), ok.occurred_at, @now FROM ok
+    INSERT INTO events (id, user_id, type, recording_id, occurred_at, created_at, body_head, body_tail)
+    SELECT ok.event_id, ok.user_id, ok.type, NULLIF(ok.recording_id, ''), ok.occurred_at, @now,
+           ok.body_head, ok.body_tail
+    FROM ok
 ), dl AS (
     INSERT INTO deliveries (id, event_id, endpoint_id, user_id, event_type, next_attempt_at, created_at, test)
     SELECT ids.id, ok.event_id, ids.endpoint_id, ok.user_id, ok.type, @now, @now, ok.endpoint_id <> ''
@@ -48,10 +51,6 @@ WITH r AS (
 ), q AS (
     INSERT INTO delivery_queue (delivery_id, endpoint_id, due_at)
     SELECT ids.id, ids.endpoint_id, @now FROM ids
-), p AS (
-    INSERT INTO payloads (delivery_id, body, created_at)
-    SELECT ids.id, ok.body_head || convert_to(ids.id, 'UTF8') || ok.body_tail, @now
-    FROM ids JOIN ok ON ok.i = ids.i
 )
 SELECT gate.i::integer AS i, gate.user_found, gate.targets,
        (ok.i IS NOT NULL)::boolean AS written,
@@ -60,6 +59,3 @@ FROM gate
 LEFT JOIN ok ON ok.i = gate.i
 LEFT JOIN ids ON ids.i = gate.i
 ORDER BY gate.i, ids.n;
-
--- name: EventGet :one
-SELECT * FROM events WHERE id = $1;

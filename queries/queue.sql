@@ -91,7 +91,10 @@ SELECT d.id, d.endpoint_id, d.event_type, d.status,
        d.next_attempt_at, c.claim_manual, c.interrupted::boolean AS interrupted,
        e.url, e.secret_encrypted, e.pending_secret_encrypted, e.secret_activates_at, e.standard_webhooks,
        (e.failing_since IS NOT NULL)::boolean AS endpoint_failing,
-       (SELECT p.body FROM payloads p WHERE p.delivery_id = d.id)::bytea AS body
+       -- As PayloadGet: the event's body around the id, else (an event
+       -- from before 00015_event_bodies.sql) the delivery's payload row.
+       coalesce((SELECT ev.body_head || convert_to(d.id, 'UTF8') || ev.body_tail FROM events ev WHERE ev.id = d.event_id),
+                (SELECT p.body FROM payloads p WHERE p.delivery_id = d.id))::bytea AS body
 FROM claimed c
 JOIN deliveries d ON d.id = c.delivery_id
 JOIN endpoints e ON e.id = d.endpoint_id

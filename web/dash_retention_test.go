@@ -36,7 +36,7 @@ func TestDrawerPayloadExpired(t *testing.T) {
 
 	ctx := context.Background()
 	for _, q := range []string{
-		`UPDATE payloads SET created_at = now() - interval '40 days' WHERE delivery_id = $1`,
+		`UPDATE events SET created_at = now() - interval '40 days' WHERE id = (SELECT event_id FROM deliveries WHERE id = $1)`,
 		`UPDATE attempts SET started_at = now() - interval '40 days' WHERE delivery_id = $1`,
 	} {
 		if _, err := app.Pool.Exec(ctx, q, out.DeliveryID); err != nil {

@@ -1,11 +1,13 @@
 package maintain_test
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -73,27 +75,56 @@ func (b *bundle) exec(t *testing.T, sql string, args ...any) {
 // TestRetention: bodies of finished deliveries older than the retention are
 // pruned, newer ones and unfinished ones are kept, and the attempt records
 // themselves stay; the endpoint health rollup forgets hours older than its
-// charts show.
+// charts show. Bodies are held by events, or, for events published before
+// 00015_event_bodies.sql, by payload rows: both are read and pruned alike.
 func TestRetention(t *testing.T) {
 	t.Parallel()
 	b := setup(t, maintain.Options{Retention: 30 * 24 * time.Hour, Batch: 2})
 	ep := b.endpoint(t, "http://127.0.0.1:1/x")
-	var old, fresh, pendingOld []string
+	var old, fresh, pendingOld, legacyOld, legacyFresh []string
 	for range 5 {
 		old = append(old, b.publish(t, ep))
 	}
 	fresh = append(fresh, b.publish(t, ep))
 	pendingOld = append(pendingOld, b.publish(t, ep))
-	// Backdate: five finished 40 days ago with an attempt each, one finished
-	// yesterday, one still pending from 40 days ago.
+	for range 3 {
+		legacyOld = append(legacyOld, b.publish(t, ep))
+	}
+	legacyFresh = append(legacyFresh, b.publish(t, ep))
+	all := func(lists ...[]string) []string { return slices.Concat(lists...) }
+	// Published before event bodies: the body in a payload row, none on
+	// the event; read back byte for byte.
+	legacy := all(legacyOld, legacyFresh)
+	bodies := map[string][]byte{}
+	for _, id := range legacy {
+		d, err := b.st.DeliveryDetail(context.Background(), id)
+		if err != nil || d.Body == nil {
+			t.Fatalf("delivery %s: body %q, %v", id, d.Body, err)
+		}
+		bodies[id] = d.Body
+	}
+	b.exec(t, `INSERT INTO payloads (delivery_id, body, created_at)
+	           SELECT d.id, e.body_head || convert_to(d.id, 'UTF8') || e.body_tail, e.created_at
+	           FROM deliveries d JOIN events e ON e.id = d.event_id WHERE d.id = ANY($1)`, legacy)
+	b.exec(t, `UPDATE events SET body_head = NULL, body_tail = NULL
+	           WHERE id IN (SELECT event_id FROM deliveries WHERE id = ANY($1))`, legacy)
+	for _, id := range legacy {
+		if d, err := b.st.DeliveryDetail(context.Background(), id); err != nil || !bytes.Equal(d.Body, bodies[id]) {
+			t.Fatalf("delivery %s from a payload row: body %q, %v; want %q", id, d.Body, err, bodies[id])
+		}
+	}
+	// Backdate: eight finished 40 days ago with an attempt each, two
+	// finished yesterday, one still pending from 40 days ago.
 	b.exec(t, `WITH dq AS (DELETE FROM delivery_queue WHERE delivery_id = ANY($1))
 	           UPDATE deliveries SET status = 'succeeded', next_attempt_at = NULL, completed_at = now()
-	           WHERE id = ANY($1)`, append(append([]string{}, old...), fresh...))
-	b.exec(t, `UPDATE payloads SET created_at = now() - interval '40 days' WHERE delivery_id = ANY($1)`, append(append([]string{}, old...), pendingOld...))
+	           WHERE id = ANY($1)`, all(old, fresh, legacyOld, legacyFresh))
+	b.exec(t, `UPDATE events SET created_at = now() - interval '40 days'
+	           WHERE id IN (SELECT event_id FROM deliveries WHERE id = ANY($1))`, all(old, pendingOld, legacyOld))
+	b.exec(t, `UPDATE payloads SET created_at = now() - interval '40 days' WHERE delivery_id = ANY($1)`, legacyOld)
 	b.exec(t, `INSERT INTO attempts (delivery_id, number, trigger, started_at, duration_ms, status_code, outcome, response_body)
-	           SELECT id, 1, 'automatic', now() - interval '40 days', 12, 200, 'success', 'ok' FROM deliveries WHERE id = ANY($1)`, old)
+	           SELECT id, 1, 'automatic', now() - interval '40 days', 12, 200, 'success', 'ok' FROM deliveries WHERE id = ANY($1)`, all(old, legacyOld))
 	b.exec(t, `INSERT INTO attempts (delivery_id, number, trigger, started_at, duration_ms, status_code, outcome, response_body)
-	           SELECT id, 1, 'automatic', now(), 12, 200, 'success', 'fresh' FROM deliveries WHERE id = ANY($1)`, fresh)
+	           SELECT id, 1, 'automatic', now(), 12, 200, 'success', 'fresh' FROM deliveries WHERE id = ANY($1)`, all(fresh, legacyFresh))
 	// The endpoint health rollup: an hour 40 days ago and one today.
 	b.exec(t, `INSERT INTO endpoint_health (endpoint_id, hour, kind, bucket, n)
 	           VALUES ($1, date_trunc('hour', now()) - interval '40 days', 'success', 3, 5),
@@ -117,6 +148,8 @@ func TestRetention(t *testing.T) {
 		{"old and finished: pruned", old, false},
 		{"recent: kept", fresh, true},
 		{"old but still pending: kept", pendingOld, true},
+		{"old and finished, payload row: pruned", legacyOld, false},
+		{"recent, payload row: kept", legacyFresh, true},
 	} {
 		for _, id := range tc.ids {
 			d, err := b.st.DeliveryDetail(context.Background(), id)

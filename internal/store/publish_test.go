@@ -57,12 +57,15 @@ func TestPublishManyTargets(t *testing.T) {
 		if d.EndpointID != want[i] {
 			t.Fatalf("delivery %d went to %s, want %s", i, d.EndpointID, want[i])
 		}
-		var body []byte
 		var queued bool
-		if err := st.Pool.QueryRow(ctx, `SELECT p.body, EXISTS (SELECT 1 FROM delivery_queue q WHERE q.delivery_id = p.delivery_id)
-			FROM payloads p WHERE p.delivery_id = $1`, d.ID).Scan(&body, &queued); err != nil {
+		if err := st.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM delivery_queue q WHERE q.delivery_id = $1)`, d.ID).Scan(&queued); err != nil {
 			t.Fatal(err)
 		}
+		detail, err := st.DeliveryDetail(ctx, d.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := detail.Body
 		if exp := webhook.RenderBody("comment.added", d.ID, at, data); !bytes.Equal(body, exp) {
 			t.Fatalf("body of %s:\n%s\nwant\n%s", d.ID, body, exp)
 		}
@@ -160,12 +163,16 @@ func TestPublishConcurrent(t *testing.T) {
 			t.Fatalf("%s: %d deliveries, want %d", r.user, len(r.out.Deliveries), endpoints[r.user])
 		}
 		for _, d := range r.out.Deliveries {
-			var body []byte
 			var rec string
-			if err := st.Pool.QueryRow(ctx, `SELECT p.body, v.recording_id FROM payloads p JOIN deliveries d ON d.id = p.delivery_id
-				JOIN events v ON v.id = d.event_id WHERE p.delivery_id = $1 AND v.id = $2`, d.ID, r.out.EventID).Scan(&body, &rec); err != nil {
+			if err := st.Pool.QueryRow(ctx, `SELECT v.recording_id FROM deliveries d
+				JOIN events v ON v.id = d.event_id WHERE d.id = $1 AND v.id = $2`, d.ID, r.out.EventID).Scan(&rec); err != nil {
 				t.Fatalf("%s: %v", d.ID, err)
 			}
+			detail, err := st.DeliveryDetail(ctx, d.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body := detail.Body
 			data := json.RawMessage(fmt.Sprintf(`{"userId":%q,"recordingId":%q,"commentId":"c","text":"t"}`, r.user, rec))
 			if exp := webhook.RenderBody("comment.added", d.ID, at, data); !bytes.Equal(body, exp) {
 				t.Fatalf("body of %s:\n%s\nwant\n%s", d.ID, body, exp)

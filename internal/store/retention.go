@@ -8,11 +8,21 @@ import (
 )
 
 // PrunePayloads clears up to batch bodies of finished deliveries created
-// before cutoff; it returns how many it cleared.
+// before cutoff: events' bodies first, then the payload rows of events
+// published before they held them (00015_event_bodies.sql). It returns how
+// many it cleared (an event's body counts once, however many deliveries
+// it had).
 func (s *Store) PrunePayloads(ctx context.Context, cutoff time.Time, batch int) (int64, error) {
-	n, err := s.q.PayloadPrune(ctx, db.PayloadPruneParams{Cutoff: cutoff, BatchSize: int32(batch)})
+	n, err := s.q.EventBodyPrune(ctx, db.EventBodyPruneParams{Cutoff: cutoff, BatchSize: int32(batch)})
 	if err != nil {
-		return 0, wrap("prune payloads", err)
+		return 0, wrap("prune event bodies", err)
+	}
+	if left := batch - int(n); left > 0 {
+		m, err := s.q.PayloadPrune(ctx, db.PayloadPruneParams{Cutoff: cutoff, BatchSize: int32(left)})
+		if err != nil {
+			return n, wrap("prune payloads", err)
+		}
+		n += m
 	}
 	return n, nil
 }
