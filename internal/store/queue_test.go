@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -172,5 +174,74 @@ func publishMany(tb testing.TB, st *store.Store, userID string, n int) {
 	close(errs)
 	for err := range errs {
 		tb.Fatal(err)
+	}
+}
+
+// TestClaimTakesLapsedLeases: rows whose lease expired (their process died
+// mid-attempt) are due again. A claim takes them within the room it was
+// given, after the rows due before them, and records each lost attempt as
+// interrupted; the lost attempt's own result, if it still comes, is fenced
+// out.
+func TestClaimTakesLapsedLeases(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool, st := oneEndpointStore(t, "user_lapsed")
+	publishMany(t, st, "user_lapsed", 6)
+	t0 := time.Now().UTC()
+	lost, err := st.QueueClaim(ctx, store.Claim{Token: 1, Max: 3, Now: t0, LeaseUntil: t0.Add(time.Minute)})
+	if err != nil || len(lost) != 3 {
+		t.Fatalf("first claim: %d rows, %v", len(lost), err)
+	}
+
+	// Two minutes on, the three leases have expired. Room for four: the
+	// three never claimed, and one of the lapsed, its attempt interrupted.
+	t1 := t0.Add(2 * time.Minute)
+	got, err := st.QueueClaim(ctx, store.Claim{Token: 2, Max: 10, DefaultRoom: 4, Now: t1, LeaseUntil: t1.Add(time.Minute)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lostIDs := map[string]bool{}
+	for _, c := range lost {
+		lostIDs[c.ID] = true
+	}
+	var fresh, again int
+	for _, c := range got {
+		switch {
+		case !lostIDs[c.ID] && !c.Interrupted && c.AttemptCount == 0:
+			fresh++
+		case lostIDs[c.ID] && c.Interrupted && c.AttemptCount == 1:
+			again++
+		default:
+			t.Errorf("claimed %s: interrupted %v, attempts %d", c.ID, c.Interrupted, c.AttemptCount)
+		}
+	}
+	if fresh != 3 || again != 1 {
+		t.Fatalf("second claim took %d never claimed and %d lapsed rows, want 3 and 1 (room 4)", fresh, again)
+	}
+	// The other two lapsed rows, for the next claim.
+	rest, err := st.QueueClaim(ctx, store.Claim{Token: 3, Max: 10, Now: t1, LeaseUntil: t1.Add(time.Minute)})
+	if err != nil || len(rest) != 2 {
+		t.Fatalf("third claim: %d rows, %v; want the other 2 lapsed", len(rest), err)
+	}
+	for _, c := range rest {
+		if !lostIDs[c.ID] || !c.Interrupted || c.AttemptCount != 1 {
+			t.Errorf("third claim took %s: interrupted %v, %d attempts", c.ID, c.Interrupted, c.AttemptCount)
+		}
+	}
+	var interrupted int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM attempts WHERE outcome = 'interrupted' AND number = 1 AND delivery_id = ANY($1)`,
+		slices.Collect(maps.Keys(lostIDs))).Scan(&interrupted); err != nil || interrupted != 3 {
+		t.Fatalf("%d interrupted attempts recorded, want 3 (%v)", interrupted, err)
+	}
+
+	// The first claim's results come late: fenced out, nothing recorded.
+	done := t1
+	ids, err := st.QueueComplete(ctx, []store.Result{{
+		DeliveryID: lost[0].ID, EndpointID: lost[0].EndpointID, Token: 1, Number: 1, StartedAt: t0, DurationMs: 5, StatusCode: 200,
+		Outcome: "success", Status: "succeeded", AutoAttempts: 1, CompletedAt: &done,
+		Phases: [4]int32{store.NoPhase, store.NoPhase, store.NoPhase, store.NoPhase},
+	}})
+	if err != nil || len(ids) != 0 {
+		t.Fatalf("a lapsed lease's result recorded %v (%v), want none", ids, err)
 	}
 }
