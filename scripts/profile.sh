@@ -14,6 +14,7 @@
 #   PPROF=1       save 3 s CPU and allocation profiles of the server to
 #                 bench-out/server.pprof and allocs.pprof
 #   EXTRA_SQL     statements (;-separated) run on the database before the load
+#   SERVERS=2     a second server process on the same database (make bench's 6)
 # Needs bin/ built and TEST_DATABASE_URL (make build; scripts/db.sh).
 set -euo pipefail
 mode="${1:?usage: scripts/profile.sh drain|api|fanout|paced}"
@@ -56,6 +57,10 @@ off=0; [ -r "$pglog" ] && off=$(stat -c %s "$pglog")
 
 "${SERVER_BIN:-bin/clipcabinet}" serve --no-migrate 2>"$out/profile-server.log" & pids+=($!)
 until curl -sf http://127.0.0.1:18188/readyz >/dev/null; do sleep 0.1; done
+if [ "${SERVERS:-1}" = 2 ]; then
+  CLIPCABINET_ADDR=127.0.0.1:18190 CLIPCABINET_PPROF_ADDR= "${SERVER_BIN:-bin/clipcabinet}" serve --no-migrate 2>"$out/profile-server2.log" & pids+=($!)
+  until curl -sf http://127.0.0.1:18190/readyz >/dev/null; do sleep 0.1; done
+fi
 if [ "${PPROF:-0}" = 1 ]; then
   (sleep 1; curl -s -o "$out/server.pprof" "http://127.0.0.1:18189/debug/pprof/profile?seconds=3") & pids+=($!)
   (sleep 1; curl -s -o "$out/allocs.pprof" "http://127.0.0.1:18189/debug/pprof/allocs?seconds=3") & pids+=($!)
