@@ -247,3 +247,28 @@ func waitCount(t *testing.T, app *testapp.App, timeout time.Duration, want int, 
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// TestResultsDoNotHoldWorkers: results are written in batches, at most
+// CompleteGap apart, but not held back once the results channel (four per
+// worker) is half full, where workers would soon wait to hand theirs in.
+// With an hour's gap and two workers, 40 deliveries all reach the receiver
+// and all but the last few are recorded within seconds (when only the gap
+// ended the wait, one was recorded and 39 waited for the hour, most of
+// their goroutines blocked on the full channel).
+func TestResultsDoNotHoldWorkers(t *testing.T) {
+	t.Parallel()
+	rc := newReceiver(t, nil)
+	app := testapp.Start(t, testapp.Options{NoDispatcher: true})
+	user := app.NewUser(t, "owner@example.com")
+	app.NewEndpoint(t, user, rc.URL+"/hook", "comment.added")
+	const n = 40
+	if ids := publishMany(t, app, user, n); len(ids) != n {
+		t.Fatalf("published %d deliveries, want %d", len(ids), n)
+	}
+	startDispatcher(t, app, dispatch.Options{
+		Schedule: app.Config.RetrySchedule, AttemptTimeout: app.Config.AttemptTimeout,
+		Workers: 2, Poll: 200 * time.Millisecond, CompleteGap: time.Hour,
+	})
+	rc.waitHits(t, n, 10*time.Second)
+	waitCount(t, app, 10*time.Second, n-4, "SELECT count(*) FROM deliveries WHERE status = 'succeeded'")
+}

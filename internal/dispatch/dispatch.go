@@ -69,8 +69,8 @@ type Options struct {
 	// Poll is the longest the claimer sleeps without a wake-up [1s].
 	Poll time.Duration
 	// ClaimGap is the least time after a small claim before the next
-	// [10ms]; CompleteGap the least between two result writes [25ms]. See
-	// pace and complete.
+	// [10ms]; CompleteGap the least between two result writes [100ms].
+	// See pace and complete.
 	ClaimGap    time.Duration
 	CompleteGap time.Duration
 	// LookGap is the least time between two claims that look past the
@@ -155,7 +155,7 @@ func New(o Options) *Dispatcher {
 		o.ClaimGap = 10 * time.Millisecond
 	}
 	if o.CompleteGap <= 0 {
-		o.CompleteGap = 25 * time.Millisecond
+		o.CompleteGap = 100 * time.Millisecond
 	}
 	d := &Dispatcher{
 		o: o, log: o.Logger.With("component", "dispatch"), name: strconv.FormatInt(newToken(), 36),
