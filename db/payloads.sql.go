@@ -44,16 +44,22 @@ func (q *Queries) EventBodyPrune(ctx context.Context, arg EventBodyPruneParams) 
 }
 
 const payloadGet = `-- name: PayloadGet :one
-SELECT coalesce((SELECT e.body_head || convert_to(d.id, 'UTF8') || e.body_tail FROM events e WHERE e.id = d.event_id),
-                (SELECT p.body FROM payloads p WHERE p.delivery_id = d.id))::bytea AS body
-FROM deliveries d WHERE d.id = $1
+SELECT coalesce((SELECT e.body_head || convert_to($1::text, 'UTF8') || e.body_tail
+                 FROM events e WHERE e.id = $2::text),
+                (SELECT p.body FROM payloads p WHERE p.delivery_id = $1::text))::bytea AS body
 `
 
-// A delivery's body: its event's head and tail around its id, or, for an
-// event published before 00015_event_bodies.sql, its own payload row. Null
-// once retention pruned it.
-func (q *Queries) PayloadGet(ctx context.Context, id string) ([]byte, error) {
-	row := q.db.QueryRow(ctx, payloadGet, id)
+type PayloadGetParams struct {
+	DeliveryID string
+	EventID    string
+}
+
+// A delivery's body, given the delivery and its event (the caller has read
+// the delivery): the event's head and tail around the delivery id, or, for
+// an event published before 00015_event_bodies.sql, the delivery's own
+// payload row. Null once retention pruned it.
+func (q *Queries) PayloadGet(ctx context.Context, arg PayloadGetParams) ([]byte, error) {
+	row := q.db.QueryRow(ctx, payloadGet, arg.DeliveryID, arg.EventID)
 	var body []byte
 	err := row.Scan(&body)
 	return body, err

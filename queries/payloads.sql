@@ -1,10 +1,11 @@
 -- name: PayloadGet :one
--- A delivery's body: its event's head and tail around its id, or, for an
--- event published before 00015_event_bodies.sql, its own payload row. Null
--- once retention pruned it.
-SELECT coalesce((SELECT e.body_head || convert_to(d.id, 'UTF8') || e.body_tail FROM events e WHERE e.id = d.event_id),
-                (SELECT p.body FROM payloads p WHERE p.delivery_id = d.id))::bytea AS body
-FROM deliveries d WHERE d.id = $1;
+-- A delivery's body, given the delivery and its event (the caller has read
+-- the delivery): the event's head and tail around the delivery id, or, for
+-- an event published before 00015_event_bodies.sql, the delivery's own
+-- payload row. Null once retention pruned it.
+SELECT coalesce((SELECT e.body_head || convert_to(sqlc.arg(delivery_id)::text, 'UTF8') || e.body_tail
+                 FROM events e WHERE e.id = sqlc.arg(event_id)::text),
+                (SELECT p.body FROM payloads p WHERE p.delivery_id = sqlc.arg(delivery_id)::text))::bytea AS body;
 
 -- name: PayloadPrune :execrows
 -- Clears the bodies of finished deliveries created before the cutoff, one

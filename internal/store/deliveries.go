@@ -63,7 +63,7 @@ func (s *Store) DeliveryDetail(ctx context.Context, id string) (DeliveryDetail, 
 		return DeliveryDetail{}, wrap("delivery detail", err)
 	}
 	out := DeliveryDetail{Delivery: fromGetRow(d)}
-	if out.Body, err = q.PayloadGet(ctx, id); err != nil && !errors.Is(err, pgx.ErrNoRows) {
+	if out.Body, err = q.PayloadGet(ctx, db.PayloadGetParams{DeliveryID: id, EventID: d.Delivery.EventID}); err != nil {
 		return DeliveryDetail{}, wrap("delivery payload", err)
 	}
 	if out.Attempts, err = q.AttemptListByDelivery(ctx, id); err != nil {
