@@ -15,6 +15,9 @@
 #                 bench-out/server.pprof and allocs.pprof
 #   EXTRA_SQL     statements (;-separated) run on the database before the load
 #   SERVERS=2     a second server process on the same database (make bench's 6)
+#   IDLE=s        wait s seconds with the server idle before the load (make bench's 1)
+#   SERIES=1      paced/api/fanout: each publish's start and API latency (ms) to
+#                 bench-out/series.txt
 # Needs bin/ built and TEST_DATABASE_URL (make build; scripts/db.sh).
 set -euo pipefail
 mode="${1:?usage: scripts/profile.sh drain|api|fanout|paced}"
@@ -86,17 +89,19 @@ ticks() {
     echo "$name $((${12} + ${13}))"
   done | awk '$1=="postgres"||$1=="clipcabinet"||$1=="loadgen" {s[$1]+=$2} END {for (k in s) print k, s[k]}' | sort
 }
+[ "${IDLE:-0}" != 0 ] && sleep "$IDLE"
+series=(); [ "${SERIES:-0}" = 1 ] && series=(--series "$out/series.txt")
 ticks >"$out/ticks0"; t0=$(date +%s.%N)
 if [ "$mode" = drain ]; then
   bin/loadgen drain --receiver "$R" --want "${N:-40000}" --settle 0s ${since:-}
 elif [ "$mode" = paced ]; then
-  bin/loadgen rate --label paced --api http://127.0.0.1:18188 --token "$CLIPCABINET_API_TOKEN" --receiver "$R" \
+  bin/loadgen rate --label paced --api http://127.0.0.1:18188 --token "$CLIPCABINET_API_TOKEN" --receiver "$R" "${series[@]}" \
     --rate "${RATE:-1000}" --users "${USERS:-1}" --concurrency "${CONC:-32}" --duration "${DUR:-20s}"
 elif [ "$mode" = fanout ]; then
-  bin/loadgen rate --label fanout --api http://127.0.0.1:18188 --token "$CLIPCABINET_API_TOKEN" --receiver "$R" --closed \
+  bin/loadgen rate --label fanout --api http://127.0.0.1:18188 --token "$CLIPCABINET_API_TOKEN" --receiver "$R" --closed "${series[@]}" \
     --endpoints 20 --events "${EVENTS:-1000}" --concurrency "${CONC:-16}" --duration 60s
 else
-  bin/loadgen rate --label api --api http://127.0.0.1:18188 --token "$CLIPCABINET_API_TOKEN" --receiver "$R" --closed \
+  bin/loadgen rate --label api --api http://127.0.0.1:18188 --token "$CLIPCABINET_API_TOKEN" --receiver "$R" --closed "${series[@]}" \
     --concurrency "${CONC:-16}" --duration "${DUR:-10s}"
 fi
 t1=$(date +%s.%N); ticks >"$out/ticks1"

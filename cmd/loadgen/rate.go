@@ -2,12 +2,14 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -44,6 +46,7 @@ func rate(ctx context.Context, args []string, stdout io.Writer) error {
 	wait := fs.Duration("wait", 60*time.Second, "how long to wait for the deliveries after publishing")
 	label := fs.String("label", "rate", "name printed with the results")
 	out := fs.String("out", "", "also write the results as key=value lines here")
+	series := fs.String("series", "", "also write each publish's start (ms from the first) and API latency (ms) here, one per line")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -85,6 +88,7 @@ func rate(ctx context.Context, args []string, stdout io.Writer) error {
 	var (
 		mu        sync.Mutex
 		apiLat    []float64
+		points    [][2]float64 // --series: start offset, latency
 		failures  atomic.Int64
 		published atomic.Int64
 		seq       atomic.Int64 // events started, for the round-robin and --events
@@ -98,6 +102,7 @@ func rate(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		return userIDs[i%int64(len(userIDs))], true
 	}
+	var start time.Time // set just before the first publish
 	publish := func(due time.Time, userID string) {
 		body := map[string]any{"event": "recording.completed", "data": loadData(userID, due.UnixNano(), *size)}
 		err := call("POST", "/api/v1/events", body, nil)
@@ -109,9 +114,12 @@ func rate(ctx context.Context, args []string, stdout io.Writer) error {
 		published.Add(1)
 		mu.Lock()
 		apiLat = append(apiLat, lat)
+		if *series != "" {
+			points = append(points, [2]float64{float64(due.Sub(start).Microseconds()) / 1000, lat})
+		}
 		mu.Unlock()
 	}
-	start := time.Now()
+	start = time.Now()
 	end := start.Add(*dur)
 	if *closed {
 		for range *conc {
@@ -159,6 +167,11 @@ func rate(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	wg.Wait()
 	elapsed := time.Since(start).Seconds()
+	if *series != "" {
+		if err := writeSeries(*series, points); err != nil {
+			return err
+		}
+	}
 	n := published.Load()
 	want := n * int64(*perUser)
 
@@ -220,4 +233,15 @@ func receiverPost(url, body string) error {
 		return fmt.Errorf("receiver: %s: %s", url, resp.Status)
 	}
 	return nil
+}
+
+// writeSeries writes --series: one "start latency" line per publish, in ms,
+// in the order of their start.
+func writeSeries(path string, points [][2]float64) error {
+	slices.SortFunc(points, func(a, b [2]float64) int { return cmp.Compare(a[0], b[0]) })
+	var b bytes.Buffer
+	for _, p := range points {
+		fmt.Fprintf(&b, "%.1f %.2f\n", p[0], p[1])
+	}
+	return os.WriteFile(path, b.Bytes(), 0o644)
 }
