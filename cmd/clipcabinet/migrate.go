@@ -45,5 +45,5 @@ func connectDB(ctx context.Context, getenv func(string) string) (*pgxpool.Pool, 
 	if cfg.DatabaseURL == "" {
 		return nil, errors.New("DATABASE_URL: is required")
 	}
-	return store.Connect(ctx, cfg.DatabaseURL, 2)
+	return store.Connect(ctx, cfg.DatabaseURL, store.PoolOptions{MaxConns: 2})
 }

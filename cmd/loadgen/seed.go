@@ -125,7 +125,7 @@ func openStore(ctx context.Context, dbURL string) (*store.Store, error) {
 	if err != nil || len(key) != 32 {
 		return nil, errors.New("CLIPCABINET_ENCRYPTION_KEY: the server's key is needed to seal endpoint secrets")
 	}
-	pool, err := store.Connect(ctx, dbURL, 4)
+	pool, err := store.Connect(ctx, dbURL, store.PoolOptions{MaxConns: 4})
 	if err != nil {
 		return nil, err
 	}

@@ -35,6 +35,11 @@ type Options struct {
 	Logger *slog.Logger
 	// MaxConns is the pool's size [24].
 	MaxConns int32
+	// WarmConns is how many connections the pool keeps open, each readied
+	// for the publish and the dispatcher's statements when it is opened
+	// (store.PoolOptions.Warm) [4: the flusher, the claimer, the completer
+	// and one more, what a burst after idle needs at once].
+	WarmConns int32
 	// Migrate applies pending migrations before anything else.
 	Migrate bool
 	// Now is the clock of the store and the dispatcher [time.Now].
@@ -88,7 +93,10 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	if o.MaxConns <= 0 {
 		o.MaxConns = 24
 	}
-	pool, err := store.Connect(ctx, cfg.DatabaseURL, o.MaxConns)
+	if o.WarmConns <= 0 {
+		o.WarmConns = 4
+	}
+	pool, err := store.Connect(ctx, cfg.DatabaseURL, store.PoolOptions{MaxConns: o.MaxConns, Warm: o.WarmConns})
 	if err != nil {
 		return nil, err
 	}

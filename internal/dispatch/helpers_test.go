@@ -170,7 +170,7 @@ func attempts(n int) func(testapp.Delivery) bool {
 func startDispatcher(t *testing.T, app *testapp.App, o dispatch.Options) *dispatch.Dispatcher {
 	t.Helper()
 	ctx := context.Background()
-	pool, err := store.Connect(ctx, app.DBURL, 16)
+	pool, err := store.Connect(ctx, app.DBURL, store.PoolOptions{MaxConns: 16})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -70,28 +70,6 @@ type Options struct {
 	Mail bool
 }
 
-// Connect opens a pool and checks that the database answers.
-func Connect(ctx context.Context, url string, maxConns int32) (*pgxpool.Pool, error) {
-	cfg, err := pgxpool.ParseConfig(url)
-	if err != nil {
-		return nil, wrap("DATABASE_URL", err)
-	}
-	if maxConns > 0 {
-		cfg.MaxConns = maxConns
-	}
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		return nil, wrap("connect", err)
-	}
-	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	if err := pool.Ping(pctx); err != nil {
-		pool.Close()
-		return nil, wrap("connect", err)
-	}
-	return pool, nil
-}
-
 // New wraps a pool.
 func New(pool *pgxpool.Pool, o Options) (*Store, error) {
 	s := &Store{Pool: pool, q: db.New(pool), queue: db.New(customPlans{pool}), now: o.Now, mail: o.Mail}
@@ -179,7 +157,12 @@ func (s *Store) tx(ctx context.Context, setup string, fn func(q *db.Queries) err
 // payload or endpoint id) or by the queue's due index, so nested loops
 // over index scans are right at any size; the planner is told so
 // (TestCompletionReadsOnlyWhatItCompletes).
-type customPlans struct{ pool *pgxpool.Pool }
+type customPlans struct{ pool batchSender }
+
+// batchSender is a pool or one connection.
+type batchSender interface {
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+}
 
 // queuePlanning is run before each queue statement (see customPlans).
 const queuePlanning = "SELECT set_config('plan_cache_mode', 'force_custom_plan', true), " +
