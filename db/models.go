@@ -65,6 +65,11 @@ type DeliveryQueue struct {
 	ClaimToken        *int64
 	ClaimedAt         *time.Time
 	ClaimManual       bool
+	EventID           string
+	Status            string
+	AttemptCount      int32
+	AutoAttempts      int32
+	NextAttemptAt     *time.Time
 }
 
 type Endpoint struct {

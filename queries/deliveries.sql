@@ -15,7 +15,11 @@ WITH waiting AS (
     DELETE FROM delivery_queue wq
     WHERE wq.endpoint_id = @endpoint_id AND wq.claim_token IS NULL
 ), held AS (
-    UPDATE delivery_queue hq SET manual_requested_at = NULL
+    -- Its facts end as the delivery's below (00016_queue_facts.sql).
+    UPDATE delivery_queue hq
+    SET manual_requested_at = NULL,
+        status = CASE WHEN hq.status IN ('pending', 'retrying') THEN 'failed' ELSE hq.status END,
+        next_attempt_at = NULL
     WHERE hq.endpoint_id = @endpoint_id AND hq.claim_token IS NOT NULL
 )
 UPDATE deliveries d

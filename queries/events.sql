@@ -49,8 +49,9 @@ WITH r AS (
     SELECT ids.id, ok.event_id, ids.endpoint_id, ok.user_id, ok.type, @now, @now, ok.endpoint_id <> ''
     FROM ids JOIN ok ON ok.i = ids.i
 ), q AS (
-    INSERT INTO delivery_queue (delivery_id, endpoint_id, due_at)
-    SELECT ids.id, ids.endpoint_id, @now FROM ids
+    INSERT INTO delivery_queue (delivery_id, endpoint_id, due_at, event_id, status, attempt_count, auto_attempts, next_attempt_at)
+    SELECT ids.id, ids.endpoint_id, @now, ok.event_id, 'pending', 0, 0, @now
+    FROM ids JOIN ok ON ok.i = ids.i
 )
 SELECT gate.i::integer AS i, gate.user_found, gate.targets,
        (ok.i IS NOT NULL)::boolean AS written,

@@ -4,16 +4,21 @@
 
 -- name: DeliveryClaimDue :many
 -- Takes up to max_rows due deliveries for one worker process. A row whose
--- lease expired (its process died mid-attempt) is due again: its lost attempt
--- is recorded as interrupted here, and the new attempt takes the next number.
--- Endpoints already at their in-flight cap in this process are skipped, and
--- no endpoint gets more rows than it has room for (room_endpoints and
--- room_counts; default_room for the others), so no claimed row has to be
--- given back. The candidates are read without locks, ranked per endpoint,
--- then locked; the due and skip conditions are repeated on the locked row
--- so a row another process claimed meanwhile is re-checked, not taken.
--- Only the narrow queue row is written; deliveries only for the rare
--- interrupted attempt or a manual attempt's counter (see 00004_queue.sql).
+-- lease expired (its process died mid-attempt) is due again and is taken
+-- like any other, flagged interrupted with its lost attempt's start: the
+-- caller records that attempt (DeliveryRecordInterrupted) before it makes
+-- the next one. Endpoints already at their in-flight cap in this process
+-- are skipped, and no endpoint gets more rows than it has room for
+-- (room_endpoints and room_counts; default_room for the others), so no
+-- claimed row has to be given back. The candidates are read without locks,
+-- ranked per endpoint, then locked; the due and skip conditions are
+-- repeated on the locked row so a row another process claimed meanwhile is
+-- re-checked, not taken.
+--
+-- Only the narrow queue row is written, and only it, the endpoint and the
+-- event are read (each by its key): the delivery's facts are on the queue
+-- row (00016_queue_facts.sql), so this statement is planned once per
+-- connection (store.genericPlans), not before every claim.
 -- Commits without waiting for the WAL flush (async, below): see store.QueueClaim.
 WITH async AS MATERIALIZED (
     SELECT set_config('synchronous_commit', 'off', true) AS v
@@ -39,8 +44,7 @@ WITH async AS MATERIALIZED (
     -- Rechecked on the locked row: unchanged since the candidates were
     -- read. Every write that ends or moves an attempt (a completion, a
     -- claim elsewhere, a stop) moves or deletes this row in the same
-    -- transaction, so an unchanged row also means the deliveries row read
-    -- below is current.
+    -- transaction, so an unchanged row also means its facts are current.
     WHERE r.rank <= r.room
       AND q.due_at = r.due_at
     ORDER BY r.due_at
@@ -56,49 +60,63 @@ WITH async AS MATERIALIZED (
         manual_requested_at = CASE WHEN q.manual_requested_at <= @now::timestamptz THEN NULL ELSE q.manual_requested_at END
     FROM due, async
     WHERE q.delivery_id = due.id
-    RETURNING q.delivery_id, q.claim_manual, due.old_token IS NOT NULL AS interrupted,
+    RETURNING q.delivery_id, q.endpoint_id, q.event_id, q.status, q.attempt_count, q.auto_attempts,
+              q.next_attempt_at, q.claim_manual, due.old_token IS NOT NULL AS interrupted,
               due.old_claimed_at, due.old_manual
-), lost AS (
-    -- The interrupted attempt takes the next number; the delivery counts it.
-    UPDATE deliveries d
-    SET attempt_count = d.attempt_count + 1,
-        last_outcome = 'interrupted'
-    FROM claimed c
-    WHERE d.id = c.delivery_id AND c.interrupted
-    RETURNING d.id, d.attempt_count, d.endpoint_id
-), lost_rows AS (
-    SELECT lost.id, lost.attempt_count, lost.endpoint_id, c.old_manual, c.old_claimed_at,
-           (extract(epoch FROM sqlc.arg(lost_now)::timestamptz) * 1000 - extract(epoch FROM c.old_claimed_at) * 1000)::integer AS duration_ms
-    FROM lost JOIN claimed c ON c.delivery_id = lost.id
-), lost_attempts AS (
-    INSERT INTO attempts (delivery_id, number, trigger, started_at, duration_ms, outcome, error)
-    SELECT id, attempt_count, CASE WHEN old_manual THEN 'manual' ELSE 'automatic' END,
-           old_claimed_at, duration_ms, 'interrupted',
-           'the process making this attempt stopped before it recorded a result'
-    FROM lost_rows
-), lost_health AS (
-    -- The endpoint's health rollup counts them too (see DeliveryCompleteBatch).
-    INSERT INTO endpoint_health AS h (endpoint_id, hour, kind, bucket, n)
-    SELECT endpoint_id, date_trunc('hour', old_claimed_at, 'UTC'), 'interrupted',
-           width_bucket(duration_ms, endpoint_health_bounds()), count(*)
-    FROM lost_rows
-    GROUP BY 1, 2, 3, 4
-    ORDER BY 1, 2, 3, 4
-    ON CONFLICT (endpoint_id, hour, kind, bucket) DO UPDATE SET n = h.n + excluded.n
 )
-SELECT d.id, d.endpoint_id, d.event_type, d.status,
-       coalesce(lost.attempt_count, d.attempt_count)::integer AS attempt_count, d.auto_attempts,
-       d.next_attempt_at, c.claim_manual, c.interrupted::boolean AS interrupted,
+SELECT c.delivery_id AS id, c.endpoint_id, ev.type AS event_type, c.status,
+       c.attempt_count, c.auto_attempts, c.next_attempt_at, c.claim_manual,
+       c.interrupted::boolean AS interrupted,
+       coalesce(c.old_claimed_at, 'epoch'::timestamptz)::timestamptz AS interrupted_started_at,
+       coalesce(c.interrupted AND c.old_manual, false)::boolean AS interrupted_manual,
        e.url, e.secret_encrypted, e.pending_secret_encrypted, e.secret_activates_at, e.standard_webhooks,
        (e.failing_since IS NOT NULL)::boolean AS endpoint_failing,
        -- As PayloadGet: the event's body around the id, else (an event
        -- from before 00015_event_bodies.sql) the delivery's payload row.
-       coalesce((SELECT ev.body_head || convert_to(d.id, 'UTF8') || ev.body_tail FROM events ev WHERE ev.id = d.event_id),
-                (SELECT p.body FROM payloads p WHERE p.delivery_id = d.id))::bytea AS body
+       coalesce(ev.body_head || convert_to(c.delivery_id, 'UTF8') || ev.body_tail,
+                (SELECT p.body FROM payloads p WHERE p.delivery_id = c.delivery_id))::bytea AS body
 FROM claimed c
-JOIN deliveries d ON d.id = c.delivery_id
-JOIN endpoints e ON e.id = d.endpoint_id
-LEFT JOIN lost ON lost.id = c.delivery_id;
+JOIN endpoints e ON e.id = c.endpoint_id
+JOIN events ev ON ev.id = c.event_id;
+
+-- name: DeliveryRecordInterrupted :exec
+-- Records the attempts a claim found interrupted (their process died with
+-- the lease): each takes the next number, on the delivery and its queue
+-- row, with the outcome "interrupted", and the endpoint's health rollup
+-- counts it (see DeliveryCompleteBatch). Fenced by the claim token, as a
+-- completion. Run right after the claim that took them, before their next
+-- attempt; a process that dies between the two leaves that one lost
+-- attempt unrecorded (the next claim records its own).
+WITH lost AS (
+    SELECT unnest(@ids::text[]) AS id, unnest(@started_at::timestamptz[]) AS started_at,
+           unnest(@manual::boolean[]) AS manual
+), counted AS (
+    UPDATE delivery_queue q
+    SET attempt_count = q.attempt_count + 1
+    FROM lost
+    WHERE q.delivery_id = lost.id AND q.claim_token = @token::bigint
+    RETURNING q.delivery_id AS id, q.attempt_count, q.endpoint_id, lost.started_at, lost.manual,
+              (extract(epoch FROM @now::timestamptz) * 1000 - extract(epoch FROM lost.started_at) * 1000)::integer AS duration_ms
+), upd AS (
+    UPDATE deliveries d
+    SET attempt_count = counted.attempt_count,
+        last_outcome = 'interrupted'
+    FROM counted
+    WHERE d.id = counted.id
+), health AS (
+    INSERT INTO endpoint_health AS h (endpoint_id, hour, kind, bucket, n)
+    SELECT endpoint_id, date_trunc('hour', started_at, 'UTC'), 'interrupted',
+           width_bucket(duration_ms, endpoint_health_bounds()), count(*)
+    FROM counted
+    GROUP BY 1, 2, 3, 4
+    ORDER BY 1, 2, 3, 4
+    ON CONFLICT (endpoint_id, hour, kind, bucket) DO UPDATE SET n = h.n + excluded.n
+)
+INSERT INTO attempts (delivery_id, number, trigger, started_at, duration_ms, outcome, error)
+SELECT id, attempt_count, CASE WHEN manual THEN 'manual' ELSE 'automatic' END,
+       started_at, duration_ms, 'interrupted',
+       'the process making this attempt stopped before it recorded a result'
+FROM counted;
 
 -- name: DeliveryCompleteBatch :many
 -- Records finished attempts and the deliveries' next states in one
@@ -155,7 +173,12 @@ WITH async AS MATERIALIZED (
     SET claim_token = NULL,
         claimed_at = NULL,
         claim_manual = false,
-        due_at = least(s.next_at, q.manual_requested_at)
+        due_at = least(s.next_at, q.manual_requested_at),
+        -- The delivery's facts, as upd writes them (00016_queue_facts.sql).
+        attempt_count = s.number,
+        auto_attempts = s.auto_attempts,
+        status = s.status,
+        next_attempt_at = s.next_at
     FROM s
     WHERE s.id NOT IN (SELECT delivery_id FROM done)
       AND q.delivery_id = s.id AND q.claim_token = s.token
@@ -220,9 +243,9 @@ WITH async AS MATERIALIZED (
     SELECT unnest(@ids::text[]) AS id, unnest(@tokens::bigint[]) AS token
 ), gone AS (
     DELETE FROM delivery_queue q
-    USING rel, deliveries d
-    WHERE q.delivery_id = rel.id AND q.claim_token = rel.token AND d.id = rel.id
-      AND d.next_attempt_at IS NULL AND NOT q.claim_manual AND q.manual_requested_at IS NULL
+    USING rel
+    WHERE q.delivery_id = rel.id AND q.claim_token = rel.token
+      AND q.next_attempt_at IS NULL AND NOT q.claim_manual AND q.manual_requested_at IS NULL
 )
 UPDATE delivery_queue q
 SET claim_token = NULL,
@@ -230,12 +253,12 @@ SET claim_token = NULL,
     claim_manual = false,
     manual_requested_at = CASE WHEN q.claim_manual THEN coalesce(q.manual_requested_at, q.claimed_at)
                                ELSE q.manual_requested_at END,
-    due_at = least(d.next_attempt_at,
+    due_at = least(q.next_attempt_at,
                    CASE WHEN q.claim_manual THEN coalesce(q.manual_requested_at, q.claimed_at)
                         ELSE q.manual_requested_at END)
-FROM rel, deliveries d, async
-WHERE q.delivery_id = rel.id AND q.claim_token = rel.token AND d.id = rel.id
-  AND NOT (d.next_attempt_at IS NULL AND NOT q.claim_manual AND q.manual_requested_at IS NULL);
+FROM rel, async
+WHERE q.delivery_id = rel.id AND q.claim_token = rel.token
+  AND NOT (q.next_attempt_at IS NULL AND NOT q.claim_manual AND q.manual_requested_at IS NULL);
 
 -- name: DeliveryNextDue :one
 SELECT due_at FROM delivery_queue ORDER BY due_at LIMIT 1;
@@ -244,8 +267,10 @@ SELECT due_at FROM delivery_queue ORDER BY due_at LIMIT 1;
 -- Queues one manual attempt unless one is in flight or already requested.
 -- The upsert waits for a claim or completion holding the row, then decides
 -- on what it left.
-INSERT INTO delivery_queue AS q (delivery_id, endpoint_id, due_at, manual_requested_at)
-SELECT d.id, d.endpoint_id, @now::timestamptz, @now::timestamptz
+INSERT INTO delivery_queue AS q (delivery_id, endpoint_id, due_at, manual_requested_at,
+                                  event_id, status, attempt_count, auto_attempts, next_attempt_at)
+SELECT d.id, d.endpoint_id, @now::timestamptz, @now::timestamptz,
+       d.event_id, d.status, d.attempt_count, d.auto_attempts, d.next_attempt_at
 FROM deliveries d WHERE d.id = @id
 ON CONFLICT (delivery_id) DO UPDATE
 SET manual_requested_at = excluded.manual_requested_at, due_at = least(q.due_at, excluded.due_at)

@@ -38,7 +38,7 @@ export CLIPCABINET_ENCRYPTION_KEY="$(head -c 32 /dev/urandom | base64)"
 export CLIPCABINET_API_TOKEN=bench-token-0123456789abcdefghijk CLIPCABINET_ALLOW_PRIVATE_TARGETS=true
 export CLIPCABINET_ADDR=127.0.0.1:18188 CLIPCABINET_LOG_LEVEL=error
 [ "${PPROF:-0}" = 1 ] && export CLIPCABINET_PPROF_ADDR=127.0.0.1:18189
-bin/clipcabinet migrate up >/dev/null
+"${SERVER_BIN:-bin/clipcabinet}" migrate up >/dev/null
 R=http://127.0.0.1:19188
 bin/loadgen receive --addr 127.0.0.1:19188 2>/dev/null >/dev/null & pids+=($!)
 sleep 0.5

@@ -170,8 +170,8 @@ WITH g AS MATERIALIZED (
            CASE WHEN status = 'succeeded' THEN convert_to('ok', 'UTF8') ELSE convert_to('upstream unavailable', 'UTF8') END
     FROM dl CROSS JOIN LATERAL generate_series(1, dl.tries) AS a
 ), ins_queue AS (
-    INSERT INTO delivery_queue (delivery_id, endpoint_id, due_at)
-    SELECT id, endpoint_id, next_at FROM dl WHERE status = 'retrying'
+    INSERT INTO delivery_queue (delivery_id, endpoint_id, due_at, event_id, status, attempt_count, auto_attempts, next_attempt_at)
+    SELECT id, endpoint_id, next_at, event_id, status, tries, tries, next_at FROM dl WHERE status = 'retrying'
 )
 SELECT count(*), count(*) FILTER (WHERE status = 'failed'), count(*) FILTER (WHERE status = 'retrying'),
        coalesce(sum(tries), 0)

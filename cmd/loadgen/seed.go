@@ -77,7 +77,7 @@ func seed(ctx context.Context, args []string, stdout io.Writer) error {
 		bodySize = len(body)
 		events = append(events, []any{evt, user.ID, webhook.EventRecordingCompleted, now, now, body[:at], body[at+len(del):]})
 		deliveries = append(deliveries, []any{del, evt, ep, user.ID, webhook.EventRecordingCompleted, "pending", now, now})
-		queue = append(queue, []any{del, ep, due})
+		queue = append(queue, []any{del, ep, due, evt, "pending", 0, 0, now})
 	}
 	tx, err := pool.Begin(ctx)
 	if err != nil {
@@ -91,7 +91,7 @@ func seed(ctx context.Context, args []string, stdout io.Writer) error {
 	}{
 		{"events", []string{"id", "user_id", "type", "occurred_at", "created_at", "body_head", "body_tail"}, events},
 		{"deliveries", []string{"id", "event_id", "endpoint_id", "user_id", "event_type", "status", "next_attempt_at", "created_at"}, deliveries},
-		{"delivery_queue", []string{"delivery_id", "endpoint_id", "due_at"}, queue},
+		{"delivery_queue", []string{"delivery_id", "endpoint_id", "due_at", "event_id", "status", "attempt_count", "auto_attempts", "next_attempt_at"}, queue},
 	} {
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{c.table}, c.cols, pgx.CopyFromRows(c.rows)); err != nil {
 			return fmt.Errorf("copy %s: %w", c.table, err)

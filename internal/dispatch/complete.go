@@ -14,7 +14,7 @@ import (
 // seconds away at the soonest, and the lease outlasts the gap by far;
 // only the drawer shows the result up to CompleteGap later. Each statement
 // costs ~2 ms of PostgreSQL time before its first row (planning, see
-// store.customPlans), so at 2,000 deliveries/s a 10 ms gap spent a tenth
+// store.planned), so at 2,000 deliveries/s a 10 ms gap spent a tenth
 // of a core on that alone. From 25 to 100 ms (scripts/profile.sh,
 // alternating): two processes draining 60,000, 3,671 / 5,815 → 6,557 /
 // 6,531 deliveries/s, PostgreSQL 16.1 / 9.8 → 7.9 / 8.1 s; paced

@@ -77,11 +77,10 @@ func warmConn(ctx context.Context, conn *pgx.Conn) error {
 		RecordingIds: none, OccurredAt: []time.Time{}, EndpointIds: none,
 		BodyHeads: [][]byte{}, BodyTails: [][]byte{}, DeliveryIds: none, Now: now,
 	})
-	q := db.New(customPlans{conn})
-	_, _ = q.DeliveryClaimDue(ctx, db.DeliveryClaimDueParams{
-		Now: now, LostNow: now, LeaseUntil: now, SkipEndpoints: none,
-		RoomEndpoints: none, RoomCounts: []int32{},
+	_, _ = db.New(planned{conn, claimPlanning}).DeliveryClaimDue(ctx, db.DeliveryClaimDueParams{
+		Now: now, LeaseUntil: now, SkipEndpoints: none, RoomEndpoints: none, RoomCounts: []int32{},
 	})
+	q := db.New(planned{conn, queuePlanning})
 	_, _ = q.DeliveryCompleteBatch(ctx, db.DeliveryCompleteBatchParams{
 		Ids: none, Tokens: []int64{}, Numbers: []int32{}, Manual: []bool{}, StartedAt: []time.Time{},
 		DurationMs: []int32{}, StatusCodes: []int32{}, Outcomes: none, Errors: none,

@@ -55,8 +55,8 @@ func (s *Store) QueueClaim(ctx context.Context, c Claim) ([]Claimed, error) {
 	if c.DefaultRoom <= 0 {
 		c.DefaultRoom = c.Max
 	}
-	rows, err := s.queue.DeliveryClaimDue(ctx, db.DeliveryClaimDueParams{
-		Now: c.Now, LostNow: c.Now, SkipEndpoints: c.Skip, MaxRows: int32(c.Max), Token: c.Token, LeaseUntil: c.LeaseUntil,
+	rows, err := s.claims.DeliveryClaimDue(ctx, db.DeliveryClaimDueParams{
+		Now: c.Now, SkipEndpoints: c.Skip, MaxRows: int32(c.Max), Token: c.Token, LeaseUntil: c.LeaseUntil,
 		// Read twice the rows wanted, so endpoints short of room leave some for the others.
 		ScanRows: int32(2 * c.Max), DefaultRoom: int32(c.DefaultRoom),
 		RoomEndpoints: c.RoomEndpoints, RoomCounts: c.RoomCounts,
@@ -64,7 +64,43 @@ func (s *Store) QueueClaim(ctx context.Context, c Claim) ([]Claimed, error) {
 	if err != nil {
 		return nil, wrap("claim", err)
 	}
+	if err := s.recordInterrupted(ctx, c, rows); err != nil {
+		// The rows stay leased: when the lease ends they are due again,
+		// and the claim that takes them records their attempts then.
+		return nil, wrap("claim", err)
+	}
 	return rows, nil
+}
+
+// recordInterrupted records the attempts of the claimed rows whose lease
+// had expired (DeliveryRecordInterrupted): each lost attempt takes the next
+// number, so the attempt about to be made takes the one after it. Rare (a
+// process died with attempts in flight), so the statement is planned with
+// its values like the completion's, apart from the claim, which is planned
+// once (see claimPlanning).
+func (s *Store) recordInterrupted(ctx context.Context, c Claim, rows []Claimed) error {
+	var lost []int
+	for i := range rows {
+		if rows[i].Interrupted {
+			lost = append(lost, i)
+		}
+	}
+	if len(lost) == 0 {
+		return nil
+	}
+	p := db.DeliveryRecordInterruptedParams{Token: c.Token, Now: c.Now}
+	for _, i := range lost {
+		p.Ids = append(p.Ids, rows[i].ID)
+		p.StartedAt = append(p.StartedAt, rows[i].InterruptedStartedAt)
+		p.Manual = append(p.Manual, rows[i].InterruptedManual)
+	}
+	if err := s.queue.DeliveryRecordInterrupted(ctx, p); err != nil {
+		return err
+	}
+	for _, i := range lost {
+		rows[i].AttemptCount++
+	}
+	return nil
 }
 
 // column is one field of every result, as a statement's array parameter.

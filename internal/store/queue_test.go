@@ -60,14 +60,48 @@ func TestClaimAfterIdleReadsOnlyWhatItClaims(t *testing.T) {
 	publishMany(t, st, "user_idle", backlog)
 
 	before := seqRead(t, pool, "deliveries")
+	readBefore := rowsRead(t, pool)
 	rows := claim()
 	read := seqRead(t, pool, "deliveries") - before
+	all := rowsRead(t, pool) - readBefore
 	if len(rows) != 100 {
 		t.Fatalf("claimed %d rows of a %d backlog, want 100", len(rows), backlog)
 	}
 	if read >= backlog {
 		t.Fatalf("the claim of %d rows read %d deliveries rows by sequential scan (the table holds %d): it is planned for an empty table", len(rows), read, backlog)
 	}
+	// The claim is planned once, while the tables were empty (00016: it
+	// reads the queue, endpoints and events by key only), and that plan
+	// reads what it claims, not the backlog: ~6 rows per claimed row (the
+	// window of candidates, the locked and updated queue rows, endpoint
+	// and event), nothing like the 2,000 of a scan.
+	var generic, custom int64
+	if err := pool.QueryRow(ctx, `SELECT generic_plans, custom_plans FROM pg_prepared_statements
+		WHERE statement LIKE '-- name: DeliveryClaimDue %'`).Scan(&generic, &custom); err != nil {
+		t.Fatal(err)
+	}
+	if generic != 11 || custom != 0 {
+		t.Errorf("of 11 claims, %d ran the connection's generic plan and %d were planned with their values; want all generic", generic, custom)
+	}
+	t.Logf("the claim of %d rows read %d rows", len(rows), all)
+	if all > 8*int64(len(rows)) {
+		t.Errorf("the claim of %d rows read %d rows of all tables (the backlog is %d): it is planned for an empty table", len(rows), all, backlog)
+	}
+}
+
+// rowsRead is how many rows the database's tables gave their scans:
+// read by sequential scans and fetched through indexes.
+func rowsRead(t *testing.T, pool *pgxpool.Pool) int64 {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := pool.Exec(ctx, "SELECT pg_stat_force_next_flush()"); err != nil {
+		t.Fatal(err)
+	}
+	var n int64
+	if err := pool.QueryRow(ctx, "SELECT coalesce(sum(seq_tup_read + coalesce(idx_tup_fetch, 0)), 0)::bigint FROM pg_stat_user_tables").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 // oneEndpointStore is a store on a new database over one connection (so

@@ -174,13 +174,17 @@ func (s *Store) recoveryMark(ctx context.Context, id string, now time.Time, sc R
 			c.add("(d.created_at, d.id) > (" + c.arg(afterAt) + ", " + c.arg(afterID) + ")")
 		}
 		sql := fmt.Sprintf(`WITH picked AS (
-			SELECT d.id, d.endpoint_id, d.created_at %s %s
+			SELECT d.id, d.endpoint_id, d.created_at, d.event_id, d.status, d.attempt_count,
+			       d.auto_attempts, d.next_attempt_at %s %s
 			ORDER BY d.created_at, d.id LIMIT %d
 			FOR UPDATE OF d SKIP LOCKED
 		), upd AS (
 			-- As DeliveryRequestManual: none in flight or already requested.
-			INSERT INTO delivery_queue AS q (delivery_id, endpoint_id, due_at, manual_requested_at)
-			SELECT picked.id, picked.endpoint_id, $1, $1 FROM picked
+			INSERT INTO delivery_queue AS q (delivery_id, endpoint_id, due_at, manual_requested_at,
+			                                  event_id, status, attempt_count, auto_attempts, next_attempt_at)
+			SELECT picked.id, picked.endpoint_id, $1, $1,
+			       picked.event_id, picked.status, picked.attempt_count, picked.auto_attempts, picked.next_attempt_at
+			FROM picked
 			ON CONFLICT (delivery_id) DO UPDATE
 			SET manual_requested_at = excluded.manual_requested_at, due_at = least(q.due_at, excluded.due_at)
 			WHERE q.claim_token IS NULL AND q.manual_requested_at IS NULL

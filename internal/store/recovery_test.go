@@ -47,12 +47,15 @@ func TestRecoveryMarksInBatches(t *testing.T) {
 	seedFailed(t, st, "user_rec", ep.ID, "a", n)
 	// Not for a recovery: one in flight, one already requested, one that
 	// succeeded; and the range leaves out the oldest 100.
-	if _, err := st.Pool.Exec(ctx, `INSERT INTO delivery_queue (delivery_id, endpoint_id, due_at, claim_token, claimed_at)
-		SELECT id, endpoint_id, now() + interval '1 minute', 7, now() FROM deliveries WHERE id = 'del_a00000001'`); err != nil {
+	if _, err := st.Pool.Exec(ctx, `INSERT INTO delivery_queue (delivery_id, endpoint_id, due_at, claim_token, claimed_at,
+		                            event_id, status, attempt_count, auto_attempts, next_attempt_at)
+		SELECT id, endpoint_id, now() + interval '1 minute', 7, now(),
+		       event_id, status, attempt_count, auto_attempts, next_attempt_at FROM deliveries WHERE id = 'del_a00000001'`); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.Pool.Exec(ctx, `INSERT INTO delivery_queue (delivery_id, endpoint_id, due_at, manual_requested_at)
-		SELECT id, endpoint_id, now(), now() FROM deliveries WHERE id = 'del_a00000002'`); err != nil {
+	if _, err := st.Pool.Exec(ctx, `INSERT INTO delivery_queue (delivery_id, endpoint_id, due_at, manual_requested_at,
+		                            event_id, status, attempt_count, auto_attempts, next_attempt_at)
+		SELECT id, endpoint_id, now(), now(), event_id, status, attempt_count, auto_attempts, next_attempt_at FROM deliveries WHERE id = 'del_a00000002'`); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := st.Pool.Exec(ctx, `UPDATE deliveries SET status = 'succeeded' WHERE id = 'del_a00000003'`); err != nil {
