@@ -215,6 +215,13 @@ func (m *Mailer) send(ctx context.Context, it store.MailItem) error {
 	sctx, cancel := context.WithTimeout(ctx, m.o.Timeout)
 	defer cancel()
 	if err := c.DialAndSendWithContext(sctx, msg); err != nil {
+		if msg.IsDelivered() {
+			// The server accepted the message (its 250 after DATA); what
+			// failed is the session's end (RSET or QUIT). Sent: trying it
+			// again would send it twice.
+			m.log.InfoContext(ctx, "notice email accepted; the SMTP session's end failed", "outbox_id", it.ID, "err", err)
+			return nil
+		}
 		return fmt.Errorf("mail: send: %w", err)
 	}
 	return nil

@@ -329,6 +329,26 @@ func TestMailOutage(t *testing.T) {
 	checkOnce(t, smtp.Messages(), endpoints)
 }
 
+// TestMailAcceptedThenHangUp: the server accepts the email (250 after
+// DATA) and the connection drops before the session ends (the client's
+// RSET meets a closed connection). The email was sent: it is recorded
+// sent after that one try, with no error, and not sent again. It used to
+// be recorded as a failed try and sent a second time after the backoff.
+func TestMailAcceptedThenHangUp(t *testing.T) {
+	t.Parallel()
+	f := setup(t, nil, false, testapp.Options{MailBackoff: func(int) time.Duration { return 30 * time.Millisecond }})
+	f.smtp.HangUpAfterData(true)
+	user := f.app.NewUser(t, "hangup@example.com")
+	sendTest(t, f.app, f.app.NewEndpoint(t, user, f.url).ID)
+	rows := waitOutbox(t, f.app, "the email tried", func(rows []outboxRow) bool {
+		return len(rows) == 1 && rows[0].Attempts >= 1 && (rows[0].State == "sent" || rows[0].State == "retrying")
+	})
+	if r := rows[0]; r.State != "sent" || r.Attempts != 1 || r.Error != "" {
+		t.Errorf("after the server accepted it and hung up: %+v, want sent after one try, no error", r)
+	}
+	checkOnce(t, f.smtp.Messages(), 1)
+}
+
 // checkOnce fails unless there are exactly n emails, with n Message-IDs.
 func checkOnce(t *testing.T, msgs []testsmtp.Message, n int) {
 	t.Helper()

@@ -34,11 +34,12 @@ type Message struct {
 type Server struct {
 	Addr string
 
-	mu   sync.Mutex
-	msgs []Message
-	srv  *smtp.Server
-	l    net.Listener
-	t    testing.TB
+	mu     sync.Mutex
+	msgs   []Message
+	srv    *smtp.Server
+	l      net.Listener
+	t      testing.TB
+	hangUp bool // HangUpAfterData
 }
 
 // Start runs a server on a free loopback port until t ends.
@@ -58,7 +59,7 @@ func Start(t testing.TB) *Server {
 func (s *Server) URL() string { return "smtp://" + s.Addr }
 
 func (s *Server) serve(l net.Listener) {
-	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &session{s: s}, nil }))
+	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) { return &session{s: s, c: c}, nil }))
 	srv.Domain = "localhost"
 	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
 	srv.MaxMessageBytes = 1 << 20
@@ -98,6 +99,15 @@ func (s *Server) Restart() {
 	s.serve(l)
 }
 
+// HangUpAfterData makes each session close its connection right after it
+// accepted a message (its 250 after DATA), as a server or a network that
+// drops the session then: the client's next command (RSET, QUIT) fails.
+func (s *Server) HangUpAfterData(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hangUp = on
+}
+
 // Messages returns the messages accepted so far, oldest first.
 func (s *Server) Messages() []Message {
 	s.mu.Lock()
@@ -122,12 +132,25 @@ func (s *Server) Wait(t testing.TB, n int, timeout time.Duration) []Message {
 }
 
 type session struct {
-	s    *Server
-	from string
-	to   []string
+	s        *Server
+	c        *smtp.Conn
+	from     string
+	to       []string
+	accepted bool // a message was accepted in this session
 }
 
-func (x *session) Reset()        { x.from, x.to = "", nil }
+// Reset also runs right after a message's 250 (go-smtp resets the session
+// after each DATA): with HangUpAfterData, the connection closes there.
+func (x *session) Reset() {
+	x.from, x.to = "", nil
+	x.s.mu.Lock()
+	hangUp := x.s.hangUp
+	x.s.mu.Unlock()
+	if hangUp && x.accepted {
+		// The socket itself: smtp.Conn.Close takes the lock reset holds.
+		_ = x.c.Conn().Close()
+	}
+}
 func (x *session) Logout() error { return nil }
 
 func (x *session) Mail(from string, _ *smtp.MailOptions) error { x.from = from; return nil }
@@ -147,6 +170,7 @@ func (x *session) Data(r io.Reader) error {
 	x.s.mu.Lock()
 	x.s.msgs = append(x.s.msgs, m)
 	x.s.mu.Unlock()
+	x.accepted = true
 	return nil
 }
 
