@@ -62,6 +62,12 @@ func TestTwoDispatchersOneDatabase(t *testing.T) {
 	if attemptRows != len(ids) || notFirst != 0 {
 		t.Errorf("%d attempts recorded (%d not a first success), want %d first successes", attemptRows, notFirst, len(ids))
 	}
+	// OnResult runs after a batch's commit, so the last batch can be in the
+	// database before its callbacks ran: wait for them (a bound, not a
+	// timing check).
+	for deadline := time.Now().Add(30 * time.Second); byA.Load()+byB.Load() < int64(len(ids)) && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
 	a, b := byA.Load(), byB.Load()
 	t.Logf("dispatcher A sent %d, dispatcher B sent %d", a, b)
 	if a == 0 || b == 0 || a+b != int64(len(ids)) {
