@@ -98,9 +98,12 @@ func interpret(err error) error {
 
 // unreachable reports whether err, not a PostgreSQL error, says the
 // database could not be reached (refused, reset, closed or timed-out
-// connections).
+// connections). A connection pgx found closed counts too, however it
+// wraps it: "failed to deallocate cached statement(s): conn closed" came
+// from a publish during an outage and was a 500 (TestDatabaseOutage).
 func unreachable(err error) bool {
 	var ce *pgconn.ConnectError
 	var ne net.Error
-	return errors.As(err, &ce) || errors.As(err, &ne) || pgconn.SafeToRetry(err) || pgconn.Timeout(err)
+	return errors.As(err, &ce) || errors.As(err, &ne) || pgconn.SafeToRetry(err) || pgconn.Timeout(err) ||
+		errors.Is(err, pgconn.ErrConnClosed)
 }
