@@ -102,12 +102,15 @@ func TestDeliveryFind(t *testing.T) {
 	ctx := t.Context()
 	// The first attempts of a few deliveries failed to connect; one
 	// succeeded. (The dispatcher writes last_outcome: internal/dispatch
-	// TestAttemptFacts.)
+	// TestAttemptFacts.) Their queue rows count the attempt too, as a
+	// completion's would (00016_queue_facts).
 	refused := ids(f.all[10:13])
-	if _, err := f.app.Pool.Exec(ctx, `UPDATE deliveries SET last_outcome = 'connection_error', attempt_count = 1 WHERE id = ANY($1)`, refused); err != nil {
+	if _, err := f.app.Pool.Exec(ctx, `WITH q AS (UPDATE delivery_queue SET attempt_count = 1 WHERE delivery_id = ANY($1))
+		UPDATE deliveries SET last_outcome = 'connection_error', attempt_count = 1 WHERE id = ANY($1)`, refused); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.app.Pool.Exec(ctx, `UPDATE deliveries SET last_outcome = 'success', attempt_count = 1 WHERE id = $1`, f.all[20].ID); err != nil {
+	if _, err := f.app.Pool.Exec(ctx, `WITH q AS (UPDATE delivery_queue SET attempt_count = 1 WHERE delivery_id = $1)
+		UPDATE deliveries SET last_outcome = 'success', attempt_count = 1 WHERE id = $1`, f.all[20].ID); err != nil {
 		t.Fatal(err)
 	}
 	// A time window: from the 400th newest delivery's createdAt to the

@@ -157,13 +157,19 @@ func NewURL(t testing.TB) string {
 
 // orphans counts the rows whose relations migrations/00005 stopped
 // checking with foreign keys: the code keeps them by construction, and
-// every test's database is checked when the test ends.
+// every test's database is checked when the test ends. The last count is
+// of queue rows whose copy of their delivery's facts (00016_queue_facts)
+// differs from the delivery: every statement that changes one changes
+// the other, so at rest they agree.
 const orphans = `SELECT
 	(SELECT count(*) FROM attempts a WHERE NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.id = a.delivery_id)),
 	(SELECT count(*) FROM payloads p WHERE NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.id = p.delivery_id)),
 	(SELECT count(*) FROM delivery_queue q WHERE NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.id = q.delivery_id)),
 	(SELECT count(*) FROM deliveries d WHERE NOT EXISTS (SELECT 1 FROM events v WHERE v.id = d.event_id)
-		OR NOT EXISTS (SELECT 1 FROM endpoints e WHERE e.id = d.endpoint_id AND e.user_id = d.user_id))`
+		OR NOT EXISTS (SELECT 1 FROM endpoints e WHERE e.id = d.endpoint_id AND e.user_id = d.user_id)),
+	(SELECT count(*) FROM delivery_queue q JOIN deliveries d ON d.id = q.delivery_id
+		WHERE (q.event_id, q.status, q.attempt_count, q.auto_attempts, q.next_attempt_at)
+			IS DISTINCT FROM (d.event_id, d.status, d.attempt_count, d.auto_attempts, d.next_attempt_at))`
 
 // checkIntegrity fails t when its database holds orphans. A database
 // without the tables (migrated down by the test) is not checked.
@@ -176,14 +182,17 @@ func checkIntegrity(t testing.TB, url string) {
 		return
 	}
 	defer c.Close(context.Background())
-	var attempts, payloads, queued, deliveries int
-	if err := c.QueryRow(ctx, orphans).Scan(&attempts, &payloads, &queued, &deliveries); err != nil {
+	var attempts, payloads, queued, deliveries, facts int
+	if err := c.QueryRow(ctx, orphans).Scan(&attempts, &payloads, &queued, &deliveries, &facts); err != nil {
 		t.Logf("testdb: integrity check skipped: %v", err)
 		return
 	}
 	if attempts+payloads+queued+deliveries > 0 {
 		t.Errorf("testdb: orphans left: %d attempts, %d payloads, %d queue rows without their delivery; %d deliveries without their event or endpoint",
 			attempts, payloads, queued, deliveries)
+	}
+	if facts > 0 {
+		t.Errorf("testdb: %d queue rows whose event, status, attempt counts or next attempt differ from their delivery's", facts)
 	}
 }
 
