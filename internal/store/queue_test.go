@@ -93,15 +93,7 @@ func TestClaimAfterIdleReadsOnlyWhatItClaims(t *testing.T) {
 // read by sequential scans and fetched through indexes.
 func rowsRead(t *testing.T, pool *pgxpool.Pool) int64 {
 	t.Helper()
-	ctx := context.Background()
-	if _, err := pool.Exec(ctx, "SELECT pg_stat_force_next_flush()"); err != nil {
-		t.Fatal(err)
-	}
-	var n int64
-	if err := pool.QueryRow(ctx, "SELECT coalesce(sum(seq_tup_read + coalesce(idx_tup_fetch, 0)), 0)::bigint FROM pg_stat_user_tables").Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	return n
+	return tableStat(t, pool, "SELECT coalesce(sum(seq_tup_read + coalesce(idx_tup_fetch, 0)), 0)::bigint FROM pg_stat_user_tables")
 }
 
 // oneEndpointStore is a store on a new database over one connection (so
@@ -136,14 +128,20 @@ func oneEndpointStore(t *testing.T, userID string) (*pgxpool.Pool, *store.Store)
 // seqRead is how many rows sequential scans have read of the table.
 func seqRead(t *testing.T, pool *pgxpool.Pool, table string) int64 {
 	t.Helper()
+	return tableStat(t, pool, "SELECT coalesce(seq_tup_read, 0) FROM pg_stat_user_tables WHERE relname = $1", table)
+}
+
+// tableStat reads one number of pg_stat_user_tables after the pool's
+// connection flushed its counters: they reach the view when it goes idle
+// after the flush request (forced, not after the usual 1 s).
+func tableStat(t *testing.T, pool *pgxpool.Pool, sql string, args ...any) int64 {
+	t.Helper()
 	ctx := context.Background()
-	// The connection's counters reach pg_stat_user_tables when it goes
-	// idle after this statement (forced, not after the usual 1 s).
 	if _, err := pool.Exec(ctx, "SELECT pg_stat_force_next_flush()"); err != nil {
 		t.Fatal(err)
 	}
 	var n int64
-	if err := pool.QueryRow(ctx, "SELECT coalesce(seq_tup_read, 0) FROM pg_stat_user_tables WHERE relname = $1", table).Scan(&n); err != nil {
+	if err := pool.QueryRow(ctx, sql, args...).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n
