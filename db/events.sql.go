@@ -18,7 +18,9 @@ WITH r AS (
            ($9::bytea[])[x.i] AS body_head, ($10::bytea[])[x.i] AS body_tail
     FROM generate_subscripts($3::text[], 1) AS x (i)
 ), tg AS (
-    SELECT r.i, r.base, e.id AS endpoint_id, row_number() OVER (PARTITION BY r.i ORDER BY e.created_at, e.id)::integer AS n
+    SELECT r.i, r.base, e.id AS endpoint_id, row_number() OVER (PARTITION BY r.i ORDER BY e.created_at, e.id)::integer AS n,
+           e.url, e.secret_encrypted, e.pending_secret_encrypted, e.secret_activates_at, e.standard_webhooks,
+           e.failing_since IS NOT NULL AS endpoint_failing
     FROM r
     JOIN endpoints e ON e.user_id = r.user_id AND e.deleted_at IS NULL AND e.enabled
      AND CASE WHEN r.endpoint_id = '' THEN r.type = ANY (e.events) ELSE e.id = r.endpoint_id END
@@ -31,29 +33,47 @@ WITH r AS (
 ), ok AS (
     SELECT i, base, id_count, event_id, user_id, type, recording_id, occurred_at, endpoint_id, body_head, body_tail, user_found, targets FROM gate
     WHERE user_found AND targets <= id_count AND (endpoint_id = '' OR targets > 0)
-), ids AS (
-    SELECT tg.i, tg.n, tg.endpoint_id, d.id
+), made AS (
+    SELECT tg.i, tg.base, tg.endpoint_id, tg.n, tg.url, tg.secret_encrypted, tg.pending_secret_encrypted, tg.secret_activates_at, tg.standard_webhooks, tg.endpoint_failing, d.id,
+           row_number() OVER (PARTITION BY tg.endpoint_id ORDER BY tg.i, tg.n) <= coalesce(room.n, $11::integer) AS has_room
     FROM tg
     JOIN ok ON ok.i = tg.i
-    JOIN (SELECT unnest($11::text[]) AS id, generate_subscripts($11::text[], 1) AS k) d
+    JOIN (SELECT unnest($12::text[]) AS id, generate_subscripts($12::text[], 1) AS k) d
       ON d.k = tg.base + tg.n
+    LEFT JOIN (SELECT unnest($13::text[]) AS endpoint_id,
+                      unnest($14::integer[]) AS n) room ON room.endpoint_id = tg.endpoint_id
+), ids AS (
+    SELECT made.i, made.base, made.endpoint_id, made.n, made.url, made.secret_encrypted, made.pending_secret_encrypted, made.secret_activates_at, made.standard_webhooks, made.endpoint_failing, made.id, made.has_room,
+           has_room AND $15::bigint <> 0
+           AND row_number() OVER (PARTITION BY has_room ORDER BY made.i, made.n) <= $16::integer AS leased
+    FROM made
 ), ev AS (
     INSERT INTO events (id, user_id, type, recording_id, occurred_at, created_at, body_head, body_tail)
-    SELECT ok.event_id, ok.user_id, ok.type, NULLIF(ok.recording_id, ''), ok.occurred_at, $12,
+    SELECT ok.event_id, ok.user_id, ok.type, NULLIF(ok.recording_id, ''), ok.occurred_at, $17,
            ok.body_head, ok.body_tail
     FROM ok
 ), dl AS (
     INSERT INTO deliveries (id, event_id, endpoint_id, user_id, event_type, next_attempt_at, created_at, test)
-    SELECT ids.id, ok.event_id, ids.endpoint_id, ok.user_id, ok.type, $12, $12, ok.endpoint_id <> ''
+    SELECT ids.id, ok.event_id, ids.endpoint_id, ok.user_id, ok.type, $17, $17, ok.endpoint_id <> ''
     FROM ids JOIN ok ON ok.i = ids.i
 ), q AS (
-    INSERT INTO delivery_queue (delivery_id, endpoint_id, due_at, event_id, status, attempt_count, auto_attempts, next_attempt_at)
-    SELECT ids.id, ids.endpoint_id, $12, ok.event_id, 'pending', 0, 0, $12
+    INSERT INTO delivery_queue (delivery_id, endpoint_id, due_at, event_id, status, attempt_count, auto_attempts, next_attempt_at,
+                                claim_token, claimed_at)
+    SELECT ids.id, ids.endpoint_id, CASE WHEN ids.leased THEN $18::timestamptz ELSE $17 END,
+           ok.event_id, 'pending', 0, 0, $17,
+           CASE WHEN ids.leased THEN $15::bigint END, CASE WHEN ids.leased THEN $17 END
     FROM ids JOIN ok ON ok.i = ids.i
 )
 SELECT gate.i::integer AS i, gate.user_found, gate.targets,
        (ok.i IS NOT NULL)::boolean AS written,
-       coalesce(ids.id, '')::text AS delivery_id, coalesce(ids.endpoint_id, '')::text AS endpoint_id
+       coalesce(ids.id, '')::text AS delivery_id, coalesce(ids.endpoint_id, '')::text AS endpoint_id,
+       coalesce(ids.leased, false)::boolean AS leased,
+       -- What an attempt needs of the endpoint, as the claim returns it.
+       coalesce(ids.url, '')::text AS url,
+       coalesce(ids.secret_encrypted, ''::bytea)::bytea AS secret_encrypted,
+       ids.pending_secret_encrypted, ids.secret_activates_at,
+       coalesce(ids.standard_webhooks, false)::boolean AS standard_webhooks,
+       coalesce(ids.endpoint_failing, false)::boolean AS endpoint_failing
 FROM gate
 LEFT JOIN ok ON ok.i = gate.i
 LEFT JOIN ids ON ids.i = gate.i
@@ -61,27 +81,40 @@ ORDER BY gate.i, ids.n
 `
 
 type EventPublishBatchParams struct {
-	IDBases      []int32
-	IDCounts     []int32
-	EventIds     []string
-	UserIds      []string
-	Types        []string
-	RecordingIds []string
-	OccurredAt   []time.Time
-	EndpointIds  []string
-	BodyHeads    [][]byte
-	BodyTails    [][]byte
-	DeliveryIds  []string
-	Now          time.Time
+	IDBases       []int32
+	IDCounts      []int32
+	EventIds      []string
+	UserIds       []string
+	Types         []string
+	RecordingIds  []string
+	OccurredAt    []time.Time
+	EndpointIds   []string
+	BodyHeads     [][]byte
+	BodyTails     [][]byte
+	DefaultRoom   int32
+	DeliveryIds   []string
+	RoomEndpoints []string
+	RoomCounts    []int32
+	LeaseToken    int64
+	LeaseMax      int32
+	Now           time.Time
+	LeaseUntil    time.Time
 }
 
 type EventPublishBatchRow struct {
-	I          int32
-	UserFound  bool
-	Targets    int32
-	Written    bool
-	DeliveryID string
-	EndpointID string
+	I                      int32
+	UserFound              bool
+	Targets                int32
+	Written                bool
+	DeliveryID             string
+	EndpointID             string
+	Leased                 bool
+	Url                    string
+	SecretEncrypted        []byte
+	PendingSecretEncrypted []byte
+	SecretActivatesAt      *time.Time
+	StandardWebhooks       bool
+	EndpointFailing        bool
 }
 
 // Publishes a batch of events in one statement and one round trip, so each
@@ -98,6 +131,16 @@ type EventPublishBatchRow struct {
 // deliveries. One row per delivery made, else one row for the event with
 // an empty delivery_id; written tells whether the event was. Deliveries to
 // the one endpoint_id given are test deliveries (deliveries.test).
+//
+// Hand-off: with a lease_token, deliveries are written already claimed by
+// it (as DeliveryClaimDue would claim them, the lease ending at
+// lease_until) within what this process's dispatcher has room for: at
+// most room_counts[k] of room_endpoints[k], default_room of any other
+// endpoint, lease_max in all, in event and endpoint order. Those rows come
+// back with leased and what an attempt needs of their endpoint, and the
+// publisher hands them to the dispatcher when the statement has committed:
+// a fresh delivery is sent without a claim (store.Handoff). The others are
+// due now, for a claim here or in another process.
 func (q *Queries) EventPublishBatch(ctx context.Context, arg EventPublishBatchParams) ([]EventPublishBatchRow, error) {
 	rows, err := q.db.Query(ctx, eventPublishBatch,
 		arg.IDBases,
@@ -110,8 +153,14 @@ func (q *Queries) EventPublishBatch(ctx context.Context, arg EventPublishBatchPa
 		arg.EndpointIds,
 		arg.BodyHeads,
 		arg.BodyTails,
+		arg.DefaultRoom,
 		arg.DeliveryIds,
+		arg.RoomEndpoints,
+		arg.RoomCounts,
+		arg.LeaseToken,
+		arg.LeaseMax,
 		arg.Now,
+		arg.LeaseUntil,
 	)
 	if err != nil {
 		return nil, err
@@ -127,6 +176,13 @@ func (q *Queries) EventPublishBatch(ctx context.Context, arg EventPublishBatchPa
 			&i.Written,
 			&i.DeliveryID,
 			&i.EndpointID,
+			&i.Leased,
+			&i.Url,
+			&i.SecretEncrypted,
+			&i.PendingSecretEncrypted,
+			&i.SecretActivatesAt,
+			&i.StandardWebhooks,
+			&i.EndpointFailing,
 		); err != nil {
 			return nil, err
 		}

@@ -13,6 +13,16 @@
 -- deliveries. One row per delivery made, else one row for the event with
 -- an empty delivery_id; written tells whether the event was. Deliveries to
 -- the one endpoint_id given are test deliveries (deliveries.test).
+--
+-- Hand-off: with a lease_token, deliveries are written already claimed by
+-- it (as DeliveryClaimDue would claim them, the lease ending at
+-- lease_until) within what this process's dispatcher has room for: at
+-- most room_counts[k] of room_endpoints[k], default_room of any other
+-- endpoint, lease_max in all, in event and endpoint order. Those rows come
+-- back with leased and what an attempt needs of their endpoint, and the
+-- publisher hands them to the dispatcher when the statement has committed:
+-- a fresh delivery is sent without a claim (store.Handoff). The others are
+-- due now, for a claim here or in another process.
 WITH r AS (
     SELECT x.i, (@id_bases::integer[])[x.i] AS base, (@id_counts::integer[])[x.i] AS id_count, (@event_ids::text[])[x.i] AS event_id, (@user_ids::text[])[x.i] AS user_id,
            (@types::text[])[x.i] AS type, (@recording_ids::text[])[x.i] AS recording_id,
@@ -20,7 +30,9 @@ WITH r AS (
            (@body_heads::bytea[])[x.i] AS body_head, (@body_tails::bytea[])[x.i] AS body_tail
     FROM generate_subscripts(@event_ids::text[], 1) AS x (i)
 ), tg AS (
-    SELECT r.i, r.base, e.id AS endpoint_id, row_number() OVER (PARTITION BY r.i ORDER BY e.created_at, e.id)::integer AS n
+    SELECT r.i, r.base, e.id AS endpoint_id, row_number() OVER (PARTITION BY r.i ORDER BY e.created_at, e.id)::integer AS n,
+           e.url, e.secret_encrypted, e.pending_secret_encrypted, e.secret_activates_at, e.standard_webhooks,
+           e.failing_since IS NOT NULL AS endpoint_failing
     FROM r
     JOIN endpoints e ON e.user_id = r.user_id AND e.deleted_at IS NULL AND e.enabled
      AND CASE WHEN r.endpoint_id = '' THEN r.type = ANY (e.events) ELSE e.id = r.endpoint_id END
@@ -33,12 +45,20 @@ WITH r AS (
 ), ok AS (
     SELECT * FROM gate
     WHERE user_found AND targets <= id_count AND (endpoint_id = '' OR targets > 0)
-), ids AS (
-    SELECT tg.i, tg.n, tg.endpoint_id, d.id
+), made AS (
+    SELECT tg.*, d.id,
+           row_number() OVER (PARTITION BY tg.endpoint_id ORDER BY tg.i, tg.n) <= coalesce(room.n, @default_room::integer) AS has_room
     FROM tg
     JOIN ok ON ok.i = tg.i
     JOIN (SELECT unnest(@delivery_ids::text[]) AS id, generate_subscripts(@delivery_ids::text[], 1) AS k) d
       ON d.k = tg.base + tg.n
+    LEFT JOIN (SELECT unnest(@room_endpoints::text[]) AS endpoint_id,
+                      unnest(@room_counts::integer[]) AS n) room ON room.endpoint_id = tg.endpoint_id
+), ids AS (
+    SELECT made.*,
+           has_room AND @lease_token::bigint <> 0
+           AND row_number() OVER (PARTITION BY has_room ORDER BY made.i, made.n) <= @lease_max::integer AS leased
+    FROM made
 ), ev AS (
     INSERT INTO events (id, user_id, type, recording_id, occurred_at, created_at, body_head, body_tail)
     SELECT ok.event_id, ok.user_id, ok.type, NULLIF(ok.recording_id, ''), ok.occurred_at, @now,
@@ -49,13 +69,23 @@ WITH r AS (
     SELECT ids.id, ok.event_id, ids.endpoint_id, ok.user_id, ok.type, @now, @now, ok.endpoint_id <> ''
     FROM ids JOIN ok ON ok.i = ids.i
 ), q AS (
-    INSERT INTO delivery_queue (delivery_id, endpoint_id, due_at, event_id, status, attempt_count, auto_attempts, next_attempt_at)
-    SELECT ids.id, ids.endpoint_id, @now, ok.event_id, 'pending', 0, 0, @now
+    INSERT INTO delivery_queue (delivery_id, endpoint_id, due_at, event_id, status, attempt_count, auto_attempts, next_attempt_at,
+                                claim_token, claimed_at)
+    SELECT ids.id, ids.endpoint_id, CASE WHEN ids.leased THEN @lease_until::timestamptz ELSE @now END,
+           ok.event_id, 'pending', 0, 0, @now,
+           CASE WHEN ids.leased THEN @lease_token::bigint END, CASE WHEN ids.leased THEN @now END
     FROM ids JOIN ok ON ok.i = ids.i
 )
 SELECT gate.i::integer AS i, gate.user_found, gate.targets,
        (ok.i IS NOT NULL)::boolean AS written,
-       coalesce(ids.id, '')::text AS delivery_id, coalesce(ids.endpoint_id, '')::text AS endpoint_id
+       coalesce(ids.id, '')::text AS delivery_id, coalesce(ids.endpoint_id, '')::text AS endpoint_id,
+       coalesce(ids.leased, false)::boolean AS leased,
+       -- What an attempt needs of the endpoint, as the claim returns it.
+       coalesce(ids.url, '')::text AS url,
+       coalesce(ids.secret_encrypted, ''::bytea)::bytea AS secret_encrypted,
+       ids.pending_secret_encrypted, ids.secret_activates_at,
+       coalesce(ids.standard_webhooks, false)::boolean AS standard_webhooks,
+       coalesce(ids.endpoint_failing, false)::boolean AS endpoint_failing
 FROM gate
 LEFT JOIN ok ON ok.i = gate.i
 LEFT JOIN ids ON ids.i = gate.i

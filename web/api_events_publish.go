@@ -15,9 +15,10 @@ import (
 	"github.com/clipcabinet/webhooks/internal/webhook"
 )
 
-// publish stores an event with its deliveries and wakes the dispatcher. It
-// is the one way events enter the system: the API, the dashboard's test
-// button and the tests all come through here.
+// publish stores an event with its deliveries and wakes the dispatcher
+// for those it was not handed at once (store.Handoff). It is the one way
+// events enter the system: the API, the dashboard's test button and the
+// tests all come through here.
 func (s *Server) publish(ctx context.Context, p store.Publish) (store.Published, error) {
 	out, err := s.store.Publish(ctx, p)
 	if err != nil {
@@ -26,7 +27,7 @@ func (s *Server) publish(ctx context.Context, p store.Publish) (store.Published,
 	if !out.Replayed && s.mx != nil {
 		s.mx.Published(1)
 	}
-	if len(out.Deliveries) > 0 && !out.Replayed {
+	if out.Queued > 0 && !out.Replayed {
 		s.wake()
 	}
 	return out, nil

@@ -43,8 +43,11 @@ type admission struct {
 	mu           sync.Mutex
 	inflight     int
 	slowInflight int // attempts in flight of slow endpoints
-	eps          map[string]*epState
-	swept        time.Time // when plan last forgot idle endpoints
+	// dry: the claimer's last claim found nothing it had room for (see
+	// setDry); a worker coming free then gives a claim nothing to take.
+	dry   bool
+	eps   map[string]*epState
+	swept time.Time // when plan last forgot idle endpoints
 }
 
 // epState is an endpoint this process has something of: attempts in
@@ -129,6 +132,29 @@ func (a *admission) plan(claimBatch int, now time.Time) claimPlan {
 	return p
 }
 
+// leasePlan is what a publish may lease to this process (store.Handoff):
+// every free worker, and per endpoint the room a claim could give it now,
+// without the claim's refill rule (a busy endpoint is refilled in
+// batches so that claims are not made for one row each; a publish costs
+// nothing more for the rows it leases).
+func (a *admission) leasePlan(now time.Time) claimPlan {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	p := claimPlan{Max: a.workers - a.inflight, DefaultRoom: a.perEndpoint}
+	if p.Max <= 0 {
+		return claimPlan{}
+	}
+	slowRoom := a.slowRoomLocked()
+	for id, ep := range a.eps {
+		if ep.inflight == 0 && ep.slowAt.IsZero() {
+			continue // as any endpoint: DefaultRoom
+		}
+		p.RoomEndpoints = append(p.RoomEndpoints, id)
+		p.RoomCounts = append(p.RoomCounts, int32(max(0, a.roomLocked(ep, slowRoom))))
+	}
+	return p
+}
+
 // roomLocked is how many more rows the endpoint may be given: its free
 // slots and, unless it is slow, room in its held queue.
 func (a *admission) roomLocked(ep *epState, slowRoom int) int {
@@ -164,6 +190,40 @@ func (a *admission) blockedAll(rows []store.Claimed) bool {
 		}
 	}
 	return true
+}
+
+// setDry records what the claimer's last claim found: dry, nothing it
+// had room for. New due rows come with a wake-up of their own (a publish
+// that left rows to claim, a NOTIFY, rows given back, the due timer), so
+// while dry, a worker coming free does not wake the claimer: with
+// deliveries handed to it by publishes (handoff.go), every attempt's end
+// at a full pool of workers made a claim that found nothing. An endpoint
+// the claim skipped getting room, or the slow share, still wakes it. The
+// claimer clears it when it cannot claim (no worker free), since rows may
+// fall due meanwhile that only a free worker's wake-up would make it look
+// for.
+func (a *admission) setDry(dry bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.dry = dry
+}
+
+// roomFor reports whether a claim now could take a row of one of these
+// endpoints: a worker is free and one of them would not be skipped. Rows
+// given back are due again; when this is false, the attempt end that
+// makes room wakes the claimer (finish).
+func (a *admission) roomFor(endpoints []string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.inflight >= a.workers {
+		return false
+	}
+	for _, id := range endpoints {
+		if !a.blockedLocked(a.epLocked(id)) {
+			return true
+		}
+	}
+	return false
 }
 
 // heldCapLocked is how many rows the endpoint may hold: as many as its
@@ -282,7 +342,7 @@ func (a *admission) finish(id string, dur time.Duration, cancelled, stopping boo
 	}
 	next, ok, back = a.popLocked(ep, stopping, now)
 
-	wake = (workersFull && a.inflight < a.workers) ||
+	wake = (workersFull && a.inflight < a.workers && !a.dry) ||
 		(slowFull && a.slowRoomLocked() > 0) ||
 		(blocked && !a.blockedLocked(ep))
 	return next, ok, back, wake

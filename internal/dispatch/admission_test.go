@@ -352,3 +352,67 @@ func TestAdmissionNoLostWakeUp(t *testing.T) {
 		}
 	}
 }
+
+func TestAdmissionLeasePlanGivesBusyEndpointsTheirRoom(t *testing.T) {
+	a := newAdmission(10, 4, 100, 15*time.Second)
+	if p := a.leasePlan(t0); p.Max != 10 || p.DefaultRoom != 4 || len(p.RoomEndpoints) != 0 {
+		t.Fatalf("fresh lease plan = %+v, want Max 10, DefaultRoom 4, no endpoint listed", p)
+	}
+	a.admit(rows("ep_a", 3), 1, t0)
+	// A claim skips ep_a (room 1 is under a refill of 2); a publish may
+	// still lease it the one row it has room for.
+	if _, skipped := a.plan(100, t0).room("ep_a"); !skipped {
+		t.Fatal("a claim does not skip an endpoint with room for less than a refill")
+	}
+	p := a.leasePlan(t0)
+	if p.Max != 7 || !slices.Equal(p.RoomEndpoints, []string{"ep_a"}) || !slices.Equal(p.RoomCounts, []int32{1}) {
+		t.Fatalf("lease plan = %+v, want Max 7 and ep_a room 1", p)
+	}
+	a.admit(rows("ep_b", 4), 2, t0)
+	a.admit(rows("ep_c", 3), 3, t0)
+	if p := a.leasePlan(t0); p.Max != 0 {
+		t.Fatalf("all workers busy: lease plan Max %d, want 0", p.Max)
+	}
+}
+
+func TestAdmissionDryClaimerIsNotWokenByAFreeWorker(t *testing.T) {
+	// Refills of 1: an endpoint with one free slot is not skipped.
+	a := newAdmission(4, 2, 2, 15*time.Second)
+	a.admit(rows("ep_a", 2), 1, t0)
+	a.admit(rows("ep_b", 1), 2, t0)
+	a.admit(rows("ep_c", 1), 3, t0)
+	// The last claim found nothing it had room for: a worker coming free
+	// at a full pool gives a claim nothing new.
+	a.setDry(true)
+	if _, _, _, wake := a.finish("ep_b", time.Millisecond, false, false, t0); wake {
+		t.Fatal("a dry claimer was woken by a worker coming free")
+	}
+	// ep_a was skipped (at its cap): its room coming free still wakes.
+	if _, _, _, wake := a.finish("ep_a", time.Millisecond, false, false, t0); !wake {
+		t.Fatal("an endpoint the claim skipped got room and the dry claimer was not woken")
+	}
+	// Not dry (a claim took rows, or none could be made): a freed worker wakes.
+	a.admit(rows("ep_d", 2), 4, t0)
+	a.setDry(false)
+	if _, _, _, wake := a.finish("ep_c", time.Millisecond, false, false, t0); !wake {
+		t.Fatal("the first freed worker did not wake a claimer that is not dry")
+	}
+}
+
+func TestAdmissionRoomForReleasedRows(t *testing.T) {
+	a := newAdmission(4, 2, 100, 15*time.Second)
+	if !a.roomFor([]string{"ep_a"}) {
+		t.Fatal("an idle process has no room for a row of a new endpoint")
+	}
+	a.admit(rows("ep_a", 2), 1, t0)
+	if a.roomFor([]string{"ep_a"}) {
+		t.Fatal("room for a row of an endpoint at its cap")
+	}
+	if !a.roomFor([]string{"ep_a", "ep_b"}) {
+		t.Fatal("no room for rows of two endpoints, one of them idle")
+	}
+	a.admit(rows("ep_b", 2), 2, t0)
+	if a.roomFor([]string{"ep_c"}) {
+		t.Fatal("room with every worker busy")
+	}
+}

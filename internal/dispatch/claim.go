@@ -2,6 +2,7 @@ package dispatch
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/clipcabinet/webhooks/internal/store"
@@ -31,6 +32,7 @@ func (d *Dispatcher) claim(ctx context.Context) {
 		now := d.o.Now().UTC()
 		p := d.adm.plan(d.o.ClaimBatch, now)
 		if p.Max <= 0 {
+			d.adm.setDry(false)
 			if !d.sleep(d.o.Poll, d.freed) {
 				return
 			}
@@ -55,6 +57,7 @@ func (d *Dispatcher) claim(ctx context.Context) {
 			continue
 		}
 		failures = 0
+		d.adm.setDry(len(rows) == 0)
 		d.startAll(ctx, rows, token, now)
 		if len(rows) == 0 && len(p.Skip) > 0 {
 			look.foundNothing(time.Since(started))
@@ -135,8 +138,9 @@ func (d *Dispatcher) pace(last time.Time, gap time.Duration) bool {
 }
 
 // startAll starts an attempt for each claimed row admission lets start,
-// and gives back the rows it refuses; it holds the others (admission.admit).
-func (d *Dispatcher) startAll(ctx context.Context, rows []store.Claimed, token int64, now time.Time) {
+// and gives back the rows it refuses (how many it returns); it holds the
+// others (admission.admit).
+func (d *Dispatcher) startAll(ctx context.Context, rows []store.Claimed, token int64, now time.Time) int {
 	start, back := d.adm.admit(rows, token, now)
 	for _, c := range start {
 		d.attempts.Add(1)
@@ -154,6 +158,29 @@ func (d *Dispatcher) startAll(ctx context.Context, rows []store.Claimed, token i
 		if err := d.o.Store.QueueRelease(ctx, back, tokens); err != nil {
 			d.log.Error("release failed; the rows come back when their lease ends", "err", err, "count", len(back))
 		}
+		d.wakeForReleased(endpointsOf(rows, back))
+	}
+	return len(back)
+}
+
+// endpointsOf is the endpoints of the rows with these ids.
+func endpointsOf(rows []store.Claimed, ids []string) []string {
+	var eps []string
+	for _, c := range rows {
+		if slices.Contains(ids, c.ID) && !slices.Contains(eps, c.EndpointID) {
+			eps = append(eps, c.EndpointID)
+		}
+	}
+	return eps
+}
+
+// wakeForReleased wakes the claimer after rows of these endpoints were
+// given back, if it could take them now. A claimer that sleeps while
+// rows are handed to it by publishes (handoff.go) would otherwise leave
+// such rows until its poll.
+func (d *Dispatcher) wakeForReleased(endpoints []string) {
+	if d.adm.roomFor(endpoints) {
+		signal(d.wake)
 	}
 }
 

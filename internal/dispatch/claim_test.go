@@ -103,11 +103,13 @@ func TestOneEndpointBacklogIsNotWalkedPerRefill(t *testing.T) {
 type claimCount struct {
 	mu              sync.Mutex
 	withRows, empty int
+	rows            int // rows taken in all
 }
 
 func (c *claimCount) add(rows int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.rows += rows
 	if rows == 0 {
 		c.empty++
 	} else {

@@ -2,6 +2,7 @@ package dispatch
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/clipcabinet/webhooks/internal/store"
@@ -55,12 +56,15 @@ const completeBatchMax = 500
 // cannot (hard stop), the leases expire and the rows are attempted again.
 func (d *Dispatcher) write(ctx context.Context, batch []outcome) {
 	results := make([]store.Result, 0, len(batch))
-	var relIDs []string
+	var relIDs, relEndpoints []string
 	var relTokens []int64
 	for i := range batch {
 		if o := &batch[i]; o.release {
 			relIDs = append(relIDs, o.result.DeliveryID)
 			relTokens = append(relTokens, o.result.Token)
+			if !slices.Contains(relEndpoints, o.result.EndpointID) {
+				relEndpoints = append(relEndpoints, o.result.EndpointID)
+			}
 		} else {
 			results = append(results, o.result)
 		}
@@ -79,12 +83,14 @@ func (d *Dispatcher) write(ctx context.Context, batch []outcome) {
 	}
 	if len(relIDs) > 0 {
 		// The rows given back are due again now: tell the other processes,
-		// which may have room for them. Not this claimer: it gave them back
-		// because their endpoint had no room here (or it is stopping), and
-		// room coming free wakes it (admission.finish). Woken, it would
-		// claim with that endpoint skipped, walking its backlog for nothing
+		// which may have room for them. This claimer only if it has room
+		// for them now: it mostly gave them back because their endpoint
+		// had no room here (or it is stopping), and room coming free wakes
+		// it (admission.finish). Woken with no room, it would claim with
+		// that endpoint skipped, walking its backlog for nothing
 		// (lookPast): 94 of 152 such walks in a drain of 100,000.
 		signal(d.notify)
+		d.wakeForReleased(relEndpoints)
 	}
 	if d.o.OnResult != nil {
 		for _, r := range results {

@@ -105,6 +105,7 @@ type Dispatcher struct {
 	secrets   map[string]sealedSecret // by endpoint id; see secret
 
 	stopClaim  chan struct{} // closed: claim no more
+	handoffMu  sync.RWMutex  // read-held from a publish's lease until its rows are started (handoff.go)
 	hardCtx    context.Context
 	hardCancel context.CancelFunc // cancels attempts in flight
 	attempts   sync.WaitGroup
@@ -186,6 +187,7 @@ func (d *Dispatcher) Start(ctx context.Context) {
 		go d.claim(ctx)
 		go d.listen(ctx, d.o.Store.Pool)
 		go d.notifier(ctx, d.o.Store.Pool)
+		d.o.Store.SetHandoff(d)
 	})
 }
 
@@ -209,6 +211,10 @@ func signal(ch chan struct{}) {
 func (d *Dispatcher) Stop(ctx context.Context) {
 	d.stopOnce.Do(func() {
 		close(d.stopClaim)
+		// No publish leases from now on (PublishLease sees the stop);
+		// one holding a lease has its rows started before the wait below.
+		d.handoffMu.Lock()
+		d.handoffMu.Unlock() //nolint:staticcheck // an empty critical section: waits for the leases held
 		d.loops.Wait()
 		done := make(chan struct{})
 		go func() { d.attempts.Wait(); close(done) }()

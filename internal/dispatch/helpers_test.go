@@ -169,6 +169,14 @@ func attempts(n int) func(testapp.Delivery) bool {
 // ends. o's Store, Logger and Client are filled in.
 func startDispatcher(t *testing.T, app *testapp.App, o dispatch.Options) *dispatch.Dispatcher {
 	t.Helper()
+	d, _ := startDispatcherStore(t, app, o)
+	return d
+}
+
+// startDispatcherStore is startDispatcher, also returning the dispatcher's
+// own store: publishes through it are handed to the dispatcher.
+func startDispatcherStore(t *testing.T, app *testapp.App, o dispatch.Options) (*dispatch.Dispatcher, *store.Store) {
+	t.Helper()
 	ctx := context.Background()
 	pool, err := store.Connect(ctx, app.DBURL, store.PoolOptions{MaxConns: 16})
 	if err != nil {
@@ -187,5 +195,5 @@ func startDispatcher(t *testing.T, app *testapp.App, o dispatch.Options) *dispat
 		defer cancel()
 		d.Stop(sctx)
 	})
-	return d
+	return d, o.Store
 }

@@ -40,6 +40,9 @@ type Published struct {
 	Deliveries []PublishedDelivery `json:"deliveries"`
 	// Replayed is true when an Idempotency-Key matched an earlier publish.
 	Replayed bool `json:"-"`
+	// Queued is how many of the deliveries wait for a claim: those not
+	// handed to this process's dispatcher (see Handoff).
+	Queued int `json:"-"`
 }
 
 // PublishedDelivery names one delivery made by a publish.
@@ -71,7 +74,9 @@ func (s *Store) Publish(ctx context.Context, p Publish) (Published, error) {
 		if err := q.IdempotencyKeyDeleteExpired(ctx, db.IdempotencyKeyDeleteExpiredParams{Key: p.IdempotencyKey, Since: since}); err != nil {
 			return err
 		}
-		all, _ := s.publishBatch(ctx, q, []Publish{p}, now)
+		// Not handed off: the rows must not be attempted before the
+		// transaction commits.
+		all, _ := s.publishBatch(ctx, q, []Publish{p}, now, false)
 		res := all[0]
 		if res.err != nil {
 			return res.err
@@ -140,7 +145,9 @@ func (h *targetHints) set(user string, n int) {
 // the batch, and one more for the events that needed more delivery ids
 // than they were offered (a fan-out to many endpoints, the first time).
 // err is the first statement's error, also given to each event.
-func (s *Store) publishBatch(ctx context.Context, q *db.Queries, ps []Publish, now time.Time) ([]published, error) {
+// With handoff, the deliveries the dispatcher has room for are handed to
+// it (see Handoff); only for a statement that commits on its own.
+func (s *Store) publishBatch(ctx context.Context, q *db.Queries, ps []Publish, now time.Time, handoff bool) ([]published, error) {
 	res := make([]published, len(ps))
 	counts := make([]int, len(ps))
 	for i, p := range ps {
@@ -149,7 +156,7 @@ func (s *Store) publishBatch(ctx context.Context, q *db.Queries, ps []Publish, n
 			counts[i] = 1 // the test button: one endpoint
 		}
 	}
-	more, err := s.publishRound(ctx, q, ps, res, counts, now)
+	more, err := s.publishRound(ctx, q, ps, res, counts, now, handoff)
 	if len(more) == 0 {
 		return res, err
 	}
@@ -161,7 +168,7 @@ func (s *Store) publishBatch(ctx context.Context, q *db.Queries, ps []Publish, n
 	for k, m := range more {
 		again[k], counts[k] = ps[m.i], m.targets
 	}
-	still, _ := s.publishRound(ctx, q, again, againRes, counts, now)
+	still, _ := s.publishRound(ctx, q, again, againRes, counts, now, handoff)
 	for _, m := range still {
 		againRes[m.i].err = &Conflict{"the user's endpoints changed while publishing: try again"}
 	}
@@ -176,7 +183,7 @@ type needMore struct{ i, targets int }
 
 // publishRound runs one statement for ps, offering counts[i] ids to event
 // i and filling res; it returns the events that need more ids.
-func (s *Store) publishRound(ctx context.Context, q *db.Queries, ps []Publish, res []published, counts []int, now time.Time) (more []needMore, err error) {
+func (s *Store) publishRound(ctx context.Context, q *db.Queries, ps []Publish, res []published, counts []int, now time.Time, handoff bool) (more []needMore, err error) {
 	n := len(ps)
 	params := db.EventPublishBatchParams{
 		Now: now, IDBases: make([]int32, n), IDCounts: make([]int32, n),
@@ -202,6 +209,20 @@ func (s *Store) publishRound(ctx context.Context, q *db.Queries, ps []Publish, r
 	params.DeliveryIds = make([]string, ids)
 	for i := range params.DeliveryIds {
 		params.DeliveryIds[i] = webhook.NewID(webhook.PrefixDelivery)
+	}
+	var to Handoff
+	var lease Lease
+	if handoff {
+		to, lease = s.leaseFor(now)
+	}
+	params.LeaseToken, params.LeaseMax, params.LeaseUntil = lease.Token, int32(lease.Max), lease.Until
+	params.RoomEndpoints, params.RoomCounts, params.DefaultRoom = lease.RoomEndpoints, lease.RoomCounts, int32(lease.DefaultRoom)
+	if params.RoomEndpoints == nil {
+		params.RoomEndpoints, params.RoomCounts = []string{}, []int32{}
+	}
+	var leased []Claimed
+	if to != nil {
+		defer func() { to.PublishLeased(lease, leased, now) }()
 	}
 	rows, err := q.EventPublishBatch(ctx, params)
 	if err != nil {
@@ -235,6 +256,11 @@ func (s *Store) publishRound(ctx context.Context, q *db.Queries, ps []Publish, r
 			}
 			if r.DeliveryID != "" {
 				o.out.Deliveries = append(o.out.Deliveries, PublishedDelivery{ID: r.DeliveryID, EndpointID: r.EndpointID})
+				if r.Leased {
+					leased = append(leased, leasedRow(ps[i], params.BodyHeads[i], params.BodyTails[i], &r, now))
+				} else {
+					o.out.Queued++
+				}
 			}
 		}
 		seen = i

@@ -81,12 +81,12 @@ func (pb *publisher) write(batch []*publishReq) {
 	for i, r := range batch {
 		ps[i] = r.p
 	}
-	res, err := pb.s.publishBatch(ctx, pb.s.q, ps, pb.s.Now())
+	res, err := pb.s.publishBatch(ctx, pb.s.q, ps, pb.s.Now(), true)
 	if err != nil && len(batch) > 1 && !errors.Is(err, ErrUnavailable) {
 		// One event that makes the statement fail must not fail the
 		// others: write each alone.
 		for i := range ps {
-			one, _ := pb.s.publishBatch(ctx, pb.s.q, ps[i:i+1], pb.s.Now())
+			one, _ := pb.s.publishBatch(ctx, pb.s.q, ps[i:i+1], pb.s.Now(), true)
 			res[i] = one[0]
 		}
 	}

@@ -36,8 +36,9 @@ type Store struct {
 	stopMu    sync.Mutex
 	stopHooks []func(endpointID string)
 
-	pub   *publisher  // combines concurrent publishes (publisher.go)
-	hints targetHints // delivery ids to offer a user's next event (publish.go)
+	pub     *publisher                    // combines concurrent publishes (publisher.go)
+	handoff atomic.Pointer[handoffHolder] // where publishes hand their deliveries (handoff.go)
+	hints   targetHints                   // delivery ids to offer a user's next event (publish.go)
 
 	bounds atomic.Pointer[[]int32] // the health histogram's bounds, once read (health.go)
 }

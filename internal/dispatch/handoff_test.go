@@ -1,0 +1,117 @@
+package dispatch_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/clipcabinet/webhooks/internal/dispatch"
+	"github.com/clipcabinet/webhooks/internal/store"
+	"github.com/clipcabinet/webhooks/internal/testapp"
+	"github.com/clipcabinet/webhooks/internal/webhook"
+)
+
+// TestPublishesHandedToTheDispatcher: publishes made while the dispatcher
+// runs hand it the deliveries it has room for (store.Handoff), and the
+// rest wait for a claim, which the publish wakes (as the API does when
+// Queued > 0). The claimer's Poll is an hour, so a row left due with no
+// wake-up (a handed-over row held for its endpoint, aged and given back
+// while the claimer sleeps, since publishes no longer wake it) stops the
+// drain and the test fails; no timing assertion. Few workers and a small
+// cap per endpoint, so both paths carry rows; one endpoint is at times
+// slower than a held row may wait (heldMaxAge). Every delivery arrives
+// exactly once, the queue ends empty, and the claimer does not poll: a
+// claim that takes nothing follows only a wake-up (with deliveries handed
+// over, a worker coming free at a full pool is no reason to claim).
+func TestPublishesHandedToTheDispatcher(t *testing.T) {
+	t.Parallel()
+	const events = 120
+	fast := newReceiver(t, nil)
+	slowish := newReceiver(t, func(_ http.ResponseWriter, _ *http.Request, n int) {
+		if n%4 == 0 {
+			time.Sleep(40 * time.Millisecond)
+		} else {
+			time.Sleep(2 * time.Millisecond)
+		}
+	})
+	app := testapp.Start(t, testapp.Options{NoDispatcher: true})
+	user := app.NewUser(t, "owner@example.com")
+	app.NewEndpoint(t, user, fast.URL+"/a", "comment.added")
+	app.NewEndpoint(t, user, fast.URL+"/b", "comment.added")
+	app.NewEndpoint(t, user, slowish.URL+"/hook", "comment.added")
+
+	var claims claimCount
+	d, st := startDispatcherStore(t, app, dispatch.Options{
+		Workers: 6, EndpointConcurrency: 3, ClaimBatch: 4, Poll: time.Hour, OnClaim: claims.add,
+	})
+	var (
+		mu               sync.Mutex
+		made, queued     int
+		wg               sync.WaitGroup
+		errs             []error
+		data             = json.RawMessage(webhook.SampleData(webhook.EventCommentAdded, ""))
+		publishersPerRun = 4
+	)
+	for range publishersPerRun {
+		wg.Go(func() {
+			for range events / publishersPerRun {
+				out, err := st.Publish(context.Background(), store.Publish{
+					Event: webhook.EventCommentAdded, UserID: user, Data: data, OccurredAt: time.Now().UTC(),
+				})
+				if err == nil && out.Queued > 0 {
+					d.Wake()
+				}
+				mu.Lock()
+				made += len(out.Deliveries)
+				queued += out.Queued
+				if err != nil {
+					errs = append(errs, err)
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if len(errs) > 0 {
+		t.Fatal(errs[0])
+	}
+	if made != 3*events {
+		t.Fatalf("%d deliveries made, want %d", made, 3*events)
+	}
+	waitCount(t, app, 90*time.Second, made, "SELECT count(*) FROM deliveries WHERE status = 'succeeded'")
+
+	seen := map[string]int{}
+	for _, h := range append(fast.Hits(), slowish.Hits()...) {
+		seen[h.delivery]++
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Errorf("%s arrived %d times", id, n)
+		}
+	}
+	if len(seen) != made {
+		t.Errorf("%d deliveries arrived, want %d", len(seen), made)
+	}
+	var left int
+	if err := app.Pool.QueryRow(context.Background(), "SELECT count(*) FROM delivery_queue").Scan(&left); err != nil || left != 0 {
+		t.Fatalf("%d rows left in the queue (%v)", left, err)
+	}
+	withRows, empty := claims.get()
+	claims.mu.Lock()
+	claimedRows := claims.rows
+	claims.mu.Unlock()
+	t.Logf("%d deliveries: %d handed over at publish, %d queued; %d claims took %d rows, %d took none",
+		made, made-queued, queued, withRows, claimedRows, empty)
+	if queued == made || queued == 0 {
+		t.Fatalf("%d of %d deliveries queued: the test wants both paths used", queued, made)
+	}
+	if claimedRows < queued {
+		t.Errorf("claims took %d rows, fewer than the %d queued", claimedRows, queued)
+	}
+	if empty > withRows+20 {
+		t.Errorf("%d claims took nothing against %d that took rows: the claimer polls", empty, withRows)
+	}
+}
