@@ -45,8 +45,10 @@ func (h *handoffRecorder) PublishLeased(_ store.Lease, rows []store.Claimed, _ t
 // rest are queued, due now, for a claim, and counted in Queued. Room is
 // per endpoint (RoomCounts, else DefaultRoom) and in all (Max), in event
 // and endpoint order. A leased row completes under its token like a
-// claimed one. A publish inside a transaction (an Idempotency-Key) hands
-// nothing over: its rows must not be sent before it commits.
+// claimed one, and one whose process died is claimed when its lease ends,
+// its lost attempt recorded as interrupted. A publish inside a
+// transaction (an Idempotency-Key) hands nothing over: its rows must not
+// be sent before it commits.
 func TestPublishHandsOffWithinRoom(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -153,6 +155,30 @@ func TestPublishHandsOffWithinRoom(t *testing.T) {
 	}})
 	if err != nil || len(ids) != 1 {
 		t.Fatalf("completing a handed-over row: %v, %v", ids, err)
+	}
+
+	// The process that held the leases died: when they end, a claim takes
+	// the handed-over rows as any lapsed lease, the lost attempt recorded
+	// as interrupted (the completed one is gone from the queue).
+	later := now.Add(2 * time.Minute)
+	lapsed, err := st.QueueClaim(ctx, store.Claim{Token: 78, Max: 100, DefaultRoom: 100, Now: later, LeaseUntil: later.Add(time.Minute)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var interrupted, fresh int
+	for _, c := range lapsed {
+		_, handed := leased[c.ID]
+		switch {
+		case handed && c.ID != one.ID && c.Interrupted && c.AttemptCount == 1:
+			interrupted++
+		case !handed && !c.Interrupted && c.AttemptCount == 0:
+			fresh++
+		default:
+			t.Errorf("claimed %s after the leases ended: handed over %v, interrupted %v, %d attempts", c.ID, handed, c.Interrupted, c.AttemptCount)
+		}
+	}
+	if interrupted != len(leased)-1 || fresh != 3 {
+		t.Fatalf("after the leases ended a claim took %d handed-over rows as interrupted and %d never leased, want %d and 3", interrupted, fresh, len(leased)-1)
 	}
 
 	// In a transaction (Idempotency-Key): nothing handed over, all queued.
