@@ -104,15 +104,17 @@ type Dispatcher struct {
 	secretsMu sync.Mutex
 	secrets   map[string]sealedSecret // by endpoint id; see secret
 
-	stopClaim  chan struct{} // closed: claim no more
-	handoffMu  sync.RWMutex  // read-held from a publish's lease until its rows are started (handoff.go)
-	hardCtx    context.Context
-	hardCancel context.CancelFunc // cancels attempts in flight
-	attempts   sync.WaitGroup
-	loops      sync.WaitGroup // claimer, listener, notifier
-	completer  sync.WaitGroup
-	startOnce  sync.Once
-	stopOnce   sync.Once
+	stopClaim chan struct{} // closed: claim no more
+	handoffMu sync.RWMutex  // read-held from a publish's lease until its rows are started (handoff.go)
+	// handoffClosed: Stop has begun, publishes lease nothing (under handoffMu).
+	handoffClosed bool
+	hardCtx       context.Context
+	hardCancel    context.CancelFunc // cancels attempts in flight
+	attempts      sync.WaitGroup
+	loops         sync.WaitGroup // claimer, listener, notifier
+	completer     sync.WaitGroup
+	startOnce     sync.Once
+	stopOnce      sync.Once
 }
 
 // outcome is a finished attempt on its way to the completer, or a claim to give back.
@@ -211,10 +213,11 @@ func signal(ch chan struct{}) {
 func (d *Dispatcher) Stop(ctx context.Context) {
 	d.stopOnce.Do(func() {
 		close(d.stopClaim)
-		// No publish leases from now on (PublishLease sees the stop);
-		// one holding a lease has its rows started before the wait below.
+		// No publish leases from now on; a publish holding one has its
+		// rows started before the attempts are waited for below.
 		d.handoffMu.Lock()
-		d.handoffMu.Unlock() //nolint:staticcheck // an empty critical section: waits for the leases held
+		d.handoffClosed = true
+		d.handoffMu.Unlock()
 		d.loops.Wait()
 		done := make(chan struct{})
 		go func() { d.attempts.Wait(); close(done) }()

@@ -12,13 +12,13 @@ import (
 // they start as a claim's rows do (startAll), without a claim.
 
 // PublishLease is what the next publish statement may lease: the room
-// admission gives (leasePlan), none while stopping or before Start. When
-// ok, handoffMu stays read-locked until PublishLeased, so Stop waits for
-// a publish statement's rows to be started (or held, or given back)
-// before it waits for the attempts.
+// admission gives (leasePlan), none once Stop has begun (the store knows
+// no dispatcher before Start). When ok, handoffMu stays read-locked until
+// PublishLeased, so Stop waits for a publish statement's rows to be
+// started (or held, or given back) before it waits for the attempts.
 func (d *Dispatcher) PublishLease(now time.Time) (store.Lease, bool) {
 	d.handoffMu.RLock()
-	if d.stopping() {
+	if d.handoffClosed {
 		d.handoffMu.RUnlock()
 		return store.Lease{}, false
 	}
