@@ -1,6 +1,7 @@
 package dispatch
 
 import (
+	"slices"
 	"sync"
 	"time"
 
@@ -59,6 +60,9 @@ type epState struct {
 	slowAt    time.Time     // set: its last attempt here was slow, at that time
 	avg       time.Duration // moving average of its attempts' durations here
 	lastAt    time.Time     // when its last attempt here ended
+	// backlog: the last claim that could take its rows took all the room
+	// it had, so more may be due; publishes hand it none (see claimed).
+	backlog bool
 }
 
 // heldMaxAge is how long a claimed row may wait for its endpoint's next
@@ -111,7 +115,7 @@ func (a *admission) plan(claimBatch int, now time.Time) claimPlan {
 	if now.Sub(a.swept) > time.Second || now.Before(a.swept) {
 		a.swept = now
 		for id, ep := range a.eps {
-			if ep.inflight == 0 && len(ep.held) == 0 && now.Sub(ep.lastAt) > slowMemory {
+			if ep.inflight == 0 && len(ep.held) == 0 && !ep.backlog && now.Sub(ep.lastAt) > slowMemory {
 				a.setSlowLocked(ep, time.Time{})
 				delete(a.eps, id)
 			}
@@ -146,13 +150,54 @@ func (a *admission) leasePlan(now time.Time) claimPlan {
 	}
 	slowRoom := a.slowRoomLocked()
 	for id, ep := range a.eps {
-		if ep.inflight == 0 && ep.slowAt.IsZero() {
+		room := 0
+		switch {
+		case ep.backlog:
+			// Its due rows first: fresh deliveries queue behind them.
+		case ep.inflight == 0 && ep.slowAt.IsZero():
 			continue // as any endpoint: DefaultRoom
+		default:
+			room = max(0, a.roomLocked(ep, slowRoom))
 		}
 		p.RoomEndpoints = append(p.RoomEndpoints, id)
-		p.RoomCounts = append(p.RoomCounts, int32(max(0, a.roomLocked(ep, slowRoom))))
+		p.RoomCounts = append(p.RoomCounts, int32(room))
 	}
 	return p
+}
+
+// claimed records what a claim made with plan p took. An endpoint that
+// got all the room p gave it (or any rows of a claim that took its Max)
+// may have more rows due: it is backlogged,
+// and publishes hand it nothing (leasePlan), so its fresh deliveries
+// queue behind its due ones (retries, a backlog after an outage) and are
+// claimed in due order, rather than taking its slots as they come free
+// while those wait. One that got less than its room had no more rows the
+// claim could see, and so has an endpoint the claim took none of while
+// it could (the claim took fewer rows than it might: it saw every due
+// row within its window). An endpoint the claim skipped keeps its mark.
+func (a *admission) claimed(p claimPlan, rows []store.Claimed) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	taken := map[string]int{}
+	for _, c := range rows {
+		taken[c.EndpointID]++
+	}
+	for id, n := range taken {
+		room := p.DefaultRoom
+		if i := slices.Index(p.RoomEndpoints, id); i >= 0 {
+			room = int(p.RoomCounts[i])
+		}
+		// A claim cut short by its Max leaves each endpoint it took rows
+		// of as likely to have more due.
+		a.epLocked(id).backlog = n >= room || len(rows) >= p.Max
+	}
+	if len(rows) < p.Max {
+		for id, ep := range a.eps {
+			if taken[id] == 0 && !slices.Contains(p.Skip, id) {
+				ep.backlog = false
+			}
+		}
+	}
 }
 
 // roomLocked is how many more rows the endpoint may be given: its free

@@ -416,3 +416,45 @@ func TestAdmissionRoomForReleasedRows(t *testing.T) {
 		t.Fatal("room with every worker busy")
 	}
 }
+
+func TestAdmissionBackloggedEndpointIsHandedNothing(t *testing.T) {
+	a := newAdmission(20, 4, 100, 15*time.Second)
+	room := func(ep string) int {
+		p := a.leasePlan(t0)
+		if i := slices.Index(p.RoomEndpoints, ep); i >= 0 {
+			return int(p.RoomCounts[i])
+		}
+		return p.DefaultRoom
+	}
+	// A claim takes all the room ep_a had: more of its rows may be due,
+	// so publishes hand it nothing; ep_b got less than its room.
+	p := a.plan(100, t0)
+	got := append(rows("ep_a", 4), rows("ep_b", 2)...)
+	a.claimed(p, got)
+	a.admit(got, 1, t0)
+	if n := room("ep_a"); n != 0 {
+		t.Fatalf("backlogged endpoint: lease room %d, want 0", n)
+	}
+	if n := room("ep_b"); n != 2 {
+		t.Fatalf("endpoint with no backlog: lease room %d, want its 2 free slots", n)
+	}
+	// Its attempts end; it stays backlogged until a claim finds less than its room.
+	for range 4 {
+		a.finish("ep_a", time.Millisecond, false, false, t0)
+	}
+	if n := room("ep_a"); n != 0 {
+		t.Fatalf("backlogged endpoint after its attempts ended: lease room %d, want 0", n)
+	}
+	p = a.plan(100, t0)
+	a.claimed(p, rows("ep_a", 1))
+	if n := room("ep_a"); n < 4 {
+		t.Fatalf("backlog cleared: lease room %d, want at least its cap of 4", n)
+	}
+	// A claim cut short by its Max: every endpoint it took rows of may have more.
+	a2 := newAdmission(3, 4, 100, 15*time.Second)
+	p = a2.plan(100, t0)
+	a2.claimed(p, rows("ep_c", 3))
+	if p := a2.leasePlan(t0); !slices.Equal(p.RoomEndpoints, []string{"ep_c"}) || p.RoomCounts[0] != 0 {
+		t.Fatalf("after a claim that took its Max, lease plan %+v; want ep_c with room 0", p)
+	}
+}

@@ -45,10 +45,10 @@ func (d *Dispatcher) claim(ctx context.Context) {
 			RoomEndpoints: p.RoomEndpoints, RoomCounts: p.RoomCounts, DefaultRoom: p.DefaultRoom,
 			LeaseUntil: now.Add(d.o.AttemptTimeout + d.o.LeaseMargin),
 		})
-		if d.o.OnClaim != nil {
-			d.o.OnClaim(len(rows))
-		}
 		if err != nil {
+			if d.o.OnClaim != nil {
+				d.o.OnClaim(0)
+			}
 			failures++
 			d.log.Error("claim failed", "err", err, "failures", failures)
 			if !d.sleep(backoff(failures)) {
@@ -58,6 +58,10 @@ func (d *Dispatcher) claim(ctx context.Context) {
 		}
 		failures = 0
 		d.adm.setDry(len(rows) == 0)
+		d.adm.claimed(p, rows)
+		if d.o.OnClaim != nil {
+			d.o.OnClaim(len(rows))
+		}
 		d.startAll(ctx, rows, token, now)
 		if len(rows) == 0 && len(p.Skip) > 0 {
 			look.foundNothing(time.Since(started))

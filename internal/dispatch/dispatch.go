@@ -82,7 +82,8 @@ type Options struct {
 	// OnResult, when set, is called after each result is recorded (tests, metrics).
 	OnResult func(store.Result)
 	// OnClaim, when set, is called after each claim statement with the
-	// rows it took (tests).
+	// rows it took, once admission has recorded them and before they
+	// start (tests).
 	OnClaim func(rows int)
 }
 

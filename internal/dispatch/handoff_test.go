@@ -115,3 +115,68 @@ func TestPublishesHandedToTheDispatcher(t *testing.T) {
 		t.Errorf("%d claims took nothing against %d that took rows: the claimer polls", empty, withRows)
 	}
 }
+
+// TestFreshDeliveriesQueueBehindABacklog: while an endpoint has due rows
+// waiting (a backlog after an outage, retries), publishes hand it nothing:
+// its fresh deliveries are queued and claimed in due order, after the
+// backlog, instead of taking its slots as they come free. The backlog is
+// queued before the dispatcher starts; the fresh events are published
+// once its first claim has taken all the room the endpoint had.
+func TestFreshDeliveriesQueueBehindABacklog(t *testing.T) {
+	t.Parallel()
+	const backlog, fresh, endpointCap = 120, 10, 4
+	rc := newReceiver(t, func(_ http.ResponseWriter, _ *http.Request, _ int) { time.Sleep(3 * time.Millisecond) })
+	app := testapp.Start(t, testapp.Options{NoDispatcher: true})
+	user := app.NewUser(t, "owner@example.com")
+	app.NewEndpoint(t, user, rc.URL+"/hook", "comment.added")
+	old := publishMany(t, app, user, backlog)
+
+	firstClaim := make(chan struct{})
+	var once sync.Once
+	d, st := startDispatcherStore(t, app, dispatch.Options{
+		Workers: 8, EndpointConcurrency: endpointCap, ClaimBatch: 8, Poll: time.Hour,
+		OnClaim: func(n int) {
+			if n > 0 {
+				once.Do(func() { close(firstClaim) })
+			}
+		},
+	})
+	<-firstClaim
+	isFresh := map[string]bool{}
+	data := json.RawMessage(webhook.SampleData(webhook.EventCommentAdded, ""))
+	for range fresh {
+		out, err := st.Publish(context.Background(), store.Publish{Event: webhook.EventCommentAdded, UserID: user, Data: data, OccurredAt: time.Now().UTC()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out.Queued != len(out.Deliveries) {
+			t.Fatalf("a publish handed %d of %d deliveries to an endpoint with a backlog", len(out.Deliveries)-out.Queued, len(out.Deliveries))
+		}
+		d.Wake()
+		for _, dl := range out.Deliveries {
+			isFresh[dl.ID] = true
+		}
+	}
+	hits := rc.waitHits(t, len(old)+fresh, 90*time.Second)
+	// Claimed in due order: a fresh delivery is claimed only after every
+	// backlog row was, so at most the attempts in flight and the rows held
+	// for the endpoint (a cap's worth each) arrive after the first fresh one.
+	for i, h := range hits {
+		if isFresh[h.delivery] {
+			if later := len(old) - (i - countFresh(hits[:i], isFresh)); later > 2*endpointCap {
+				t.Fatalf("a fresh delivery arrived with %d of the backlog still to come", later)
+			}
+			break
+		}
+	}
+}
+
+func countFresh(hits []hit, isFresh map[string]bool) int {
+	n := 0
+	for _, h := range hits {
+		if isFresh[h.delivery] {
+			n++
+		}
+	}
+	return n
+}
