@@ -164,7 +164,7 @@ func New(o Options) *Dispatcher {
 	d := &Dispatcher{
 		o: o, log: o.Logger.With("component", "dispatch"), name: strconv.FormatInt(newToken(), 36),
 		wake: make(chan struct{}, 1), freed: make(chan struct{}, 1), notify: make(chan struct{}, 1),
-		results: make(chan outcome, 4*o.Workers), idle: make(chan job),
+		results: make(chan outcome, 8*o.Workers), idle: make(chan job),
 		adm:       newAdmission(o.Workers, o.EndpointConcurrency, o.ClaimBatch, o.AttemptTimeout),
 		stopClaim: make(chan struct{}), secrets: map[string]sealedSecret{},
 	}
