@@ -18,6 +18,7 @@
 #   IDLE=s        wait s seconds with the server idle before the load (make bench's 1)
 #   SERIES=1      paced/api/fanout: each publish's start and API latency (ms) to
 #                 bench-out/series.txt
+#   RSS=1         the server's resident size 5 s after the load
 # Needs bin/ built and TEST_DATABASE_URL (make build; scripts/db.sh).
 set -euo pipefail
 mode="${1:?usage: scripts/profile.sh drain|api|fanout|paced}"
@@ -59,6 +60,7 @@ pglog=/var/log/postgresql/postgresql-15-main.log # Debian's cluster logs here
 off=0; [ -r "$pglog" ] && off=$(stat -c %s "$pglog")
 
 "${SERVER_BIN:-bin/clipcabinet}" serve --no-migrate 2>"$out/profile-server.log" & pids+=($!)
+server_pid=$!
 until curl -sf http://127.0.0.1:18188/readyz >/dev/null; do sleep 0.1; done
 if [ "${SERVERS:-1}" = 2 ]; then
   CLIPCABINET_ADDR=127.0.0.1:18190 CLIPCABINET_PPROF_ADDR= "${SERVER_BIN:-bin/clipcabinet}" serve --no-migrate 2>"$out/profile-server2.log" & pids+=($!)
@@ -109,6 +111,13 @@ hz=$(getconf CLK_TCK)
 join "$out/ticks0" "$out/ticks1" | awk -v t="$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')" -v hz="$hz" \
   '{printf "cpu: %s %.2f cores, %.2f s\n", $1, ($3 - $2) / hz / t, ($3 - $2) / hz}'
 echo "cpu: (a load client that exits before the end is not counted)"
+if [ "${RSS:-0}" = 1 ]; then
+  # The server's resident size after the load, once idle (make bench's
+  # "server RSS after scenarios 1-6"; the heap is given back after an idle
+  # 2 s tick: cmd/clipcabinet/memory.go).
+  sleep 5
+  echo "rss: server $(awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$server_pid/status") MiB after 5 s idle"
+fi
 
 if [ "${LOGSTMT:-0}" = 1 ] || [ "${AUTOEXPLAIN:-0}" = 1 ]; then
   sleep 0.5
