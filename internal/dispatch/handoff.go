@@ -45,7 +45,7 @@ func (d *Dispatcher) PublishLeased(l store.Lease, rows []store.Claimed, now time
 	defer cancel()
 	if d.startAll(ctx, rows, l.Token, now) > 0 {
 		// Given back, due now: another process may have room for them
-		// (here, room coming free wakes the claimer: admission.finish).
+		// (this one's claimer was woken if it has: wakeForReleased).
 		signal(d.notify)
 	}
 }
