@@ -285,20 +285,34 @@ func TestAdmissionClaimWithinPlanIsNeverGivenBack(t *testing.T) {
 // made now would let it take something its last plan did not (a free
 // worker, an endpoint no longer skipped), some attempt's end has woken it.
 // Attempts end in random order, of fast, slow-ish and slow endpoints, with
-// held rows and refills.
+// held rows and refills, while publishes hand rows over (or leave them
+// due, waking the claimer) and the claimer's last claim may have been dry.
 func TestAdmissionNoLostWakeUp(t *testing.T) {
-	for seed := range uint64(20) {
+	for seed := range uint64(40) {
 		r := rand.New(rand.NewPCG(seed, 7))
 		a := newAdmission(16, 5, 12, 4*time.Second)
 		durs := map[string]time.Duration{"e0": time.Millisecond, "e1": 10 * time.Millisecond, "e2": time.Second, "e3": 2 * time.Second, "e4": 3 * time.Second}
 		eps := []string{"e0", "e1", "e2", "e3", "e4"}
 		type flight struct{ ep string }
 		var inflight []flight
-		backlog := map[string]int{"e0": 200, "e1": 200, "e2": 200, "e3": 200, "e4": 200}
-		n := 0
+		// Even seeds start from a backlog; odd ones from nothing, all
+		// their work published while they run (handed over or not).
+		initial := 200 * int(1-seed%2)
+		backlog := map[string]int{"e0": initial, "e1": initial, "e2": initial, "e3": initial, "e4": initial}
+		n, published := 0, 0
+		var releasing []string // endpoints of rows given back, their release not yet written
+		// The clock moves 0-9 ms a step, so rows held for an endpoint
+		// can outstay heldMaxAge and be given back.
+		tm := t0
 		var view claimPlan
-		claim := func(step int) {
-			view = a.plan(12, t0)
+		// claim is one claim; it says whether the claimer goes on at
+		// once (it took rows: it claims again, as claim.go does).
+		claim := func(step int) bool {
+			view = a.plan(12, tm)
+			if view.Max <= 0 {
+				a.setDry(false) // as the claimer does when no worker is free
+				return false
+			}
 			var claimed []store.Claimed
 			for _, ep := range eps {
 				room, skipped := view.room(ep)
@@ -308,46 +322,92 @@ func TestAdmissionNoLostWakeUp(t *testing.T) {
 					claimed = append(claimed, row(fmt.Sprint(n), ep))
 				}
 			}
-			start, _ := a.admit(claimed, int64(step), t0)
+			a.setDry(len(claimed) == 0)
+			a.claimed(view, claimed)
+			start, _ := a.admit(claimed, int64(step), tm)
 			for _, c := range start {
 				inflight = append(inflight, flight{c.EndpointID})
 			}
+			return len(claimed) > 0
 		}
-		claim(0)
-		woken := false
-		for step := 1; len(inflight) > 0; step++ {
+		woken := claim(0)
+		for step := 1; len(inflight) > 0 || published < 300 || len(releasing) > 0; step++ {
 			if woken && r.IntN(3) == 0 {
-				claim(step)
-				woken = false
+				woken = claim(step)
 				continue
 			}
-			i := r.IntN(len(inflight))
-			f := inflight[i]
-			inflight = append(inflight[:i], inflight[i+1:]...)
-			next, ok, back, wake := a.finish(f.ep, durs[f.ep], false, false, t0)
-			if ok {
-				inflight = append(inflight, flight{next.c.EndpointID})
+			tm = tm.Add(time.Duration(r.IntN(10)) * time.Millisecond)
+			if published < 300 && (r.IntN(2) == 0 || len(inflight) == 0) {
+				// A publish to one endpoint (handoff.go): handed over
+				// within the lease plan's room, else left due, and then
+				// it wakes the claimer (the API wakes it when Queued > 0).
+				published++
+				ep := eps[r.IntN(len(eps))]
+				lp := a.leasePlan(tm)
+				room := lp.DefaultRoom
+				if k := slices.Index(lp.RoomEndpoints, ep); k >= 0 {
+					room = int(lp.RoomCounts[k])
+				}
+				n++
+				if lp.Max > 0 && room > 0 {
+					start, back := a.admit([]store.Claimed{row(fmt.Sprint(n), ep)}, int64(step), tm)
+					for _, c := range start {
+						inflight = append(inflight, flight{c.EndpointID})
+					}
+					if len(back) > 0 {
+						backlog[ep]++
+						woken = woken || a.roomFor([]string{ep}) // startAll's release
+					}
+				} else {
+					backlog[ep]++
+					woken = true
+				}
 			}
-			for _, h := range back {
-				backlog[h.c.EndpointID]++
+			if len(inflight) > 0 {
+				i := r.IntN(len(inflight))
+				f := inflight[i]
+				inflight = append(inflight[:i], inflight[i+1:]...)
+				next, ok, back, wake := a.finish(f.ep, durs[f.ep], false, false, tm)
+				if ok {
+					inflight = append(inflight, flight{next.c.EndpointID})
+				}
+				// Rows given back are due once the completer's release
+				// of them commits, some steps later (complete.write),
+				// which then wakes the claimer if it has room for them;
+				// a claim made meanwhile, woken by this attempt's end,
+				// does not see them.
+				for _, h := range back {
+					releasing = append(releasing, h.c.EndpointID)
+				}
+				woken = woken || wake
 			}
-			woken = woken || wake
+			if len(releasing) > 0 && (r.IntN(3) == 0 || len(inflight) == 0) {
+				for _, ep := range releasing {
+					backlog[ep]++
+				}
+				woken = woken || a.roomFor(releasing)
+				releasing = nil
+			}
 			if woken {
 				continue
 			}
-			now := a.plan(12, t0)
+			now := a.plan(12, tm)
 			if view.Max == 0 && now.Max > 0 {
 				t.Fatalf("seed %d step %d: a worker came free and the claimer was not woken", seed, step)
 			}
 			for _, ep := range eps {
 				_, was := view.room(ep)
-				_, is := now.room(ep)
+				room, is := now.room(ep)
 				if was && !is && backlog[ep] > 0 {
 					t.Fatalf("seed %d step %d: %s can be claimed for again and the claimer was not woken", seed, step, ep)
 				}
+				// The claimer sleeps: no row a claim now could take is due.
+				if !is && room > 0 && backlog[ep] > 0 {
+					t.Fatalf("seed %d step %d: a row of %s is due, a claim could take it, and the claimer sleeps", seed, step, ep)
+				}
 			}
-			if len(inflight) == 0 {
-				claim(step) // the claimer's Poll: nothing in flight, nothing lost
+			if len(inflight) == 0 && len(releasing) == 0 {
+				woken = claim(step) // the claimer's Poll: nothing in flight, nothing lost
 			}
 		}
 	}
