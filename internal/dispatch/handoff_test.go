@@ -159,11 +159,14 @@ func TestFreshDeliveriesQueueBehindABacklog(t *testing.T) {
 	}
 	hits := rc.waitHits(t, len(old)+fresh, 90*time.Second)
 	// Claimed in due order: a fresh delivery is claimed only after every
-	// backlog row was, so at most the attempts in flight and the rows held
-	// for the endpoint (a cap's worth each) arrive after the first fresh one.
+	// backlog row was, so only the backlog's last few (in flight, held for
+	// the endpoint, or given back and claimed again) can arrive after the
+	// first fresh one; handed over, the fresh ones came first, with ~110
+	// of the backlog still to come. The bound leaves room for a slow
+	// machine.
 	for i, h := range hits {
 		if isFresh[h.delivery] {
-			if later := len(old) - (i - countFresh(hits[:i], isFresh)); later > 2*endpointCap {
+			if later := len(old) - (i - countFresh(hits[:i], isFresh)); later > len(old)/4 {
 				t.Fatalf("a fresh delivery arrived with %d of the backlog still to come", later)
 			}
 			break
