@@ -13,9 +13,10 @@ import (
 // flight in all and per endpoint, claimed rows held for an endpoint's next
 // free slot, and slow endpoints. It does no I/O and knows nothing of the
 // loops: the claim loop asks it what the next claim may take (plan) and
-// what to do with the rows claimed (admit); a worker tells it when an
-// attempt ended (finish) and learns what to run next and whether the
-// claimer must look again.
+// what to do with the rows claimed (admit), and tells it what the claim
+// found (claimed, setDry); a publish asks what it may hand over
+// (leasePlan); a worker tells it when an attempt ended (finish) and
+// learns what to run next and whether the claimer must look again.
 //
 // The rules:
 //   - At most workers attempts in flight, at most perEndpoint per endpoint.
@@ -30,10 +31,15 @@ import (
 //   - Slow endpoints (an attempt here ran a quarter of the attempt timeout
 //     or more) together hold at most slowCap of the workers, so their caps
 //     cannot add up to every worker (see the package doc).
+//   - A publish may hand over as many fresh deliveries as there are free
+//     workers, to each endpoint as much as it has room for, but none to an
+//     endpoint with a backlog (its due rows first: claimed).
 //   - The claimer is woken whenever an attempt's end unblocks something a
-//     claim could take: a worker when all were busy, an endpoint that was
-//     skipped, the slow endpoints' share. A wake-up is never lost: only a
-//     claim blocks, and every unblocking is signalled.
+//     claim could take: a worker when all were busy (unless its last claim
+//     found nothing: then only new rows wake it), an endpoint that was
+//     skipped, the slow endpoints' share; and when rows given back are due
+//     and it has room for them. A wake-up is never lost: only a claim
+//     blocks, and every unblocking is signalled.
 type admission struct {
 	workers     int
 	perEndpoint int
@@ -167,14 +173,14 @@ func (a *admission) leasePlan(now time.Time) claimPlan {
 
 // claimed records what a claim made with plan p took. An endpoint that
 // got all the room p gave it (or any rows of a claim that took its Max)
-// may have more rows due: it is backlogged,
-// and publishes hand it nothing (leasePlan), so its fresh deliveries
-// queue behind its due ones (retries, a backlog after an outage) and are
-// claimed in due order, rather than taking its slots as they come free
-// while those wait. One that got less than its room had no more rows the
-// claim could see, and so has an endpoint the claim took none of while
-// it could (the claim took fewer rows than it might: it saw every due
-// row within its window). An endpoint the claim skipped keeps its mark.
+// may have more rows due: it is backlogged, and publishes hand it nothing
+// (leasePlan), so its fresh deliveries queue behind its due ones
+// (retries, a backlog after an outage) and are claimed in due order,
+// rather than taking its slots as they come free while those wait. One
+// that got less than its room had no more rows the claim could see, and
+// neither has an endpoint the claim took none of while it could (the
+// claim took fewer rows than it might: it saw every due row within its
+// window). An endpoint the claim skipped keeps its mark.
 func (a *admission) claimed(p claimPlan, rows []store.Claimed) {
 	a.mu.Lock()
 	defer a.mu.Unlock()

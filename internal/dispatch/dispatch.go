@@ -23,9 +23,11 @@
 // three quarters of the workers: the rest stay for the others.
 //
 // Files: admission.go decides what may run (no I/O, unit-tested alone);
-// claim.go is the claim loop; worker.go makes one attempt and applies the
-// retry schedule, send.go the HTTP request; complete.go writes results;
-// notify.go is the LISTEN/NOTIFY pair between processes.
+// claim.go is the claim loop; handoff.go takes the deliveries a publish in
+// this process hands over (store.Handoff), started like claimed rows;
+// worker.go makes one attempt and applies the retry schedule, send.go the
+// HTTP request; complete.go writes results; notify.go is the
+// LISTEN/NOTIFY pair between processes.
 package dispatch
 
 import (
