@@ -1,6 +1,8 @@
 // Package dispatch sends deliveries. PostgreSQL is the queue: a claimer takes
 // due rows in short statements (FOR UPDATE SKIP LOCKED), setting a lease and
-// a fresh claim token; a pool of workers, one per attempt in flight, signs
+// a fresh claim token, and a publish in this process hands over the fresh
+// deliveries there is room for, written already leased (handoff.go); a
+// pool of workers, one per attempt in flight, signs
 // and POSTs the stored body through netguard's client, outside any
 // transaction; a completer writes results in batches, fenced by the claim
 // token.
