@@ -11,7 +11,7 @@
 #   AUTOEXPLAIN=1 log every plan with timings (auto_explain) to bench-out/plans.log
 #   SERVER_BIN    another server binary to run [bin/clipcabinet]
 #   PRESEED=n     drain: seed and drain N, then n more, before the timed backlog
-#   PPROF=1       save 3 s CPU and allocation profiles of the server to
+#   PPROF=1       save 3 s (PPROF_SECONDS) CPU and allocation profiles of the server to
 #                 bench-out/server.pprof and allocs.pprof
 #   EXTRA_SQL     statements (;-separated) run on the database before the load
 #   SERVERS=2     a second server process on the same database (make bench's 6)
@@ -67,8 +67,8 @@ if [ "${SERVERS:-1}" = 2 ]; then
   until curl -sf http://127.0.0.1:18190/readyz >/dev/null; do sleep 0.1; done
 fi
 if [ "${PPROF:-0}" = 1 ]; then
-  (sleep 1; curl -s -o "$out/server.pprof" "http://127.0.0.1:18189/debug/pprof/profile?seconds=3") & pids+=($!)
-  (sleep 1; curl -s -o "$out/allocs.pprof" "http://127.0.0.1:18189/debug/pprof/allocs?seconds=3") & pids+=($!)
+  (sleep 1; curl -s -o "$out/server.pprof" "http://127.0.0.1:18189/debug/pprof/profile?seconds=${PPROF_SECONDS:-3}") & pids+=($!)
+  (sleep 1; curl -s -o "$out/allocs.pprof" "http://127.0.0.1:18189/debug/pprof/allocs?seconds=${PPROF_SECONDS:-3}") & pids+=($!)
 fi
 
 # PRESEED: a history first, as make bench's drain meets one: PRESEED
