@@ -17,7 +17,9 @@
 -- 100,000 deliveries with their attempts on the development machine).
 -- Keyset cursors compare (created_at, id) with the column's collation, as
 -- the indexes are now ordered, so a cursor given out before the upgrade
--- still pages on.
+-- still pages on; ids are ASCII letters, digits and "_", ordered alike
+-- under C and C.UTF-8 (under a locale such as en_US, rows created in the
+-- same microsecond as a cursor's may change order once).
 --
 -- The deliveries' list indexes, rebuilt here anyway, become ascending;
 -- the lists read them backwards (newest first), as fast. A descending
