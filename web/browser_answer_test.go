@@ -29,7 +29,7 @@ func journeyClosedPort(t *testing.T, b *tab) {
 	}
 	b.do("open it",
 		htmxIdle(),
-		chromedp.Click(css(`[data-testid="delivery-link"]`)),
+		clickLive(`[data-testid="delivery-link"]`),
 		chromedp.WaitVisible(css(`#drawer > [data-testid="drawer"] [data-testid="answer-reason"]`)),
 	)
 	if got := b.text(`[data-testid="answer-reason"]`); got != "Connection refused by "+addr {

@@ -77,7 +77,7 @@ func journeyCatalogueTestEvent(t *testing.T, b *tab) {
 	b.check("74-drawer-test-badge")
 	b.do("open the delivery",
 		htmxIdle(),
-		chromedp.Click(css(`[data-testid="delivery-link"]`)),
+		clickLive(`[data-testid="delivery-link"]`),
 		chromedp.WaitVisible(css(`[data-testid="delivery-detail"] .detail-event [data-testid="test-badge"]`)),
 		chromedp.WaitVisible(css(`[data-testid="attempt"][data-outcome="success"]`)),
 	)

@@ -50,7 +50,7 @@ func journeyExchangeTimeline(t *testing.T, b *tab) {
 	)
 	b.do("open it",
 		htmxIdle(),
-		chromedp.Click(css(`[data-testid="delivery-link"]`)),
+		clickLive(`[data-testid="delivery-link"]`),
 		chromedp.WaitVisible(css(`#drawer > [data-testid="drawer"] [data-testid="request-body"]`)),
 	)
 	if got := b.text(`[data-testid="attempt-run-label"]`); got != "#2–#4 HTTP 503 ×3" {

@@ -71,7 +71,7 @@ func journeyPolish(t *testing.T, b *tab) {
 	)
 	b.noBreakAll("the drawer")
 	b.do("open the delivery",
-		chromedp.Click(css(`[data-testid="delivery-link"]`)),
+		clickLive(`[data-testid="delivery-link"]`),
 		chromedp.WaitVisible(css(`[data-testid="delivery-detail"]`)),
 		htmxIdle(),
 	)
@@ -84,7 +84,7 @@ func journeyPolish(t *testing.T, b *tab) {
 	// without a reload; so does closing the drawer.
 	b.markStale()
 	b.do("retry in the drawer",
-		chromedp.Click(css(`[data-testid="retry"]`)),
+		clickLive(`[data-testid="retry"]`),
 		chromedp.WaitVisible(css(`[data-testid="retry-notice"]`)),
 	)
 	b.waitRefreshed("after the retry")
@@ -140,7 +140,7 @@ func journeyPolish(t *testing.T, b *tab) {
 	b.do("open its deliveries",
 		chromedp.Click(css(`[data-testid="open-deliveries"]`)),
 		chromedp.WaitVisible(css(`[data-testid="drawer"] [data-testid="deleted-banner"]`)),
-		chromedp.Click(css(`[data-testid="delivery-link"]`)),
+		clickLive(`[data-testid="delivery-link"]`),
 		chromedp.WaitVisible(css(`[data-testid="delivery-detail"]`)),
 		htmxIdle(),
 	)

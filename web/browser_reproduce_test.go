@@ -50,7 +50,7 @@ func journeyReproduce(t *testing.T, b *tab) {
 	b.grantClipboard(app)
 	b.do("open the deliveries", htmxIdle(), chromedp.Click(css(`[data-testid="open-deliveries"]`)),
 		chromedp.WaitVisible(css(`[data-testid="delivery-link"]`)))
-	b.do("open the newest delivery", htmxIdle(), chromedp.Click(css(`[data-testid="delivery-link"]`)),
+	b.do("open the newest delivery", htmxIdle(), clickLive(`[data-testid="delivery-link"]`),
 		chromedp.WaitVisible(css(`#drawer > [data-testid="drawer"] [data-testid="copy-curl"]`)))
 	b.do("copy as curl", chromedp.Click(css(`[data-testid="copy-curl"]`)))
 	cmd := run(b, "read the clipboard", chromedp.Evaluate[string](`navigator.clipboard.readText()`, chromedp.EvalAwaitPromise))

@@ -229,6 +229,23 @@ func htmxIdle() chromedp.Action[chromedp.Void] {
 	return waitFor(`document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling') === null`)
 }
 
+// clickLive clicks the first element matching sel, like chromedp.Click,
+// in a part of the page that htmx may swap meanwhile (a delivery row
+// refreshes itself while it is pending or retrying): when the node was
+// replaced between being found and being clicked, the click is made again
+// on its replacement, as a user clicking the row as it redraws would.
+func clickLive(sel string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		var err error
+		for range 5 {
+			if _, err = chromedp.Click(css(sel))(ctx, t); err == nil || !strings.Contains(err.Error(), "node with given id") {
+				return err
+			}
+		}
+		return err
+	})
+}
+
 // waitFor waits until the script's value is true.
 func waitFor(js string) chromedp.Action[chromedp.Void] {
 	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
@@ -383,7 +400,7 @@ func journeySignupToDelivery(t *testing.T, b *tab) {
 
 	b.do("open the delivery",
 		htmxIdle(),
-		chromedp.Click(css(`[data-testid="delivery-link"]`)),
+		clickLive(`[data-testid="delivery-link"]`),
 		chromedp.WaitVisible(css(`[data-testid="delivery-detail"]`)),
 		chromedp.WaitVisible(css(`[data-testid="attempt"][data-outcome="success"]`)),
 	)
@@ -496,7 +513,7 @@ func journeyManualRetry(t *testing.T, b *tab) {
 	}
 	b.check("10-drawer-retrying")
 	b.do("open the failed delivery",
-		chromedp.Click(css(`[data-testid="delivery-link"]`)),
+		clickLive(`[data-testid="delivery-link"]`),
 		// In the drawer's container, not in its place: the row still
 		// refreshing itself must not lend its swap to the link.
 		chromedp.WaitVisible(css(`#drawer > [data-testid="drawer"] [data-testid="answer-next"]`)),
@@ -514,7 +531,7 @@ func journeyManualRetry(t *testing.T, b *tab) {
 	run(b, "mark the page", chromedp.Evaluate[bool](`window.__noReload = true`))
 	rc.status.Store(http.StatusOK)
 	b.do("retry",
-		chromedp.Click(css(`[data-testid="retry"]`)),
+		clickLive(`[data-testid="retry"]`),
 		chromedp.WaitVisible(css(`[data-testid="delivery-live"][data-status="succeeded"]`)),
 		chromedp.WaitVisible(css(`[data-testid="attempt"][data-number="2"][data-outcome="success"]`)),
 		// The response tab, still the one chosen, shows the new answer.
