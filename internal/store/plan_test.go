@@ -1,0 +1,177 @@
+package store_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/clipcabinet/webhooks/internal/store"
+	"github.com/clipcabinet/webhooks/internal/testdb"
+)
+
+// explainedStore is a store over one connection whose every statement's
+// executed plan comes back to the test (auto_explain at NOTICE level, as
+// JSON): plans() returns those of statements whose text contains name.
+func explainedStore(t *testing.T) (*pgxpool.Pool, *store.Store, func(name string) []map[string]any) {
+	t.Helper()
+	ctx := context.Background()
+	cfg, err := pgxpool.ParseConfig(testdb.NewURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.MaxConns = 1
+	var mu sync.Mutex
+	var notices []string
+	cfg.ConnConfig.OnNotice = func(_ *pgconn.PgConn, n *pgconn.Notice) {
+		mu.Lock()
+		notices = append(notices, n.Message)
+		mu.Unlock()
+	}
+	cfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
+		_, err := c.Exec(ctx, "LOAD 'auto_explain'; SET auto_explain.log_min_duration = 0; SET auto_explain.log_analyze = on; "+
+			"SET auto_explain.log_timing = off; SET auto_explain.log_format = json; SET auto_explain.log_level = notice")
+		return err
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	st, err := store.New(pool, store.Options{EncryptionKey: testdb.Key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plans := func(name string) []map[string]any {
+		mu.Lock()
+		defer mu.Unlock()
+		var out []map[string]any
+		for _, n := range notices {
+			i := strings.IndexByte(n, '{')
+			if i < 0 || !strings.Contains(n, name) {
+				continue
+			}
+			var p struct {
+				QueryText string         `json:"Query Text"`
+				Plan      map[string]any `json:"Plan"`
+			}
+			if err := json.Unmarshal([]byte(n[i:]), &p); err != nil {
+				t.Fatalf("a plan that is not JSON: %v\n%s", err, n)
+			}
+			if strings.Contains(p.QueryText, name) {
+				out = append(out, p.Plan)
+			}
+		}
+		return out
+	}
+	return pool, st, plans
+}
+
+// planSum adds up one figure of every node of an executed plan.
+func planSum(node map[string]any, key string) float64 {
+	v, _ := node[key].(float64)
+	children, _ := node["Plans"].([]any)
+	for _, c := range children {
+		if m, ok := c.(map[string]any); ok {
+			v += planSum(m, key)
+		}
+	}
+	return v
+}
+
+// TestCompletionWorkIsLinearWhateverTheStatistics: recording a batch of
+// results does work in proportion to the batch, whatever the tables'
+// statistics say. Once autovacuum has analyzed the tables while the queue
+// was empty (it does, after a drain), PostgreSQL estimated a batch of
+// 1,000 results joined to the endpoints at 5 rows and the rows the queue
+// writes fenced at 2, and joined the two in a nested loop that compared
+// every result with every fenced row: 1,000,000 comparisons, 140 ms of a
+// 175 ms completion, and a fan-out after such a vacuum ran at 11,000
+// deliveries/s against 15,000 (scripts/profile.sh fanout PRESEED=100000
+// VACUUM=1). The plan is read back as it ran (auto_explain): its joins and
+// filters together may not throw away more rows than the batch has.
+func TestCompletionWorkIsLinearWhateverTheStatistics(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool, st, plans := explainedStore(t)
+	const user, endpoints, batch, history = "user_stats", 20, 1000, 5000
+	now := time.Now().UTC()
+	// publishAndClaim publishes n events and claims their want deliveries.
+	publishAndClaim := func(n, want int) []store.Claimed {
+		t.Helper()
+		publishMany(t, st, user, n)
+		now := time.Now().UTC()
+		claimed, err := st.QueueClaim(ctx, store.Claim{Token: 11, Max: batch * 10, Now: now, LeaseUntil: now.Add(time.Minute)})
+		if err != nil || len(claimed) != want {
+			t.Fatalf("claimed %d of %d: %v", len(claimed), want, err)
+		}
+		return claimed
+	}
+	// complete records a first-try success for each claimed row, in batches of batch.
+	complete := func(claimed []store.Claimed) {
+		t.Helper()
+		for len(claimed) > 0 {
+			part := claimed[:min(batch, len(claimed))]
+			claimed = claimed[len(part):]
+			results := make([]store.Result, len(part))
+			for i, c := range part {
+				results[i] = store.Result{DeliveryID: c.ID, EndpointID: c.EndpointID, Token: 11, Number: 1, StartedAt: now, DurationMs: 12,
+					StatusCode: 200, Outcome: "success", Status: "succeeded", AutoAttempts: 1, CompletedAt: &now,
+					Phases: [4]int32{store.NoPhase, store.NoPhase, store.NoPhase, store.NoPhase}}
+			}
+			ids, err := st.QueueComplete(ctx, results)
+			if err != nil || len(ids) != len(part) {
+				t.Fatalf("completed %d of %d: %v", len(ids), len(part), err)
+			}
+		}
+	}
+	if _, err := st.UserCreate(ctx, store.NewUser{ID: user, Email: user + "@example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range endpoints {
+		if _, _, err := st.EndpointCreate(ctx, apiActor, store.NewEndpoint{UserID: user,
+			URL: fmt.Sprintf("https://93.184.215.14/%d", i), Events: []string{"comment.added"}, Enabled: true}); err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			// As autovacuum leaves them after a drain: analyzed, the queue
+			// empty; the user adds endpoints after it.
+			complete(publishAndClaim(history, history))
+			if _, err := pool.Exec(ctx, "VACUUM ANALYZE"); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	complete(publishAndClaim(batch/endpoints, batch))
+	ps := plans("-- name: DeliveryCompleteBatch")
+	if len(ps) != history/batch+1 {
+		t.Fatalf("%d plans of the completion came back, want %d", len(ps), history/batch+1)
+	}
+	last := ps[len(ps)-1] // the one after the vacuum
+	removed := planSum(last, "Rows Removed by Join Filter") + planSum(last, "Rows Removed by Filter")
+	if removed > batch {
+		t.Errorf("recording %d results, the completion's joins and filters threw away %.0f rows: it compares the batch with itself", batch, removed)
+		dumpPlan(t, last, 0)
+	}
+	var left int
+	if err := pool.QueryRow(ctx, "SELECT count(*) FROM delivery_queue").Scan(&left); err != nil || left != 0 {
+		t.Fatalf("%d rows queued after the completion, want 0 (%v)", left, err)
+	}
+}
+
+// dumpPlan logs an executed plan's nodes: estimated and actual rows, loops.
+func dumpPlan(t *testing.T, n map[string]any, depth int) {
+	t.Logf("%s%v %v: estimated %v rows, %v × %v rows, removed by join filter %v", strings.Repeat("  ", depth),
+		n["Node Type"], n["Relation Name"], n["Plan Rows"], n["Actual Loops"], n["Actual Rows"], n["Rows Removed by Join Filter"])
+	children, _ := n["Plans"].([]any)
+	for _, c := range children {
+		dumpPlan(t, c.(map[string]any), depth+1)
+	}
+}
