@@ -503,6 +503,37 @@ func (q *Queries) DeliveryRequestManual(ctx context.Context, arg DeliveryRequest
 	return result.RowsAffected(), nil
 }
 
+const queueAnalyze = `-- name: QueueAnalyze :exec
+ANALYZE delivery_queue
+`
+
+func (q *Queries) QueueAnalyze(ctx context.Context) error {
+	_, err := q.db.Exec(ctx, queueAnalyze)
+	return err
+}
+
+const queuePlannerRows = `-- name: QueuePlannerRows :one
+SELECT c.reltuples::float8 AS planned_rows,
+       (SELECT count(*) FROM (SELECT 1 FROM delivery_queue LIMIT $1::integer) p)::bigint AS queued
+FROM pg_catalog.pg_class c
+WHERE c.oid = 'delivery_queue'::regclass
+`
+
+type QueuePlannerRowsRow struct {
+	PlannedRows float64
+	Queued      int64
+}
+
+// The queue's size as the planner's statistics have it (reltuples; -1:
+// never counted) and the rows it holds, counted up to probe: see
+// store.QueueUpkeep.
+func (q *Queries) QueuePlannerRows(ctx context.Context, probe int32) (QueuePlannerRowsRow, error) {
+	row := q.db.QueryRow(ctx, queuePlannerRows, probe)
+	var i QueuePlannerRowsRow
+	err := row.Scan(&i.PlannedRows, &i.Queued)
+	return i, err
+}
+
 const queueStats = `-- name: QueueStats :one
 SELECT count(*) AS due,
        count(*) FILTER (WHERE due_at <= $1::timestamptz) AS overdue,
@@ -529,4 +560,13 @@ func (q *Queries) QueueStats(ctx context.Context, arg QueueStatsParams) (QueueSt
 	var i QueueStatsRow
 	err := row.Scan(&i.Due, &i.Overdue, &i.OldestAgeSeconds)
 	return i, err
+}
+
+const queueVacuum = `-- name: QueueVacuum :exec
+VACUUM (SKIP_LOCKED) delivery_queue
+`
+
+func (q *Queries) QueueVacuum(ctx context.Context) error {
+	_, err := q.db.Exec(ctx, queueVacuum)
+	return err
 }

@@ -294,3 +294,18 @@ SELECT count(*) AS due,
        coalesce(extract(epoch FROM sqlc.arg(now)::timestamptz - min(due_at)), 0)::float8 AS oldest_age_seconds
 FROM delivery_queue
 WHERE due_at <= sqlc.arg(now)::timestamptz AND claim_token IS NULL;
+
+-- name: QueuePlannerRows :one
+-- The queue's size as the planner's statistics have it (reltuples; -1:
+-- never counted) and the rows it holds, counted up to probe: see
+-- store.QueueUpkeep.
+SELECT c.reltuples::float8 AS planned_rows,
+       (SELECT count(*) FROM (SELECT 1 FROM delivery_queue LIMIT sqlc.arg(probe)::integer) p)::bigint AS queued
+FROM pg_catalog.pg_class c
+WHERE c.oid = 'delivery_queue'::regclass;
+
+-- name: QueueAnalyze :exec
+ANALYZE delivery_queue;
+
+-- name: QueueVacuum :exec
+VACUUM (SKIP_LOCKED) delivery_queue;

@@ -13,6 +13,7 @@
 #   PRESEED=n     drain: seed and drain N, then n more, before the timed backlog;
 #                 the other modes: seed and drain n before the load (a history)
 #   VACUUM=1      with PRESEED: VACUUM the database after the history
+#   DUE_IN        drain: how long after its seed the timed backlog falls due [15s]
 #   PPROF=1       save 3 s (PPROF_SECONDS) CPU and allocation profiles of the server to
 #                 bench-out/server.pprof and allocs.pprof
 #   EXTRA_SQL     statements (;-separated) run on the database before the load
@@ -80,14 +81,14 @@ if [ "$mode" = drain ] && [ "${PRESEED:-0}" -gt 0 ]; then
   bin/loadgen seed --deliveries "$PRESEED" --url "$R/hook/pre" --receiver "$R" >/dev/null
   bin/loadgen drain --receiver "$R" --want "$((${N:-40000} + PRESEED))" --settle 0s >/dev/null
   curl -sf -X POST "$R/control/reset" >/dev/null
-  bin/loadgen seed --deliveries "${N:-40000}" --url "$R/hook/timed" --receiver "$R" --due-in 15s --out "$out/seed.kv" >/dev/null
+  bin/loadgen seed --deliveries "${N:-40000}" --url "$R/hook/timed" --receiver "$R" --due-in "${DUE_IN:-15s}" --out "$out/seed.kv" >/dev/null
   since="--since $(awk -F= '$1 == "visible" {print $2}' "$out/seed.kv")"
 elif [ "${PRESEED:-0}" -gt 0 ]; then
   bin/loadgen seed --deliveries "$PRESEED" --url "$R/hook/pre" --receiver "$R" >/dev/null
   bin/loadgen drain --receiver "$R" --want "$PRESEED" --settle 0s >/dev/null
   curl -sf -X POST "$R/control/reset" >/dev/null
 fi
-[ "${VACUUM:-0}" = 1 ] && psql "$db_url" -qc "VACUUM" >/dev/null
+case "${VACUUM:-0}" in 0) ;; 1) psql "$db_url" -qc "VACUUM" >/dev/null ;; *) psql "$db_url" -qc "VACUUM $VACUUM" >/dev/null ;; esac
 
 # CPU ticks per kind of process (postgres, clipcabinet, loadgen), summed.
 ticks() {

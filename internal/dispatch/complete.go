@@ -111,6 +111,7 @@ func (d *Dispatcher) flush(ctx context.Context, results []store.Result, relIDs [
 		if err != nil {
 			return err
 		}
+		d.completedUpkeep(len(recorded))
 		if len(recorded) < len(results) {
 			d.log.Warn("results dropped: their leases had expired and the deliveries were reclaimed", "count", len(results)-len(recorded))
 		}

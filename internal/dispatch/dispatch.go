@@ -40,6 +40,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/clipcabinet/webhooks/internal/config"
@@ -81,6 +82,10 @@ type Options struct {
 	// rows of endpoints with no room here after such a look found
 	// nothing [20ms]; see lookPast.
 	LookGap time.Duration
+	// VacuumEvery is how many deliveries this process completes between
+	// two VACUUMs of the queue, made once a burst is over (or after ten
+	// times as many during one) [20,000]; see upkeep.
+	VacuumEvery int
 	// Now is the clock [time.Now].
 	Now func() time.Time
 	// OnResult, when set, is called after each result is recorded (tests, metrics).
@@ -106,17 +111,28 @@ type Dispatcher struct {
 
 	adm *admission // what may run; see admission.go
 
+	// The queue upkeep loop (upkeep.go): woken by upkeepWake, told by
+	// claimedRows that a claim took rows, by claimedNone that the last
+	// found none, and by completedRows how many results were written since
+	// its last VACUUM.
+	upkeepWake    chan struct{}
+	claimedRows   atomic.Bool
+	claimedNone   atomic.Bool
+	completedRows atomic.Int64
+
 	secretsMu sync.Mutex
 	secrets   map[string]sealedSecret // by endpoint id; see secret
 
-	stopClaim chan struct{} // closed: claim no more
-	handoffMu sync.RWMutex  // read-held from a publish's lease until its rows are started (handoff.go)
+	stopClaim chan struct{}   // closed: claim no more
+	stopCtx   context.Context // cancelled when Stop begins (the upkeep's statements)
+	stopNow   context.CancelFunc
+	handoffMu sync.RWMutex // read-held from a publish's lease until its rows are started (handoff.go)
 	// handoffClosed: Stop has begun, publishes lease nothing (under handoffMu).
 	handoffClosed bool
 	hardCtx       context.Context
 	hardCancel    context.CancelFunc // cancels attempts in flight
 	attempts      sync.WaitGroup
-	loops         sync.WaitGroup // claimer, listener, notifier
+	loops         sync.WaitGroup // claimer, upkeep, listener, notifier
 	completer     sync.WaitGroup
 	startOnce     sync.Once
 	stopOnce      sync.Once
@@ -165,14 +181,19 @@ func New(o Options) *Dispatcher {
 	if o.CompleteGap <= 0 {
 		o.CompleteGap = 100 * time.Millisecond
 	}
+	if o.VacuumEvery <= 0 {
+		o.VacuumEvery = 20000
+	}
 	d := &Dispatcher{
 		o: o, log: o.Logger.With("component", "dispatch"), name: strconv.FormatInt(newToken(), 36),
 		wake: make(chan struct{}, 1), freed: make(chan struct{}, 1), notify: make(chan struct{}, 1),
-		results: make(chan outcome, 8*o.Workers), idle: make(chan job),
+		upkeepWake: make(chan struct{}, 1),
+		results:    make(chan outcome, 8*o.Workers), idle: make(chan job),
 		adm:       newAdmission(o.Workers, o.EndpointConcurrency, o.ClaimBatch, o.AttemptTimeout),
 		stopClaim: make(chan struct{}), secrets: map[string]sealedSecret{},
 	}
 	d.hardCtx, d.hardCancel = context.WithCancel(context.Background())
+	d.stopCtx, d.stopNow = context.WithCancel(context.Background())
 	if o.Store != nil {
 		o.Store.OnEndpointStopped(d.endpointStopped)
 	}
@@ -183,15 +204,16 @@ func New(o Options) *Dispatcher {
 // rows held for it are given back, not sent.
 func (d *Dispatcher) endpointStopped(ep string) { d.adm.stopped(ep, d.o.Now().UTC()) }
 
-// Start runs the claimer, the completer, and the LISTEN/NOTIFY pair on the
-// store's pool. It returns at once.
+// Start runs the claimer, the completer, the queue upkeep and the
+// LISTEN/NOTIFY pair on the store's pool. It returns at once.
 func (d *Dispatcher) Start(ctx context.Context) {
 	d.startOnce.Do(func() {
 		ctx = context.WithoutCancel(ctx)
 		d.completer.Add(1)
 		go d.complete(ctx)
-		d.loops.Add(3)
+		d.loops.Add(4)
 		go d.claim(ctx)
+		go d.upkeep()
 		go d.listen(ctx, d.o.Store.Pool)
 		go d.notifier(ctx, d.o.Store.Pool)
 		d.o.Store.SetHandoff(d)
@@ -218,6 +240,7 @@ func signal(ch chan struct{}) {
 func (d *Dispatcher) Stop(ctx context.Context) {
 	d.stopOnce.Do(func() {
 		close(d.stopClaim)
+		d.stopNow()
 		// No publish leases from now on; a publish holding one has its
 		// rows started before the attempts are waited for below.
 		d.handoffMu.Lock()

@@ -1,0 +1,113 @@
+package dispatch_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/clipcabinet/webhooks/internal/dispatch"
+	"github.com/clipcabinet/webhooks/internal/store"
+	"github.com/clipcabinet/webhooks/internal/webhook"
+)
+
+// queueCounts is how often delivery_queue was vacuumed and analyzed
+// (pg_stat_user_tables: VACUUM and ANALYZE report their own counts).
+func queueCounts(t *testing.T, conn *pgx.Conn) (vacuums, analyzes int64) {
+	t.Helper()
+	if err := conn.QueryRow(context.Background(), `SELECT vacuum_count, analyze_count
+		FROM pg_stat_user_tables WHERE relname = 'delivery_queue'`).Scan(&vacuums, &analyzes); err != nil {
+		t.Fatal(err)
+	}
+	return vacuums, analyzes
+}
+
+// waitQueueCounts waits up to 10 s for the queue's counts to satisfy ok,
+// else fails with msg.
+func waitQueueCounts(t *testing.T, conn *pgx.Conn, msg string, ok func(vacuums, analyzes int64) bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !ok(queueCounts(t, conn)); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal(msg)
+		}
+	}
+}
+
+// TestTheDispatcherVacuumsTheQueueAfterABurst: once VacuumEvery deliveries
+// were completed and the burst is over, the dispatcher vacuums the queue
+// itself (a cluster may run without autovacuum; every delivery leaves dead
+// rows there).
+func TestTheDispatcherVacuumsTheQueueAfterABurst(t *testing.T) {
+	t.Parallel()
+	rc := newReceiver(t, nil)
+	app, user, _ := setup(t, nil, rc.URL)
+	conn, err := pgx.Connect(context.Background(), app.DBURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close(context.Background()) })
+	_, st := startDispatcherStore(t, app, dispatch.Options{VacuumEvery: 30})
+	before, _ := queueCounts(t, conn)
+	publishThrough(t, st, user, 40) // handed to that dispatcher
+	rc.waitHits(t, 40, 10*time.Second)
+	waitQueueCounts(t, conn, "the queue was not vacuumed within 10 s of a burst of 40 deliveries (VacuumEvery 30)",
+		func(vacuums, _ int64) bool { return vacuums > before })
+}
+
+// TestTheDispatcherRecountsAQueueRecordedEmpty: after a VACUUM recorded
+// the queue as empty, the first claims of a backlog recount it (the
+// plans made from "empty" read the whole queue for every claimed row:
+// store.TestClaimPlanFollowsTheQueueAfterAVacuum).
+func TestTheDispatcherRecountsAQueueRecordedEmpty(t *testing.T) {
+	t.Parallel()
+	// A slow receiver keeps the backlog queued while it is claimed.
+	rc := newReceiver(t, func(w http.ResponseWriter, r *http.Request, n int) { time.Sleep(100 * time.Millisecond) })
+	app, user, _ := setup(t, nil, rc.URL)
+	conn, err := pgx.Connect(context.Background(), app.DBURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close(context.Background()) })
+	if _, err := conn.Exec(context.Background(), "VACUUM ANALYZE delivery_queue"); err != nil {
+		t.Fatal(err)
+	}
+	_, analyzed := queueCounts(t, conn)
+	// A store with no dispatcher: the backlog is queued, not handed over.
+	pool, err := store.Connect(context.Background(), app.DBURL, store.PoolOptions{MaxConns: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	st, err := store.New(pool, store.Options{EncryptionKey: app.Config.EncryptionKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	publishThrough(t, st, user, 1500)
+	waitQueueCounts(t, conn, "a backlog of 1,500 after the queue was recorded empty was not recounted within 10 s",
+		func(_, analyzes int64) bool { return analyzes > analyzed })
+}
+
+// publishThrough publishes n comment.added events for user through st, at once.
+func publishThrough(t *testing.T, st *store.Store, user string, n int) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for range n {
+		wg.Go(func() {
+			_, err := st.Publish(context.Background(), store.Publish{Event: webhook.EventCommentAdded, UserID: user,
+				Data: json.RawMessage(webhook.SampleData(webhook.EventCommentAdded, "")), OccurredAt: time.Now()})
+			if err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+}
