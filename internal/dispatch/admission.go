@@ -26,14 +26,16 @@ import (
 //     finished attempt.
 //   - A fast endpoint may have rows held: claimed while its slots were
 //     full, started by its own attempts as they finish, so its slots never
-//     wait for a claim. It holds no more than it starts within heldMaxAge
-//     at the pace its attempts finish; older held rows go back.
+//     wait for a claim. It holds no more than its attempts in flight
+//     start within heldMaxAge at the pace they finish; older held rows go
+//     back.
 //   - Slow endpoints (an attempt here ran a quarter of the attempt timeout
 //     or more) together hold at most slowCap of the workers, so their caps
 //     cannot add up to every worker (see the package doc).
 //   - A publish may hand over as many fresh deliveries as there are free
-//     workers, to each endpoint as much as it has room for, but none to an
-//     endpoint with a backlog (its due rows first: claimed).
+//     workers and rows the busy endpoints may hold, to each endpoint as
+//     much as it has room for, but none to an endpoint with a backlog (its
+//     due rows first: claimed).
 //   - The claimer is woken whenever an attempt's end unblocks something a
 //     claim could take: a worker when all were busy (unless its last claim
 //     found nothing: then only new rows wake it), an endpoint that was
@@ -143,16 +145,21 @@ func (a *admission) plan(claimBatch int, now time.Time) claimPlan {
 }
 
 // leasePlan is what a publish may lease to this process (store.Handoff):
-// every free worker, and per endpoint the room a claim could give it now,
-// without the claim's refill rule (a busy endpoint is refilled in
-// batches so that claims are not made for one row each; a publish costs
-// nothing more for the rows it leases).
+// every free worker and every row the busy endpoints may hold, and per
+// endpoint the room a claim could give it now, without the claim's refill
+// rule (a busy endpoint is refilled in batches so that claims are not
+// made for one row each; a publish costs nothing more for the rows it
+// leases). With every worker busy, only held rows: an endpoint with
+// attempts in flight holds what they start within heldMaxAge (admit), so
+// a fan-out that keeps every worker busy is still handed over, not left
+// to a claim (each claimed row is a second write of its queue row).
 func (a *admission) leasePlan(now time.Time) claimPlan {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	p := claimPlan{Max: a.workers - a.inflight, DefaultRoom: a.perEndpoint}
-	if p.Max <= 0 {
-		return claimPlan{}
+	free := a.workers - a.inflight
+	p := claimPlan{Max: max(0, free)}
+	if free > 0 {
+		p.DefaultRoom = a.perEndpoint
 	}
 	slowRoom := a.slowRoomLocked()
 	for id, ep := range a.eps {
@@ -163,10 +170,18 @@ func (a *admission) leasePlan(now time.Time) claimPlan {
 		case ep.inflight == 0 && ep.slowAt.IsZero():
 			continue // as any endpoint: DefaultRoom
 		default:
-			room = max(0, a.roomLocked(ep, slowRoom))
+			hold := a.holdRoomLocked(ep)
+			p.Max += hold
+			room = hold
+			if free > 0 {
+				room = max(0, a.roomLocked(ep, slowRoom))
+			}
 		}
 		p.RoomEndpoints = append(p.RoomEndpoints, id)
 		p.RoomCounts = append(p.RoomCounts, int32(room))
+	}
+	if p.Max <= 0 {
+		return claimPlan{}
 	}
 	return p
 }
@@ -278,13 +293,25 @@ func (a *admission) roomFor(endpoints []string) bool {
 }
 
 // heldCapLocked is how many rows the endpoint may hold: as many as its
-// attempts start within heldMaxAge at their average pace, at most its cap.
-// An endpoint with no attempt finished here yet holds none.
+// attempts in flight start within heldMaxAge at their average pace (each
+// that ends starts the next held row), at most its cap. An endpoint with
+// no attempt finished here yet holds none. (Counted from its cap rather
+// than its attempts in flight, an endpoint kept under its cap by busy
+// workers held rows that waited past heldMaxAge and went back.)
 func (a *admission) heldCapLocked(ep *epState) int {
 	if ep.avg <= 0 {
 		return 0
 	}
-	return min(a.perEndpoint, int(int64(a.perEndpoint)*int64(heldMaxAge)/int64(ep.avg)))
+	return min(a.perEndpoint, int(int64(ep.inflight)*int64(heldMaxAge)/int64(ep.avg)))
+}
+
+// holdRoomLocked is how many more rows the endpoint may hold now (admit):
+// none for a slow endpoint or one with nothing in flight.
+func (a *admission) holdRoomLocked(ep *epState) int {
+	if !ep.slowAt.IsZero() || ep.inflight == 0 {
+		return 0
+	}
+	return max(0, a.heldCapLocked(ep)-len(ep.held))
 }
 
 func (a *admission) slowRoomLocked() int { return a.slowCap - a.slowInflight }
