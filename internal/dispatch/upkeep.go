@@ -2,7 +2,10 @@ package dispatch
 
 import (
 	"context"
+	"errors"
 	"time"
+
+	"github.com/clipcabinet/webhooks/internal/store"
 )
 
 // upkeep is the queue upkeep loop (store/upkeep.go says why the queue
@@ -16,13 +19,15 @@ import (
 // is what comes soon after it.
 func (d *Dispatcher) upkeep() {
 	defer d.loops.Done()
-	var statsAt time.Time
+	var statsAt time.Time // the next look may come statsGap after it
 	for d.sleep(time.Hour, d.upkeepWake) {
 		if now := time.Now(); d.claimedRows.Swap(false) && now.Sub(statsAt) >= statsGap {
 			statsAt = now
 			d.upkeepRun("statistics", func(ctx context.Context) error {
 				analyzed, err := d.o.Store.QueueKeepStats(ctx)
-				if analyzed {
+				if errors.Is(err, store.ErrStatsUnchanged) {
+					statsAt = now.Add(statsStuckWait) // the role cannot ANALYZE it: look much later
+				} else if analyzed {
 					d.log.Info("queue statistics recounted: they said the queue was a tenth of its size or less")
 				}
 				return err
@@ -45,8 +50,9 @@ func (d *Dispatcher) upkeepRun(what string, fn func(context.Context) error) {
 }
 
 const (
-	statsGap      = time.Second
-	upkeepTimeout = 30 * time.Second
+	statsGap       = time.Second
+	statsStuckWait = 10 * time.Minute
+	upkeepTimeout  = 30 * time.Second
 )
 
 // claimedUpkeep tells the upkeep loop what a claim took.

@@ -27,6 +27,10 @@ var (
 	// ErrSecretNotStandard: Standard Webhooks was asked for on an endpoint
 	// whose active secret is of the form made before this release.
 	ErrSecretNotStandard = errors.New("the endpoint's secret is of the older form, which Standard Webhooks libraries cannot use; rotate the secret first")
+	// ErrStatsUnchanged: the queue's statistics were as wrong after its
+	// ANALYZE (QueueKeepStats), which PostgreSQL skips with a warning only
+	// for a table the connecting role does not own.
+	ErrStatsUnchanged = errors.New("the queue's statistics are unchanged after ANALYZE: does the role own delivery_queue?")
 	// ErrNoPendingSecret: the endpoint has no rotation pending.
 	ErrNoPendingSecret = errors.New("no pending secret")
 	// ErrNothingToRecover: a recovery found no failed delivery to retry.

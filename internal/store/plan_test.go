@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -248,5 +249,67 @@ func TestClaimPlanFollowsTheQueueAfterAVacuum(t *testing.T) {
 	// And once recounted, the statistics are left alone.
 	if analyzed, err := st.QueueKeepStats(ctx); err != nil || analyzed {
 		t.Errorf("QueueKeepStats right after a recount: analyzed %v, %v", analyzed, err)
+	}
+}
+
+// TestQueueKeepStatsSaysWhenItCannotRecount: PostgreSQL skips the ANALYZE
+// of a table the role does not own with a warning only; QueueKeepStats
+// notices that the statistics are as wrong as before and says so
+// (ErrStatsUnchanged), so the dispatcher does not ANALYZE every second for
+// nothing. The table's owner recounts it.
+func TestQueueKeepStatsSaysWhenItCannotRecount(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	url := testdb.NewURL(t)
+	owner, err := pgxpool.New(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(owner.Close)
+	role := fmt.Sprintf("clipcabinet_t_role_%d", time.Now().UnixNano())
+	for _, sql := range []string{
+		"CREATE ROLE " + role + " LOGIN",
+		"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO " + role,
+		// Recorded empty, then a backlog.
+		"VACUUM ANALYZE delivery_queue",
+		`INSERT INTO delivery_queue (delivery_id, endpoint_id, due_at, event_id, status, attempt_count, auto_attempts)
+		 SELECT 'del_' || i, 'ep_x', now(), 'evt_x', 'pending', 0, 0 FROM generate_series(1, 2000) i`,
+	} {
+		if _, err := owner.Exec(ctx, sql); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() {
+		// The role's privileges, then the role: it is the cluster's, not the database's.
+		_, _ = owner.Exec(ctx, "DROP OWNED BY "+role)
+		_, _ = owner.Exec(ctx, "DROP ROLE "+role)
+	})
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.ConnConfig.User = role
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.New(pool, store.Options{EncryptionKey: testdb.Key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	analyzed, err := st.QueueKeepStats(ctx)
+	pool.Close()
+	if !analyzed || !errors.Is(err, store.ErrStatsUnchanged) {
+		t.Errorf("QueueKeepStats as a role that does not own the queue: analyzed %v, %v; want true and ErrStatsUnchanged", analyzed, err)
+	}
+	ownerStore, err := store.New(owner, store.Options{EncryptionKey: testdb.Key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if analyzed, err := ownerStore.QueueKeepStats(ctx); !analyzed || err != nil {
+		t.Errorf("QueueKeepStats as the queue's owner: analyzed %v, %v; want true and no error", analyzed, err)
+	}
+	if _, err := owner.Exec(ctx, "DELETE FROM delivery_queue"); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -1,6 +1,9 @@
 package store
 
-import "context"
+import (
+	"cmp"
+	"context"
+)
 
 // The queue's upkeep. delivery_queue holds a delivery only while it waits
 // for an attempt or one is in flight, so it swings from empty to a
@@ -45,15 +48,25 @@ const (
 // plans made from them fit the queue again. It reports whether it did.
 // Cheap when it does nothing: the count reads at most 10,000 index
 // entries of the queue.
+//
+// ErrStatsUnchanged when the statistics are as wrong after the ANALYZE:
+// PostgreSQL skips, with a warning only, the ANALYZE of a table the
+// connecting role does not own.
 func (s *Store) QueueKeepStats(ctx context.Context) (bool, error) {
-	st, err := s.q.QueuePlannerRows(ctx, queueStatsProbe)
-	if err != nil {
+	stale := func() (bool, error) {
+		st, err := s.q.QueuePlannerRows(ctx, queueStatsProbe)
+		return err == nil && st.Queued >= queueStatsMin && st.PlannedRows < float64(st.Queued)/10, err
+	}
+	if ok, err := stale(); err != nil || !ok {
 		return false, wrap("queue statistics", err)
 	}
-	if st.Queued < queueStatsMin || st.PlannedRows >= float64(st.Queued)/10 {
-		return false, nil
+	if err := s.q.QueueAnalyze(ctx); err != nil {
+		return false, wrap("queue statistics", err)
 	}
-	return true, wrap("queue statistics", s.q.QueueAnalyze(ctx))
+	if ok, err := stale(); err != nil || ok {
+		return true, wrap("queue statistics", cmp.Or(err, ErrStatsUnchanged))
+	}
+	return true, nil
 }
 
 // QueueVacuum removes the queue's dead row versions (VACUUM, skipped at
