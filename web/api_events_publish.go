@@ -28,10 +28,13 @@ func (s *Server) publish(ctx context.Context, p store.Publish) (store.Published,
 		s.mx.Published(1)
 	}
 	if out.Queued > 0 && !out.Replayed {
-		s.wake()
+		s.wake(out.QueuedEndpoints...)
 	}
 	return out, nil
 }
+
+// wakeAll wakes the dispatcher for deliveries due now, whatever their endpoints.
+func (s *Server) wakeAll() { s.wake() }
 
 func (s *Server) apiEventPublish(w http.ResponseWriter, r *http.Request) error {
 	p, err := parsePublish(w, r)

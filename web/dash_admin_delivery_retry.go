@@ -94,7 +94,7 @@ func (s *Server) dashAdminRetryBulk(w http.ResponseWriter, r *http.Request) erro
 	vf, sf, problem := s.parseAdminFilter(q)
 	bulk := &views.BulkView{Filter: vf, Error: problem}
 	if problem == "" {
-		rec, err := s.store.RecoveryStart(r.Context(), actor(r), adminRecoveryScope(sf), s.wake)
+		rec, err := s.store.RecoveryStart(r.Context(), actor(r), adminRecoveryScope(sf), s.wakeAll)
 		switch {
 		case errors.Is(err, store.ErrNothingToRecover):
 			bulk.Count = 0

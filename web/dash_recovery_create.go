@@ -42,7 +42,7 @@ func (s *Server) dashRecoveryCreate(w http.ResponseWriter, r *http.Request) erro
 	case len(o.Errors) > 0:
 		return again(http.StatusUnprocessableEntity)
 	}
-	rec, err := s.store.RecoveryStart(r.Context(), actor(r), sc, s.wake)
+	rec, err := s.store.RecoveryStart(r.Context(), actor(r), sc, s.wakeAll)
 	if errors.Is(err, store.ErrNothingToRecover) {
 		o.Count, o.Error = 0, "No failed delivery in this range can be retried now: none failed, or they are already being retried."
 		return again(http.StatusConflict)

@@ -23,7 +23,7 @@ type Server struct {
 	store *store.Store
 	log   *slog.Logger
 	guard netguard.Policy
-	wake  func()
+	wake  func(endpoints ...string)
 	mux   *http.ServeMux
 	mx    *metrics.Metrics
 
@@ -51,7 +51,7 @@ type Deps struct {
 	Logger *slog.Logger
 	// Wake tells the dispatcher that deliveries are due now (after a publish
 	// or a manual retry). May be nil.
-	Wake func()
+	Wake func(endpoints ...string)
 	// Lookup overrides DNS for endpoint URL checks (tests). Nil: the system resolver.
 	Guard *netguard.Policy
 	// Sessions is the dashboard's session manager (NewSessions). Nil: one
@@ -68,7 +68,7 @@ type Deps struct {
 func New(d Deps) *Server {
 	s := &Server{cfg: d.Config, store: d.Store, log: d.Logger, wake: d.Wake, mux: http.NewServeMux()}
 	if s.wake == nil {
-		s.wake = func() {}
+		s.wake = func(...string) {}
 	}
 	s.guard = netguard.Policy{AllowPrivate: d.Config.AllowPrivateTargets}
 	if d.Guard != nil {

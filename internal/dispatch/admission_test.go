@@ -359,8 +359,15 @@ func TestAdmissionNoLostWakeUp(t *testing.T) {
 						woken = woken || a.roomFor([]string{ep}) // startAll's release
 					}
 				} else {
+					// Left due: the API's wake (Dispatcher.Wake) wakes the
+					// claimer if it could take the row now, else clears
+					// dry so the next freed worker or slot wakes it.
 					backlog[ep]++
-					woken = true
+					if a.roomFor([]string{ep}) {
+						woken = true
+					} else {
+						a.setDry(false)
+					}
 				}
 			}
 			if len(inflight) > 0 {

@@ -221,10 +221,21 @@ func (d *Dispatcher) Start(ctx context.Context) {
 }
 
 // Wake tells the dispatcher that deliveries are due now, and other processes
-// through a coalesced NOTIFY. It never blocks.
-func (d *Dispatcher) Wake() {
-	signal(d.wake)
+// through a coalesced NOTIFY. It never blocks. Given the endpoints of the
+// due deliveries (a publish's rows that were not handed over), it wakes
+// the claimer only if a claim now could take one of them; if none could
+// (every worker busy, or those endpoints full), the claimer is woken by
+// the next worker or endpoint slot that comes free, as after a claim that
+// found rows (admission.setDry): a publish that handed a fan-out's rows
+// to the endpoints' holds woke it for the rest, only for a claim that
+// took nothing.
+func (d *Dispatcher) Wake(endpoints ...string) {
 	signal(d.notify)
+	if len(endpoints) == 0 || d.adm.roomFor(endpoints) {
+		signal(d.wake)
+		return
+	}
+	d.adm.setDry(false)
 }
 
 func signal(ch chan struct{}) {

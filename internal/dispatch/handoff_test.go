@@ -62,7 +62,7 @@ func TestPublishesHandedToTheDispatcher(t *testing.T) {
 					Event: webhook.EventCommentAdded, UserID: user, Data: data, OccurredAt: time.Now().UTC(),
 				})
 				if err == nil && out.Queued > 0 {
-					d.Wake()
+					d.Wake(out.QueuedEndpoints...) // as the API does
 				}
 				mu.Lock()
 				made += len(out.Deliveries)

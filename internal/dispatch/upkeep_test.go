@@ -64,8 +64,11 @@ func TestTheDispatcherVacuumsTheQueueAfterABurst(t *testing.T) {
 // store.TestClaimPlanFollowsTheQueueAfterAVacuum).
 func TestTheDispatcherRecountsAQueueRecordedEmpty(t *testing.T) {
 	t.Parallel()
-	// A slow receiver keeps the backlog queued while it is claimed.
-	rc := newReceiver(t, func(w http.ResponseWriter, r *http.Request, n int) { time.Sleep(100 * time.Millisecond) })
+	// A slow receiver keeps the backlog queued while it is claimed: 64 in
+	// flight at 250 ms take ~256 rows a second, so the second look at the
+	// statistics (a second after the first, which may come while the
+	// backlog is still being published) still finds over 1,000 queued.
+	rc := newReceiver(t, func(w http.ResponseWriter, r *http.Request, n int) { time.Sleep(250 * time.Millisecond) })
 	app, user, _ := setup(t, nil, rc.URL)
 	conn, err := pgx.Connect(context.Background(), app.DBURL)
 	if err != nil {
@@ -86,8 +89,8 @@ func TestTheDispatcherRecountsAQueueRecordedEmpty(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	publishThrough(t, st, user, 1500)
-	waitQueueCounts(t, conn, "a backlog of 1,500 after the queue was recorded empty was not recounted within 10 s",
+	publishThrough(t, st, user, 3000)
+	waitQueueCounts(t, conn, "a backlog of 3,000 after the queue was recorded empty was not recounted within 10 s",
 		func(_, analyzes int64) bool { return analyzes > analyzed })
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -41,8 +42,10 @@ type Published struct {
 	// Replayed is true when an Idempotency-Key matched an earlier publish.
 	Replayed bool `json:"-"`
 	// Queued is how many of the deliveries wait for a claim: those not
-	// handed to this process's dispatcher (see Handoff).
-	Queued int `json:"-"`
+	// handed to this process's dispatcher (see Handoff), and
+	// QueuedEndpoints their endpoints.
+	Queued          int      `json:"-"`
+	QueuedEndpoints []string `json:"-"`
 }
 
 // PublishedDelivery names one delivery made by a publish.
@@ -260,6 +263,9 @@ func (s *Store) publishRound(ctx context.Context, q *db.Queries, ps []Publish, r
 					leased = append(leased, leasedRow(ps[i], params.BodyHeads[i], params.BodyTails[i], &r, now))
 				} else {
 					o.out.Queued++
+					if !slices.Contains(o.out.QueuedEndpoints, r.EndpointID) {
+						o.out.QueuedEndpoints = append(o.out.QueuedEndpoints, r.EndpointID)
+					}
 				}
 			}
 		}
