@@ -526,7 +526,7 @@ type QueuePlannerRowsRow struct {
 
 // The queue's size as the planner's statistics have it (reltuples; -1:
 // never counted) and the rows it holds, counted up to probe: see
-// store.QueueUpkeep.
+// store.QueueKeepStats.
 func (q *Queries) QueuePlannerRows(ctx context.Context, probe int32) (QueuePlannerRowsRow, error) {
 	row := q.db.QueryRow(ctx, queuePlannerRows, probe)
 	var i QueuePlannerRowsRow

@@ -298,7 +298,7 @@ WHERE due_at <= sqlc.arg(now)::timestamptz AND claim_token IS NULL;
 -- name: QueuePlannerRows :one
 -- The queue's size as the planner's statistics have it (reltuples; -1:
 -- never counted) and the rows it holds, counted up to probe: see
--- store.QueueUpkeep.
+-- store.QueueKeepStats.
 SELECT c.reltuples::float8 AS planned_rows,
        (SELECT count(*) FROM (SELECT 1 FROM delivery_queue LIMIT sqlc.arg(probe)::integer) p)::bigint AS queued
 FROM pg_catalog.pg_class c
