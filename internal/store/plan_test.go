@@ -23,33 +23,20 @@ import (
 // JSON): plans() returns those of statements whose text contains name.
 func explainedStore(t *testing.T) (*pgxpool.Pool, *store.Store, func(name string) []map[string]any) {
 	t.Helper()
-	ctx := context.Background()
-	cfg, err := pgxpool.ParseConfig(testdb.NewURL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.MaxConns = 1
 	var mu sync.Mutex
 	var notices []string
-	cfg.ConnConfig.OnNotice = func(_ *pgconn.PgConn, n *pgconn.Notice) {
-		mu.Lock()
-		notices = append(notices, n.Message)
-		mu.Unlock()
-	}
-	cfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
-		_, err := c.Exec(ctx, "LOAD 'auto_explain'; SET auto_explain.log_min_duration = 0; SET auto_explain.log_analyze = on; "+
-			"SET auto_explain.log_timing = off; SET auto_explain.log_format = json; SET auto_explain.log_level = notice")
-		return err
-	}
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	st, err := store.New(pool, store.Options{EncryptionKey: testdb.Key})
-	if err != nil {
-		t.Fatal(err)
-	}
+	pool, st := oneConnStore(t, func(cfg *pgxpool.Config) {
+		cfg.ConnConfig.OnNotice = func(_ *pgconn.PgConn, n *pgconn.Notice) {
+			mu.Lock()
+			notices = append(notices, n.Message)
+			mu.Unlock()
+		}
+		cfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
+			_, err := c.Exec(ctx, "LOAD 'auto_explain'; SET auto_explain.log_min_duration = 0; SET auto_explain.log_analyze = on; "+
+				"SET auto_explain.log_timing = off; SET auto_explain.log_format = json; SET auto_explain.log_level = notice")
+			return err
+		}
+	})
 	plans := func(name string) []map[string]any {
 		mu.Lock()
 		defer mu.Unlock()
@@ -121,13 +108,7 @@ func TestCompletionWorkIsLinearWhateverTheStatistics(t *testing.T) {
 		for len(claimed) > 0 {
 			part := claimed[:min(batch, len(claimed))]
 			claimed = claimed[len(part):]
-			results := make([]store.Result, len(part))
-			for i, c := range part {
-				results[i] = store.Result{DeliveryID: c.ID, EndpointID: c.EndpointID, Token: 11, Number: 1, StartedAt: now, DurationMs: 12,
-					StatusCode: 200, Outcome: "success", Status: "succeeded", AutoAttempts: 1, CompletedAt: &now,
-					Phases: [4]int32{store.NoPhase, store.NoPhase, store.NoPhase, store.NoPhase}}
-			}
-			ids, err := st.QueueComplete(ctx, results)
+			ids, err := st.QueueComplete(ctx, successes(part, 11, now))
 			if err != nil || len(ids) != len(part) {
 				t.Fatalf("completed %d of %d: %v", len(ids), len(part), err)
 			}
@@ -210,14 +191,7 @@ func TestClaimPlanFollowsTheQueueAfterAVacuum(t *testing.T) {
 	// A history, drained: the queue is empty again.
 	publishMany(t, st, user, history)
 	done := claimNow(1, history)
-	now := time.Now().UTC()
-	results := make([]store.Result, len(done))
-	for i, c := range done {
-		results[i] = store.Result{DeliveryID: c.ID, EndpointID: c.EndpointID, Token: 1, Number: 1, StartedAt: now, DurationMs: 12,
-			StatusCode: 200, Outcome: "success", Status: "succeeded", AutoAttempts: 1, CompletedAt: &now,
-			Phases: [4]int32{store.NoPhase, store.NoPhase, store.NoPhase, store.NoPhase}}
-	}
-	if ids, err := st.QueueComplete(ctx, results); err != nil || len(ids) != history {
+	if ids, err := st.QueueComplete(ctx, successes(done, 1, time.Now().UTC())); err != nil || len(ids) != history {
 		t.Fatalf("completed %d of %d: %v", len(ids), history, err)
 	}
 	// What autovacuum does next, then a new connection that claims from

@@ -102,12 +102,29 @@ func rowsRead(t *testing.T, pool *pgxpool.Pool) int64 {
 func oneEndpointStore(t *testing.T, userID string) (*pgxpool.Pool, *store.Store) {
 	t.Helper()
 	ctx := context.Background()
+	pool, st := oneConnStore(t, nil)
+	if _, err := st.UserCreate(ctx, store.NewUser{ID: userID, Email: userID + "@example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := st.EndpointCreate(ctx, apiActor, store.NewEndpoint{UserID: userID, URL: "https://93.184.215.14/", Events: []string{"comment.added"}, Enabled: true}); err != nil {
+		t.Fatal(err)
+	}
+	return pool, st
+}
+
+// oneConnStore is a store on a new database over a pool of one
+// connection, configured further by configure when it is not nil.
+func oneConnStore(t *testing.T, configure func(*pgxpool.Config)) (*pgxpool.Pool, *store.Store) {
+	t.Helper()
 	cfg, err := pgxpool.ParseConfig(testdb.NewURL(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg.MaxConns = 1
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if configure != nil {
+		configure(cfg)
+	}
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,13 +133,19 @@ func oneEndpointStore(t *testing.T, userID string) (*pgxpool.Pool, *store.Store)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.UserCreate(ctx, store.NewUser{ID: userID, Email: userID + "@example.com"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := st.EndpointCreate(ctx, apiActor, store.NewEndpoint{UserID: userID, URL: "https://93.184.215.14/", Events: []string{"comment.added"}, Enabled: true}); err != nil {
-		t.Fatal(err)
-	}
 	return pool, st
+}
+
+// successes is a first-try success (200, 12 ms) for each claimed row,
+// under the claim's token.
+func successes(claimed []store.Claimed, token int64, now time.Time) []store.Result {
+	results := make([]store.Result, len(claimed))
+	for i, c := range claimed {
+		results[i] = store.Result{DeliveryID: c.ID, EndpointID: c.EndpointID, Token: token, Number: 1, StartedAt: now, DurationMs: 12,
+			StatusCode: 200, Outcome: "success", Status: "succeeded", AutoAttempts: 1, CompletedAt: &now,
+			Phases: [4]int32{store.NoPhase, store.NoPhase, store.NoPhase, store.NoPhase}}
+	}
+	return results
 }
 
 // seqRead is how many rows sequential scans have read of the table.
@@ -167,12 +190,7 @@ func TestCompletionReadsOnlyWhatItCompletes(t *testing.T) {
 	if err != nil || len(claimed) != batch {
 		t.Fatalf("claimed %d of %d: %v", len(claimed), batch, err)
 	}
-	results := make([]store.Result, len(claimed))
-	for i, c := range claimed {
-		results[i] = store.Result{DeliveryID: c.ID, EndpointID: c.EndpointID, Token: 9, Number: 1, StartedAt: now, DurationMs: 12,
-			StatusCode: 200, Outcome: "success", Status: "succeeded", AutoAttempts: 1, CompletedAt: &now,
-			Phases: [4]int32{store.NoPhase, store.NoPhase, store.NoPhase, store.NoPhase}}
-	}
+	results := successes(claimed, 9, now)
 	before := seqRead(t, pool, "delivery_queue")
 	ids, err := st.QueueComplete(ctx, results)
 	read := seqRead(t, pool, "delivery_queue") - before
