@@ -5,3 +5,6 @@ var (
 	ReferenceValidateData = referenceValidateData
 	ReferenceRenderBody   = referenceRenderBody
 )
+
+// NewIDAt is NewID with the clock given.
+var NewIDAt = newIDAt

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/clipcabinet/webhooks/internal/webhook"
 )
@@ -49,26 +50,55 @@ func TestNewID(t *testing.T) {
 	}
 }
 
-// TestNewIDDistribution catches a modulo bias or a stuck character: over
-// 16×20000 characters each of the 62 appears about 5161 times.
+// TestNewIDDistribution catches a modulo bias or a stuck character in an
+// id's random part (its last 9 characters): over 9×36000 characters each
+// of the 62 appears about 5226 times.
 func TestNewIDDistribution(t *testing.T) {
 	t.Parallel()
 	counts := make(map[rune]int)
-	const ids = 20000
+	const ids = 36000
 	for range ids {
-		for _, c := range strings.TrimPrefix(webhook.NewID("del_"), "del_") {
+		for _, c := range webhook.NewID("del_")[4+7:] {
 			counts[c]++
 		}
 	}
 	if len(counts) != 62 {
 		t.Fatalf("saw %d distinct characters, want 62", len(counts))
 	}
-	mean := float64(ids*16) / 62
+	mean := float64(ids*9) / 62
 	for c, n := range counts {
 		// ±10% is more than 7 standard deviations (sd ≈ 71).
 		if float64(n) < mean*0.9 || float64(n) > mean*1.1 {
 			t.Errorf("character %q appeared %d times, want about %.0f", c, n, mean)
 		}
+	}
+}
+
+// TestNewIDsSortByTime: an id made later sorts after one made earlier, as
+// the database compares them (bytewise), so indexes keyed by ids take new
+// rows at their right end; ids made in the same millisecond differ.
+func TestNewIDsSortByTime(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2026, 12, 1, 16, 59, 59, 998_000_000, time.UTC)
+	steps := []time.Duration{0, time.Millisecond, 2 * time.Millisecond, time.Second, time.Hour,
+		31 * 24 * time.Hour, 365 * 24 * time.Hour, 100 * 365 * 24 * time.Hour}
+	var prev string
+	for i, d := range steps {
+		id := webhook.NewIDAt("del_", start.Add(d))
+		if !webhook.ValidID("del_", id) {
+			t.Fatalf("NewIDAt(+%v) = %q, not a valid id", d, id)
+		}
+		if i > 0 && id <= prev {
+			t.Errorf("NewIDAt(+%v) = %q sorts before or with %q, made %v earlier", d, id, prev, d-steps[i-1])
+		}
+		prev = id
+	}
+	a, b := webhook.NewIDAt("del_", start), webhook.NewIDAt("del_", start)
+	if a == b || a[:4+7] != b[:4+7] {
+		t.Errorf("two ids of one millisecond: %q and %q, want the same 7 time characters and different random ones", a, b)
+	}
+	if a[4:4+7] != "3qI8ROY" {
+		t.Errorf("NewIDAt(%v) = %q, want its time characters 3qI8ROY (ms since 2020 in base62)", start, a)
 	}
 }
 
