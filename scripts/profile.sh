@@ -22,6 +22,8 @@
 #   SERIES=1      paced/api/fanout: each publish's start and API latency (ms) to
 #                 bench-out/series.txt
 #   RSS=1         the server's resident size 5 s after the load
+#   STATIO=1      blocks read from outside shared_buffers (and found in them) per
+#                 table and index over the load, the largest first
 # Needs bin/ built and TEST_DATABASE_URL (make build; scripts/db.sh).
 set -euo pipefail
 mode="${1:?usage: scripts/profile.sh drain|api|fanout|paced}"
@@ -101,6 +103,11 @@ ticks() {
 }
 [ "${IDLE:-0}" != 0 ] && sleep "$IDLE"
 series=(); [ "${SERIES:-0}" = 1 ] && series=(--series "$out/series.txt")
+statio() {
+  psql "$db_url" -Atc "SELECT relname, heap_blks_read, heap_blks_hit FROM pg_statio_user_tables
+    UNION ALL SELECT indexrelname, idx_blks_read, idx_blks_hit FROM pg_statio_user_indexes" | sort
+}
+[ "${STATIO:-0}" = 1 ] && statio >"$out/statio0"
 ticks >"$out/ticks0"; t0=$(date +%s.%N)
 if [ "$mode" = drain ]; then
   bin/loadgen drain --receiver "$R" --want "${N:-40000}" --settle 0s ${since:-}
@@ -119,6 +126,11 @@ hz=$(getconf CLK_TCK)
 join "$out/ticks0" "$out/ticks1" | awk -v t="$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')" -v hz="$hz" \
   '{printf "cpu: %s %.2f cores, %.2f s\n", $1, ($3 - $2) / hz / t, ($3 - $2) / hz}'
 echo "cpu: (a load client that exits before the end is not counted)"
+if [ "${STATIO:-0}" = 1 ]; then
+  sleep 0.6 # the statistics are sent every 0.5 s at most
+  statio >"$out/statio1"
+  join -t'|' "$out/statio0" "$out/statio1" | awk -F'|' '$4 - $2 > 0 {printf "read: %8d blocks (%8d hit)  %s\n", $4 - $2, $5 - $3, $1}' | sort -k2 -rn | head -15
+fi
 if [ "${RSS:-0}" = 1 ]; then
   # The server's resident size after the load, once idle (make bench's
   # "server RSS after scenarios 1-6"; the heap is given back after an idle
