@@ -59,7 +59,7 @@ func (d *Dispatcher) claim(ctx context.Context) {
 		failures = 0
 		d.adm.setDry(len(rows) == 0)
 		d.adm.claimed(p, rows)
-		d.claimedUpkeep(len(rows))
+		d.claimedUpkeep(len(rows), len(p.Skip) > 0)
 		if d.o.OnClaim != nil {
 			d.o.OnClaim(len(rows))
 		}

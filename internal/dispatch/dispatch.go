@@ -113,7 +113,7 @@ type Dispatcher struct {
 
 	// The queue upkeep loop (upkeep.go): woken by upkeepWake, told by
 	// claimedRows that a claim took rows, by claimedNone that the last
-	// found none, and by completedRows how many results were written since
+	// claim skipped no endpoint and found none, and by completedRows how many results were written since
 	// its last VACUUM.
 	upkeepWake    chan struct{}
 	claimedRows   atomic.Bool

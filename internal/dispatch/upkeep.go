@@ -13,8 +13,9 @@ import (
 // recounts the queue's statistics when they say it is far smaller than it
 // is (store.QueueKeepStats, at most every statsGap while claims take
 // rows), and vacuums the queue after Options.VacuumEvery deliveries
-// completed here, once the burst is over (a claim found nothing and no
-// attempt is in flight), or during a burst after ten times as many: a
+// completed here, once the burst is over (a claim that skipped nothing
+// found nothing, no attempt is in flight, and neither changed for
+// burstQuiet), or during a burst after ten times as many: a
 // VACUUM costs about what it saves while a drain runs, and a burst's end
 // is what comes soon after it.
 func (d *Dispatcher) upkeep() {
@@ -33,12 +34,28 @@ func (d *Dispatcher) upkeep() {
 				return err
 			})
 		}
-		if n := d.completedRows.Load(); n >= 10*int64(d.o.VacuumEvery) || (n >= int64(d.o.VacuumEvery) && d.claimedNone.Load() && d.adm.inFlight() == 0) {
-			d.completedRows.Store(0)
-			d.upkeepRun("vacuum", d.o.Store.QueueVacuum)
+		n := d.completedRows.Load()
+		if n >= int64(d.o.VacuumEvery) && n < 10*int64(d.o.VacuumEvery) && d.drained() {
+			// The burst looks over: it is, if it stays so for burstQuiet
+			// (a claim finds nothing for a moment mid-drain, as when it
+			// comes before the rows it gave back are due again).
+			if !d.sleep(burstQuiet) {
+				return
+			}
+			if d.completedRows.Load() != n || !d.drained() {
+				continue // still going: its next results wake this loop again
+			}
+		} else if n < 10*int64(d.o.VacuumEvery) {
+			continue
 		}
+		d.completedRows.Store(0)
+		d.upkeepRun("vacuum", d.o.Store.QueueVacuum)
 	}
 }
+
+// drained: the last claim skipped no endpoint and found nothing, and no
+// attempt is in flight.
+func (d *Dispatcher) drained() bool { return d.claimedNone.Load() && d.adm.inFlight() == 0 }
 
 // upkeepRun runs one upkeep statement, cancelled when the dispatcher stops.
 func (d *Dispatcher) upkeepRun(what string, fn func(context.Context) error) {
@@ -53,11 +70,20 @@ const (
 	statsGap       = time.Second
 	statsStuckWait = 10 * time.Minute
 	upkeepTimeout  = 30 * time.Second
+	// burstQuiet is how long a drained queue must stay so, no result
+	// written, before the upkeep calls the burst over.
+	burstQuiet = 250 * time.Millisecond
 )
 
-// claimedUpkeep tells the upkeep loop what a claim took.
-func (d *Dispatcher) claimedUpkeep(rows int) {
-	d.claimedNone.Store(rows == 0)
+// claimedUpkeep tells the upkeep loop what a claim took, and whether it
+// skipped endpoints. Only a claim that skipped nothing and found nothing
+// says the queue holds no due row: one that looked past full endpoints
+// finds nothing in the middle of a drain to one endpoint (the rows are
+// all that endpoint's), and counting it vacuumed the queue every 20,000
+// deliveries of a 100,000 backlog (`profile.sh drain` with LOGSTMT=1:
+// four VACUUMs, 0.9 s of PostgreSQL in a 15 s drain).
+func (d *Dispatcher) claimedUpkeep(rows int, skipped bool) {
+	d.claimedNone.Store(rows == 0 && !skipped)
 	if rows > 0 {
 		d.claimedRows.Store(true)
 	}
@@ -66,9 +92,12 @@ func (d *Dispatcher) claimedUpkeep(rows int) {
 	}
 }
 
-// completedUpkeep tells the upkeep loop that n deliveries' results were written.
+// completedUpkeep tells the upkeep loop that n deliveries' results were
+// written. After the claim that found the queue drained, the last
+// results are the burst's end: nothing else would wake the loop for it.
 func (d *Dispatcher) completedUpkeep(n int) {
-	if d.completedRows.Add(int64(n)) >= 10*int64(d.o.VacuumEvery) {
+	if total := d.completedRows.Add(int64(n)); total >= 10*int64(d.o.VacuumEvery) ||
+		(total >= int64(d.o.VacuumEvery) && d.claimedNone.Load()) {
 		signal(d.upkeepWake)
 	}
 }

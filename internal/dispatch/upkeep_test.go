@@ -12,6 +12,7 @@ import (
 
 	"github.com/clipcabinet/webhooks/internal/dispatch"
 	"github.com/clipcabinet/webhooks/internal/store"
+	"github.com/clipcabinet/webhooks/internal/testapp"
 	"github.com/clipcabinet/webhooks/internal/webhook"
 )
 
@@ -56,6 +57,38 @@ func TestTheDispatcherVacuumsTheQueueAfterABurst(t *testing.T) {
 	rc.waitHits(t, 40, 10*time.Second)
 	waitQueueCounts(t, conn, "the queue was not vacuumed within 10 s of a burst of 40 deliveries (VacuumEvery 30)",
 		func(vacuums, _ int64) bool { return vacuums > before })
+}
+
+// TestTheDispatcherDoesNotVacuumInTheMiddleOfADrain: a backlog to one
+// endpoint, drained at that endpoint's cap, is one burst: the claims that
+// look past the full endpoint and find nothing do not mean it is over, so
+// the queue is vacuumed once, after the last delivery, however many
+// VacuumEvery it completed. (They did: every 20,000 deliveries of a
+// 100,000 backlog, 0.9 s of PostgreSQL in a 15 s drain.)
+func TestTheDispatcherDoesNotVacuumInTheMiddleOfADrain(t *testing.T) {
+	t.Parallel()
+	rc := newReceiver(t, nil)
+	app := testapp.Start(t, testapp.Options{NoDispatcher: true}) // its publishes are queued
+	user := app.NewUser(t, "owner@example.com")
+	app.NewEndpoint(t, user, rc.URL)
+	conn, err := pgx.Connect(context.Background(), app.DBURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close(context.Background()) })
+	// 600 deliveries, 2 at a time: a vacuum is due after 100 once the
+	// burst is over, and during it only after 1,000.
+	const backlog = 600
+	publishThrough(t, app.Store, user, backlog)
+	before, _ := queueCounts(t, conn)
+	startDispatcherStore(t, app, dispatch.Options{VacuumEvery: 100, EndpointConcurrency: 2, LookGap: time.Millisecond})
+	rc.waitHits(t, backlog, 30*time.Second)
+	waitQueueCounts(t, conn, "the queue was not vacuumed within 10 s of the drain's end",
+		func(vacuums, _ int64) bool { return vacuums > before })
+	time.Sleep(time.Second) // PostgreSQL's statistics lag by up to 0.5 s
+	if after, _ := queueCounts(t, conn); after != before+1 {
+		t.Fatalf("%d VACUUMs of the queue in a drain of %d to one endpoint (VacuumEvery 100), want one, at its end", after-before, backlog)
+	}
 }
 
 // TestTheDispatcherRecountsAQueueRecordedEmpty: after a VACUUM recorded
