@@ -197,6 +197,7 @@ func (d *Dispatcher) wakeForReleased(endpoints []string) {
 // the fallback.
 func (d *Dispatcher) untilNextDue(ctx context.Context, now time.Time) time.Duration {
 	next, err := d.o.Store.QueueNextDue(ctx)
+	d.dueLeft.Store(err != nil || (next != nil && !next.After(now))) // for the upkeep: drained
 	if err != nil || next == nil {
 		return d.o.Poll
 	}

@@ -13,9 +13,8 @@ import (
 // recounts the queue's statistics when they say it is far smaller than it
 // is (store.QueueKeepStats, at most every statsGap while claims take
 // rows), and vacuums the queue after Options.VacuumEvery deliveries
-// completed here, once the burst is over (a claim that skipped nothing
-// found nothing, no attempt is in flight, and neither changed for
-// burstQuiet), or during a burst after ten times as many: a
+// completed here, once the burst is over (drained, still so burstQuiet
+// later), or during a burst after ten times as many: a
 // VACUUM costs about what it saves while a drain runs, and a burst's end
 // is what comes soon after it.
 func (d *Dispatcher) upkeep() {
@@ -36,13 +35,13 @@ func (d *Dispatcher) upkeep() {
 		}
 		n := d.completedRows.Load()
 		if n >= int64(d.o.VacuumEvery) && n < 10*int64(d.o.VacuumEvery) && d.drained() {
-			// The burst looks over: it is, if it stays so for burstQuiet
-			// (a claim finds nothing for a moment mid-drain, as when it
-			// comes before the rows it gave back are due again).
+			// The burst looks over. It is if it still does a moment
+			// later: mid-drain a claim can find nothing and no attempt
+			// be in flight for an instant, not for burstQuiet.
 			if !d.sleep(burstQuiet) {
 				return
 			}
-			if d.completedRows.Load() != n || !d.drained() {
+			if !d.drained() {
 				continue // still going: its next results wake this loop again
 			}
 		} else if n < 10*int64(d.o.VacuumEvery) {
@@ -53,9 +52,14 @@ func (d *Dispatcher) upkeep() {
 	}
 }
 
-// drained: the last claim skipped no endpoint and found nothing, and no
-// attempt is in flight.
-func (d *Dispatcher) drained() bool { return d.claimedNone.Load() && d.adm.inFlight() == 0 }
+// drained: the last claim skipped no endpoint and found nothing, the
+// queue held no due row after it (untilNextDue), and no attempt is in
+// flight. Steady traffic handed over by publishes is drained between
+// its deliveries; a backlog is not, whatever a claim met (rows another
+// process was claiming, rows this one was giving back).
+func (d *Dispatcher) drained() bool {
+	return d.claimedNone.Load() && !d.dueLeft.Load() && d.adm.inFlight() == 0
+}
 
 // upkeepRun runs one upkeep statement, cancelled when the dispatcher stops.
 func (d *Dispatcher) upkeepRun(what string, fn func(context.Context) error) {
@@ -70,8 +74,8 @@ const (
 	statsGap       = time.Second
 	statsStuckWait = 10 * time.Minute
 	upkeepTimeout  = 30 * time.Second
-	// burstQuiet is how long a drained queue must stay so, no result
-	// written, before the upkeep calls the burst over.
+	// burstQuiet is how long the queue must stay drained before the
+	// upkeep calls the burst over.
 	burstQuiet = 250 * time.Millisecond
 )
 

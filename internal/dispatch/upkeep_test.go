@@ -27,6 +27,18 @@ func queueCounts(t *testing.T, conn *pgx.Conn) (vacuums, analyzes int64) {
 	return vacuums, analyzes
 }
 
+// statsConn is a connection to app's database for queueCounts, closed
+// when the test ends.
+func statsConn(t *testing.T, app *testapp.App) *pgx.Conn {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), app.DBURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close(context.Background()) })
+	return conn
+}
+
 // waitQueueCounts waits up to 10 s for the queue's counts to satisfy ok,
 // else fails with msg.
 func waitQueueCounts(t *testing.T, conn *pgx.Conn, msg string, ok func(vacuums, analyzes int64) bool) {
@@ -44,19 +56,31 @@ func waitQueueCounts(t *testing.T, conn *pgx.Conn, msg string, ok func(vacuums, 
 // rows there).
 func TestTheDispatcherVacuumsTheQueueAfterABurst(t *testing.T) {
 	t.Parallel()
-	rc := newReceiver(t, nil)
-	app, user, _ := setup(t, nil, rc.URL)
-	conn, err := pgx.Connect(context.Background(), app.DBURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = conn.Close(context.Background()) })
-	_, st := startDispatcherStore(t, app, dispatch.Options{VacuumEvery: 30})
-	before, _ := queueCounts(t, conn)
-	publishThrough(t, st, user, 40) // handed to that dispatcher
-	rc.waitHits(t, 40, 10*time.Second)
+	conn, before := deliverThroughDispatcher(t, dispatch.Options{VacuumEvery: 30}, 40, 0)
 	waitQueueCounts(t, conn, "the queue was not vacuumed within 10 s of a burst of 40 deliveries (VacuumEvery 30)",
 		func(vacuums, _ int64) bool { return vacuums > before })
+}
+
+// deliverThroughDispatcher publishes events through a dispatcher started
+// with o (each handed to it), all at once or pace apart, and waits until
+// they were received; it returns a connection for queueCounts and the
+// queue's VACUUM count before.
+func deliverThroughDispatcher(t *testing.T, o dispatch.Options, events int, pace time.Duration) (*pgx.Conn, int64) {
+	t.Helper()
+	rc := newReceiver(t, nil)
+	app, user, _ := setup(t, nil, rc.URL)
+	conn := statsConn(t, app)
+	_, st := startDispatcherStore(t, app, o)
+	before, _ := queueCounts(t, conn)
+	if pace == 0 {
+		publishThrough(t, st, user, events)
+	}
+	for i := 0; pace > 0 && i < events; i++ {
+		publishThrough(t, st, user, 1)
+		time.Sleep(pace)
+	}
+	rc.waitHits(t, events, 10*time.Second)
+	return conn, before
 }
 
 // TestTheDispatcherDoesNotVacuumInTheMiddleOfADrain: a backlog to one
@@ -71,11 +95,7 @@ func TestTheDispatcherDoesNotVacuumInTheMiddleOfADrain(t *testing.T) {
 	app := testapp.Start(t, testapp.Options{NoDispatcher: true}) // its publishes are queued
 	user := app.NewUser(t, "owner@example.com")
 	app.NewEndpoint(t, user, rc.URL)
-	conn, err := pgx.Connect(context.Background(), app.DBURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = conn.Close(context.Background()) })
+	conn := statsConn(t, app)
 	// 600 deliveries, 2 at a time: a vacuum is due after 100 once the
 	// burst is over, and during it only after 1,000.
 	const backlog = 600
@@ -91,6 +111,18 @@ func TestTheDispatcherDoesNotVacuumInTheMiddleOfADrain(t *testing.T) {
 	}
 }
 
+// TestTheDispatcherVacuumsTheQueueUnderSteadyTraffic: paced publishes,
+// handed to the dispatcher, leave it drained between deliveries, and it
+// vacuums the queue every VacuumEvery deliveries while they go on (a
+// rule that waited for a quiet spell never vacuumed under a steady 1,000
+// events/s, and the queue's dead rows grew all through it).
+func TestTheDispatcherVacuumsTheQueueUnderSteadyTraffic(t *testing.T) {
+	t.Parallel()
+	conn, before := deliverThroughDispatcher(t, dispatch.Options{VacuumEvery: 40}, 300, 5*time.Millisecond)
+	waitQueueCounts(t, conn, "fewer than 3 VACUUMs of the queue within 10 s of 300 deliveries paced 5 ms apart (VacuumEvery 40)",
+		func(vacuums, _ int64) bool { return vacuums >= before+3 })
+}
+
 // TestTheDispatcherRecountsAQueueRecordedEmpty: after a VACUUM recorded
 // the queue as empty, the first claims of a backlog recount it (the
 // plans made from "empty" read the whole queue for every claimed row:
@@ -103,11 +135,7 @@ func TestTheDispatcherRecountsAQueueRecordedEmpty(t *testing.T) {
 	// backlog is still being published) still finds over 1,000 queued.
 	rc := newReceiver(t, func(w http.ResponseWriter, r *http.Request, n int) { time.Sleep(250 * time.Millisecond) })
 	app, user, _ := setup(t, nil, rc.URL)
-	conn, err := pgx.Connect(context.Background(), app.DBURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = conn.Close(context.Background()) })
+	conn := statsConn(t, app)
 	if _, err := conn.Exec(context.Background(), "VACUUM ANALYZE delivery_queue"); err != nil {
 		t.Fatal(err)
 	}
