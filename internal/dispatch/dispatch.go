@@ -114,8 +114,8 @@ type Dispatcher struct {
 	// The queue upkeep loop (upkeep.go): woken by upkeepWake, told by
 	// claimedRows that a claim took rows, by claimedNone that the last
 	// claim skipped no endpoint and found none, by dueLeft that the queue
-	// still held due rows after the last empty claim, and by completedRows how many results were written since
-	// its last VACUUM.
+	// still held due rows after the last empty claim, and by
+	// completedRows how many results were written since its last VACUUM.
 	upkeepWake    chan struct{}
 	claimedRows   atomic.Bool
 	claimedNone   atomic.Bool

@@ -55,8 +55,10 @@ func (d *Dispatcher) upkeep() {
 // drained: the last claim skipped no endpoint and found nothing, the
 // queue held no due row after it (untilNextDue), and no attempt is in
 // flight. Steady traffic handed over by publishes is drained between
-// its deliveries; a backlog is not, whatever a claim met (rows another
-// process was claiming, rows this one was giving back).
+// its deliveries; a backlog is not (its rows are due), and a gap in one
+// (a claim that met only rows another process was claiming, or came
+// just before rows this one gave back were due again) does not last
+// burstQuiet.
 func (d *Dispatcher) drained() bool {
 	return d.claimedNone.Load() && !d.dueLeft.Load() && d.adm.inFlight() == 0
 }

@@ -22,9 +22,9 @@ const SecretPrefix = "whsec_"
 const (
 	idLength = 16
 	// idTimeChars base62 characters of milliseconds since idEpoch start
-	// an id: 62^7 ms is 111 years, so ids made before 2131 are all this
-	// wide. The other 9 are random (53 bits): two ids made in the same
-	// millisecond are equal with a chance of 1 in 2^53.
+	// an id: 62^7 ms is 111 years, so ids made before 2131 sort by time
+	// (later ones wrap around). The other 9 are random (53 bits): two ids
+	// made in the same millisecond are equal with a chance of 1 in 2^53.
 	idTimeChars = 7
 	// secretBytes random bytes make a secret: 256 bits.
 	secretBytes = 32
