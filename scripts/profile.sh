@@ -8,15 +8,19 @@
 #   fanout: 16 clients publish EVENTS (1,000) events to one user's 20 endpoints
 # Options (environment):
 #   LOGSTMT=1     log every statement; print PostgreSQL time per statement
-#   AUTOEXPLAIN=1 log every plan with timings (auto_explain) to bench-out/plans.log
+#   AUTOEXPLAIN=1 log every plan with timings (auto_explain) to bench-out/plans.log;
+#                 AUTOEXPLAIN_MIN=ms only those of statements that took that long
 #   SERVER_BIN    another server binary to run [bin/clipcabinet]
 #   PRESEED=n     drain: seed and drain N, then n more, before the timed backlog;
 #                 the other modes: seed and drain n before the load (a history)
 #   VACUUM=1      with PRESEED: VACUUM the database after the history
 #   DUE_IN        drain: how long after its seed the timed backlog falls due [15s]
 #   PPROF=1       save 3 s (PPROF_SECONDS) CPU and allocation profiles of the server to
-#                 bench-out/server.pprof and allocs.pprof
+#                 bench-out/server.pprof and allocs.pprof, from 1 s (PPROF_DELAY) after
+#                 it is ready
 #   EXTRA_SQL     statements (;-separated) run on the database before the load
+#   PGSET         settings (;-separated, "name = value") for the server's sessions,
+#                 e.g. PGSET="log_planner_stats = on" (its log in bench-out/plans.log)
 #   SERVERS=2     a second server process on the same database (make bench's 6)
 #   IDLE=s        wait s seconds with the server idle before the load (make bench's 1)
 #   SERIES=1      paced/api/fanout: each publish's start and API latency (ms) to
@@ -24,6 +28,7 @@
 #   RSS=1         the server's resident size 5 s after the load
 #   STATIO=1      blocks read from outside shared_buffers (and found in them) per
 #                 table and index over the load, the largest first
+#   TUPLES=1      rows inserted, updated (of them HOT), deleted per table over the load
 # Needs bin/ built and TEST_DATABASE_URL (make build; scripts/db.sh).
 set -euo pipefail
 mode="${1:?usage: scripts/profile.sh drain|api|fanout|paced}"
@@ -57,8 +62,12 @@ if [ -n "${EXTRA_SQL:-}" ]; then
 fi
 set_db() { psql "$server_url" -qc "ALTER DATABASE $db SET $1" >/dev/null; }
 [ "${LOGSTMT:-0}" = 1 ] && set_db "log_min_duration_statement = 0"
+if [ -n "${PGSET:-}" ]; then
+  IFS=";" read -ra sets <<<"$PGSET"
+  for st in "${sets[@]}"; do set_db "$st"; done
+fi
 if [ "${AUTOEXPLAIN:-0}" = 1 ]; then
-  set_db "session_preload_libraries = 'auto_explain'"; set_db "auto_explain.log_min_duration = 0"
+  set_db "session_preload_libraries = 'auto_explain'"; set_db "auto_explain.log_min_duration = ${AUTOEXPLAIN_MIN:-0}"
   set_db "auto_explain.log_analyze = on"; set_db "auto_explain.log_buffers = on"
 fi
 pglog=/var/log/postgresql/postgresql-15-main.log # Debian's cluster logs here
@@ -72,8 +81,8 @@ if [ "${SERVERS:-1}" = 2 ]; then
   until curl -sf http://127.0.0.1:18190/readyz >/dev/null; do sleep 0.1; done
 fi
 if [ "${PPROF:-0}" = 1 ]; then
-  (sleep 1; curl -s -o "$out/server.pprof" "http://127.0.0.1:18189/debug/pprof/profile?seconds=${PPROF_SECONDS:-3}") & pids+=($!)
-  (sleep 1; curl -s -o "$out/allocs.pprof" "http://127.0.0.1:18189/debug/pprof/allocs?seconds=${PPROF_SECONDS:-3}") & pids+=($!)
+  (sleep "${PPROF_DELAY:-1}"; curl -s -o "$out/server.pprof" "http://127.0.0.1:18189/debug/pprof/profile?seconds=${PPROF_SECONDS:-3}") & pids+=($!)
+  (sleep "${PPROF_DELAY:-1}"; curl -s -o "$out/allocs.pprof" "http://127.0.0.1:18189/debug/pprof/allocs?seconds=${PPROF_SECONDS:-3}") & pids+=($!)
 fi
 
 # PRESEED: a history first, as make bench's drain meets one: PRESEED
@@ -108,6 +117,10 @@ statio() {
     UNION ALL SELECT indexrelname, idx_blks_read, idx_blks_hit FROM pg_statio_user_indexes" | sort
 }
 [ "${STATIO:-0}" = 1 ] && statio >"$out/statio0"
+tuples() {
+  psql "$db_url" -Atc "SELECT relname, n_tup_ins, n_tup_upd, n_tup_hot_upd, n_tup_del FROM pg_stat_user_tables" | sort
+}
+[ "${TUPLES:-0}" = 1 ] && tuples >"$out/tuples0"
 ticks >"$out/ticks0"; t0=$(date +%s.%N)
 if [ "$mode" = drain ]; then
   bin/loadgen drain --receiver "$R" --want "${N:-40000}" --settle 0s ${since:-}
@@ -131,6 +144,12 @@ if [ "${STATIO:-0}" = 1 ]; then
   statio >"$out/statio1"
   join -t'|' "$out/statio0" "$out/statio1" | awk -F'|' '$4 - $2 > 0 {printf "read: %8d blocks (%8d hit)  %s\n", $4 - $2, $5 - $3, $1}' | sort -k2 -rn | head -15
 fi
+if [ "${TUPLES:-0}" = 1 ]; then
+  sleep 0.6
+  tuples >"$out/tuples1"
+  join -t'|' "$out/tuples0" "$out/tuples1" | awk -F'|' '$6 + $7 + $9 > $2 + $3 + $5 {
+    printf "rows: %8d inserted %8d updated (%8d HOT) %8d deleted  %s\n", $6 - $2, $7 - $3, $8 - $4, $9 - $5, $1}'
+fi
 if [ "${RSS:-0}" = 1 ]; then
   # The server's resident size after the load, once idle (make bench's
   # "server RSS after scenarios 1-6"; the heap is given back after an idle
@@ -139,7 +158,7 @@ if [ "${RSS:-0}" = 1 ]; then
   echo "rss: server $(awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$server_pid/status") MiB after 5 s idle"
 fi
 
-if [ "${LOGSTMT:-0}" = 1 ] || [ "${AUTOEXPLAIN:-0}" = 1 ]; then
+if [ "${LOGSTMT:-0}" = 1 ] || [ "${AUTOEXPLAIN:-0}" = 1 ] || [ -n "${PGSET:-}" ]; then
   sleep 0.5
   tail -c +$((off + 1)) "$pglog" >"$out/plans.log" || true
 fi
