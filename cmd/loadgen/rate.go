@@ -102,6 +102,19 @@ func rate(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		return userIDs[i%int64(len(userIDs))], true
 	}
+	// Every client opens its connection before the clock starts, as a
+	// publisher that keeps its connections alive has them (the server
+	// keeps an idle one for 120 s, longer than any pause in make bench).
+	// Opened by the first publishes instead, 128 dials and accepts in the
+	// first 64 ms of a paced 2,000/s were most of that phase's slowest
+	// publishes: the slowest in its first 100 ms took 91-135 ms, against
+	// 33-37 ms with the connections open (scripts/profile.sh paced RATE=2000
+	// USERS=20 CONC=128 IDLE=3 PRESEED=5000, three alternating pairs).
+	var dial sync.WaitGroup
+	for range *conc {
+		dial.Go(func() { _ = call("GET", "/healthz", nil, nil) })
+	}
+	dial.Wait()
 	var start time.Time // set just before the first publish
 	publish := func(due time.Time, userID string) {
 		body := map[string]any{"event": "recording.completed", "data": loadData(userID, due.UnixNano(), *size)}
