@@ -205,12 +205,7 @@ WITH async AS MATERIALIZED (
            CASE WHEN e.deleted_at IS NOT NULL THEN 'endpoint deleted'
                 ELSE 'endpoint disabled' || coalesce(': ' || e.disabled_reason, '') END AS stop_reason
     FROM r
-    -- Each result's endpoint looked up by key (LIMIT keeps the look-up a
-    -- subquery, not a join the planner may turn round): joined, with stale
-    -- statistics that put one row in endpoints, the endpoints were read
-    -- first and the whole batch compared with each of them.
-    CROSS JOIN LATERAL (SELECT ep.deleted_at, ep.enabled, ep.disabled_reason
-                        FROM endpoints ep WHERE ep.id = r.endpoint_id LIMIT 1) e
+    JOIN endpoints e ON e.id = r.endpoint_id
 ), done AS (
     -- Nothing left to do: no automatic attempt ahead, no manual one requested.
     DELETE FROM delivery_queue q

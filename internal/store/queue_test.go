@@ -213,44 +213,6 @@ func TestCompletionReadsOnlyWhatItCompletes(t *testing.T) {
 	}
 }
 
-// TestCompletionLooksUpEachRowByKey: recording a batch reads each of its
-// deliveries and queue rows through the primary key, once, however the
-// batch compares with the tables. With hash joins allowed, a batch of 1,000
-// against a few thousand deliveries was costed cheaper as one walk of the
-// whole primary-key index into a hash than as 1,000 look-ups, and a
-// completion read every delivery stored (in a paced run on a server with
-// a short history, 21 of an 89 ms completion went to reading 5,000
-// deliveries for 770 results: scripts/profile.sh paced AUTOEXPLAIN=1).
-func TestCompletionLooksUpEachRowByKey(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	pool, st := oneEndpointStore(t, "user_keys")
-	const history, batch = 4000, 1000
-	// The history: published, claimed and completed, so the deliveries
-	// table holds it and the queue is empty again.
-	publishMany(t, st, "user_keys", history)
-	if ids, err := st.QueueComplete(ctx, successes(claimNow(t, st, 5, history), 5, time.Now().UTC())); err != nil || len(ids) != history {
-		t.Fatalf("completed %d of %d: %v", len(ids), history, err)
-	}
-
-	publishMany(t, st, "user_keys", batch)
-	claimed := claimNow(t, st, 6, batch)
-	const readSQL = "SELECT coalesce(sum(idx_tup_read), 0) FROM pg_stat_user_indexes WHERE indexrelname = $1"
-	indexes := []string{"deliveries_pkey", "delivery_queue_pkey"}
-	before := map[string]int64{}
-	for _, ix := range indexes {
-		before[ix] = tableStat(t, pool, readSQL, ix)
-	}
-	if ids, err := st.QueueComplete(ctx, successes(claimed, 6, time.Now().UTC())); err != nil || len(ids) != batch {
-		t.Fatalf("completed %d of %d: %v", len(ids), batch, err)
-	}
-	for _, ix := range indexes {
-		if read := tableStat(t, pool, readSQL, ix) - before[ix]; read > 2*batch {
-			t.Errorf("completing %d results read %d entries of %s (it holds %d deliveries' rows at most): not by key", batch, read, ix, history+batch)
-		}
-	}
-}
-
 // publishMany publishes n comment.added events for the user at once
 // (concurrent publishes share a statement: the store's publisher).
 func publishMany(tb testing.TB, st *store.Store, userID string, n int) {

@@ -138,14 +138,10 @@ func (s *Store) tx(ctx context.Context, setup string, fn func(q *db.Queries) err
 // every time, and by key: in one round trip, queuePlanning sets, for the
 // implicit transaction that the statement runs in (a pipeline up to its
 // Sync is one), plan_cache_mode to force_custom_plan and turns off
-// sequential scans, merge joins and hash joins; the statement stays a
-// named prepared statement, parsed once per connection. Hash joins went
-// last: a batch of 1,000 results against a few thousand deliveries was
-// costed cheaper as one walk of the deliveries' whole primary key into a
-// hash than as 1,000 look-ups, so a completion read every delivery stored
-// (TestCompletionLooksUpEachRowByKey). The statements join their own CTEs
-// to each other only through hashed subplans, which this does not touch
-// (joined, they became nested loops over CTE scans: 92 ms a completion).
+// sequential scans and merge joins (hash joins stay on: off, the joins
+// between a statement's own CTEs became nested loops over CTE scans, 92 ms
+// a completion); the statement stays a named prepared statement, parsed
+// once per connection.
 //
 // The dispatcher's statements need both. PostgreSQL plans a prepared
 // statement generically after five runs, and the generic plan is made for
@@ -194,8 +190,7 @@ type batchSender interface {
 // each claim (see planned).
 const (
 	queuePlanning = "SELECT set_config('plan_cache_mode', 'force_custom_plan', true), " +
-		"set_config('enable_seqscan', 'off', true), set_config('enable_mergejoin', 'off', true), " +
-		"set_config('enable_hashjoin', 'off', true)"
+		"set_config('enable_seqscan', 'off', true), set_config('enable_mergejoin', 'off', true)"
 	claimPlanning = "SELECT set_config('plan_cache_mode', 'force_generic_plan', true), " +
 		"set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true), " +
 		"set_config('enable_mergejoin', 'off', true), set_config('enable_hashjoin', 'off', true)"
