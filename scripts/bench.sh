@@ -157,7 +157,7 @@ attempts() {
   curl -sf -H "Authorization: Bearer $token" "http://$1/metrics" |
     awk '/^clipcabinet_attempts_total[{ ]/ {s += $NF} END {printf "%d\n", s}'
 }
-rate() { bin/loadgen rate --api "$api" --token "$token" --receiver "$R" --label "$1" --out "$out/$1.kv" "${@:2}" >&2; }
+rate() { bin/loadgen rate --api "$api" --token "$token" --receiver "$R" --label "$1" --out "$out/$1.kv" --series "$out/$1.series" "${@:2}" >&2; }
 # A backlog falls due lead seconds after its seed starts, when the seed has
 # committed (one transaction) and analyzed: the server meets all of it at
 # once, and the seeding is outside the measured window. Seeding took 1.4 s
@@ -342,7 +342,16 @@ row() {
     "| $(num "$(kv "$name.cost" server_ms_per_1k)") | $(num "$(kv "$name.cost" pg_ms_per_1k)") | $(num "$(kv "$name.cost" wal_per_delivery)")" \
     "| $target | $notes |"
 }
-published() { echo "published $(num "$(kv "$1" publish_rate)") events/s (errors $(kv "$1" errors)), API p50 $(kv "$1" api_p50) ms p99 $(kv "$1" api_p99) ms"; }
+published() { echo "published $(num "$(kv "$1" publish_rate)") events/s (errors $(kv "$1" errors)), API p50 $(kv "$1" api_p50) ms p99 $(kv "$1" api_p99) ms$(early "$1")"; }
+# early NAME: how many of the phase's slowest 1 % of publishes (by API
+# latency, from its --series) were sent in its first second: where a p99
+# comes from, a start-up or the whole run.
+early() {
+  [ -s "$out/$1.series" ] || return 0
+  local n; n=$(($(wc -l <"$out/$1.series") / 100))
+  [ "$n" -gt 0 ] || return 0
+  sort -k2 -gr "$out/$1.series" | head -n "$n" | awk -v n="$n" '$1 < 1000 {k++} END {printf "; of its slowest %d publishes, %d in the first second", n, k}'
+}
 backlog_label=$(num "$backlog_n")
 echo
 echo "| # | scenario | deliveries | rate /s | × raw | publish→receipt p50 / p99 / max ms | lost / dups / invalid sig | server CPU ms per 1,000 | PostgreSQL CPU ms per 1,000 | WAL bytes per delivery | target | notes |"
