@@ -70,3 +70,21 @@ func TestWarmPoolConnectionsArriveReady(t *testing.T) {
 		pool.Close()
 	}
 }
+
+// TestPoolConnectionsRunWithoutJIT: the pool's connections never compile
+// a statement with PostgreSQL's JIT (see Connect): with stale statistics
+// the compile, not the work, was a maintenance statement's time, 100 ms
+// of 0.5 ms idle and 540 ms under load.
+func TestPoolConnectionsRunWithoutJIT(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool, err := store.Connect(ctx, testdb.NewURL(t), store.PoolOptions{MaxConns: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	var jit string
+	if err := pool.QueryRow(ctx, "SHOW jit").Scan(&jit); err != nil || jit != "off" {
+		t.Fatalf("jit is %q on the pool's connections, want off (%v)", jit, err)
+	}
+}
