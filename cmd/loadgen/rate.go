@@ -107,7 +107,7 @@ func rate(ctx context.Context, args []string, stdout io.Writer) error {
 	// keeps an idle one for 120 s, longer than any pause in make bench).
 	// Opened by the first publishes instead, 128 dials and accepts in the
 	// first 64 ms of a paced 2,000/s were most of that phase's slowest
-	// publishes: the slowest in its first 100 ms took 91-135 ms, against
+	// publishes: the slowest in its first 100 ms took 91-125 ms, against
 	// 33-37 ms with the connections open (scripts/profile.sh paced RATE=2000
 	// USERS=20 CONC=128 IDLE=3 PRESEED=5000, three alternating pairs).
 	var dial sync.WaitGroup

@@ -149,11 +149,13 @@ func TestCompletionWorkIsLinearWhateverTheStatistics(t *testing.T) {
 }
 
 // TestCompletionWorkIsLinearAfterTheQueueWasAnalyzedEmpty: the queue's
-// statistics can say it is empty while it holds thousands of rows. The
-// upkeep analyzes it after a burst, and a drain leaves its pages behind
-// when nothing vacuums them away; PostgreSQL then counts no rows per page
-// and estimates the queue at one row. A completion must stay linear in its
-// batch even so. With hash joins turned off for the completion (tried on
+// statistics can say it is empty while it holds thousands of rows. A
+// drained queue keeps its pages until a VACUUM truncates them, and an
+// ANALYZE then (autovacuum's, on a default cluster, whenever enough rows
+// changed) or a VACUUM that could not truncate records those pages with no
+// live row in them; PostgreSQL then estimates the queue at one row,
+// however many it holds by the next completion. A completion must stay
+// linear in its batch even so. With hash joins turned off for the completion (tried on
 // 2026-12-01, to stop it hashing the whole primary key of a small table),
 // PostgreSQL read that one-row queue first and compared every result with
 // every queued row: 3,000,000 rows thrown away here. A make bench run with

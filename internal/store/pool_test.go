@@ -73,8 +73,8 @@ func TestWarmPoolConnectionsArriveReady(t *testing.T) {
 
 // TestPoolConnectionsRunWithoutJIT: the pool's connections never compile
 // a statement with PostgreSQL's JIT (see Connect): with stale statistics
-// the compile, not the work, was a maintenance statement's time, 100 ms
-// of 0.5 ms idle and 540 ms under load.
+// a maintenance statement compiled for 100 ms to do 0.5 ms of work, and
+// took 540 ms under load.
 func TestPoolConnectionsRunWithoutJIT(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
