@@ -166,13 +166,7 @@ func TestCompletionWorkIsLinearAfterTheQueueWasAnalyzedEmpty(t *testing.T) {
 	ctx := context.Background()
 	pool, st, plans := explainedStore(t)
 	const user, history, queued, batch = "user_empty_stats", 2000, 3000, 1000
-	if _, err := st.UserCreate(ctx, store.NewUser{ID: user, Email: user + "@example.com"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := st.EndpointCreate(ctx, apiActor, store.NewEndpoint{UserID: user,
-		URL: "https://93.184.215.14/", Events: []string{"comment.added"}, Enabled: true}); err != nil {
-		t.Fatal(err)
-	}
+	userWithEndpoint(t, st, user)
 	publishMany(t, st, user, history)
 	if ids, err := st.QueueComplete(ctx, successes(claimNow(t, st, 3, history), 3, time.Now().UTC())); err != nil || len(ids) != history {
 		t.Fatalf("completed %d of %d: %v", len(ids), history, err)
@@ -218,14 +212,8 @@ func TestClaimPlanFollowsTheQueueAfterAVacuum(t *testing.T) {
 	ctx := context.Background()
 	pool, st, plans := explainedStore(t)
 	const user, history, backlog, claim = "user_vacuumed", 3000, 2000, 100
-	if _, err := st.UserCreate(ctx, store.NewUser{ID: user, Email: user + "@example.com"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := st.EndpointCreate(ctx, apiActor, store.NewEndpoint{UserID: user,
-		URL: "https://93.184.215.14/", Events: []string{"comment.added"}, Enabled: true}); err != nil {
-		t.Fatal(err)
-	}
-	claimNow := func(token int64, max int) []store.Claimed {
+	userWithEndpoint(t, st, user)
+	claimUpTo := func(token int64, max int) []store.Claimed {
 		t.Helper()
 		now := time.Now().UTC()
 		rows, err := st.QueueClaim(ctx, store.Claim{Token: token, Max: max, Now: now, LeaseUntil: now.Add(time.Minute)})
@@ -236,7 +224,7 @@ func TestClaimPlanFollowsTheQueueAfterAVacuum(t *testing.T) {
 	}
 	// A history, drained: the queue is empty again.
 	publishMany(t, st, user, history)
-	done := claimNow(1, history)
+	done := claimUpTo(1, history)
 	if ids, err := st.QueueComplete(ctx, successes(done, 1, time.Now().UTC())); err != nil || len(ids) != history {
 		t.Fatalf("completed %d of %d: %v", len(ids), history, err)
 	}
@@ -246,7 +234,7 @@ func TestClaimPlanFollowsTheQueueAfterAVacuum(t *testing.T) {
 		t.Fatal(err)
 	}
 	pool.Reset()
-	if rows := claimNow(2, claim); len(rows) != 0 {
+	if rows := claimUpTo(2, claim); len(rows) != 0 {
 		t.Fatalf("claimed %d rows from an empty queue", len(rows))
 	}
 	publishMany(t, st, user, backlog)
@@ -254,7 +242,7 @@ func TestClaimPlanFollowsTheQueueAfterAVacuum(t *testing.T) {
 	if analyzed, err := st.QueueKeepStats(ctx); err != nil || !analyzed {
 		t.Fatalf("QueueKeepStats with %d rows queued, recorded as none: analyzed %v, %v", backlog, analyzed, err)
 	}
-	if rows := claimNow(3, claim); len(rows) != claim {
+	if rows := claimUpTo(3, claim); len(rows) != claim {
 		t.Fatalf("claimed %d of %d", len(rows), claim)
 	}
 	ps := plans("-- name: DeliveryClaimDue")

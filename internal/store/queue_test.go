@@ -101,15 +101,22 @@ func rowsRead(t *testing.T, pool *pgxpool.Pool) int64 {
 // that id and one endpoint of it.
 func oneEndpointStore(t *testing.T, userID string) (*pgxpool.Pool, *store.Store) {
 	t.Helper()
-	ctx := context.Background()
 	pool, st := oneConnStore(t, nil)
+	userWithEndpoint(t, st, userID)
+	return pool, st
+}
+
+// userWithEndpoint creates the user and one enabled endpoint of theirs
+// for comment.added.
+func userWithEndpoint(t *testing.T, st *store.Store, userID string) {
+	t.Helper()
+	ctx := context.Background()
 	if _, err := st.UserCreate(ctx, store.NewUser{ID: userID, Email: userID + "@example.com"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := st.EndpointCreate(ctx, apiActor, store.NewEndpoint{UserID: userID, URL: "https://93.184.215.14/", Events: []string{"comment.added"}, Enabled: true}); err != nil {
 		t.Fatal(err)
 	}
-	return pool, st
 }
 
 // oneConnStore is a store on a new database over a pool of one
