@@ -29,6 +29,7 @@
 #   STATIO=1      blocks read from outside shared_buffers (and found in them) per
 #                 table and index over the load, the largest first
 #   TUPLES=1      rows inserted, updated (of them HOT), deleted per table over the load
+#   SIZES=1       bytes each table and index grew by over the load, the largest first
 # Needs bin/ built and TEST_DATABASE_URL (make build; scripts/db.sh).
 set -euo pipefail
 mode="${1:?usage: scripts/profile.sh drain|api|fanout|paced}"
@@ -75,10 +76,17 @@ off=0; [ -r "$pglog" ] && off=$(stat -c %s "$pglog")
 
 "${SERVER_BIN:-bin/clipcabinet}" serve --no-migrate 2>"$out/profile-server.log" & pids+=($!)
 server_pid=$!
-until curl -sf http://127.0.0.1:18188/readyz >/dev/null; do sleep 0.1; done
+# ready: wait for a server's /readyz; stop if the process ended (its log says why).
+ready() {
+  until curl -sf "http://$1/readyz" >/dev/null; do
+    kill -0 "$2" 2>/dev/null || { echo "the server on $1 stopped: $3" >&2; tail -3 "$3" >&2; exit 1; }
+    sleep 0.1
+  done
+}
+ready 127.0.0.1:18188 "$server_pid" "$out/profile-server.log"
 if [ "${SERVERS:-1}" = 2 ]; then
   CLIPCABINET_ADDR=127.0.0.1:18190 CLIPCABINET_PPROF_ADDR= "${SERVER_BIN:-bin/clipcabinet}" serve --no-migrate 2>"$out/profile-server2.log" & pids+=($!)
-  until curl -sf http://127.0.0.1:18190/readyz >/dev/null; do sleep 0.1; done
+  ready 127.0.0.1:18190 $! "$out/profile-server2.log"
 fi
 if [ "${PPROF:-0}" = 1 ]; then
   (sleep "${PPROF_DELAY:-1}"; curl -s -o "$out/server.pprof" "http://127.0.0.1:18189/debug/pprof/profile?seconds=${PPROF_SECONDS:-3}") & pids+=($!)
@@ -121,6 +129,11 @@ tuples() {
   psql "$db_url" -Atc "SELECT relname, n_tup_ins, n_tup_upd, n_tup_hot_upd, n_tup_del FROM pg_stat_user_tables" | sort
 }
 [ "${TUPLES:-0}" = 1 ] && tuples >"$out/tuples0"
+sizes() {
+  psql "$db_url" -Atc "SELECT c.relname, pg_relation_size(c.oid) FROM pg_class c
+    JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind IN ('r', 'i')" | sort
+}
+[ "${SIZES:-0}" = 1 ] && sizes >"$out/sizes0"
 ticks >"$out/ticks0"; t0=$(date +%s.%N)
 if [ "$mode" = drain ]; then
   bin/loadgen drain --receiver "$R" --want "${N:-40000}" --settle 0s ${since:-}
@@ -149,6 +162,10 @@ if [ "${TUPLES:-0}" = 1 ]; then
   tuples >"$out/tuples1"
   join -t'|' "$out/tuples0" "$out/tuples1" | awk -F'|' '$6 + $7 + $9 > $2 + $3 + $5 {
     printf "rows: %8d inserted %8d updated (%8d HOT) %8d deleted  %s\n", $6 - $2, $7 - $3, $8 - $4, $9 - $5, $1}'
+fi
+if [ "${SIZES:-0}" = 1 ]; then
+  sizes >"$out/sizes1"
+  join -t'|' "$out/sizes0" "$out/sizes1" | awk -F'|' '$3 > $2 {printf "size: %10d bytes  %s\n", $3 - $2, $1}' | sort -k2 -rn | head -20
 fi
 if [ "${RSS:-0}" = 1 ]; then
   # The server's resident size after the load, once idle (make bench's
