@@ -4,7 +4,9 @@
 # and the Go micro-benchmarks, as one markdown table.
 #
 # Scenarios 1-6 run one after another in the life of ONE `clipcabinet
-# serve` process (a second one joins for 6), on one database:
+# serve` process (a second one joins for 6), on one database that holds,
+# as a production one does, other customers: 20,000 users with an endpoint
+# each, analyzed (loadgen customers), never published to:
 #   1  cold start, 30 s idle (the server polls an empty queue), then
 #      1,000 events/s paced to one endpoint for 20 s (32 clients)
 #   2  2,000 events/s paced over 20 endpoints (20 users, one endpoint each,
@@ -184,6 +186,7 @@ created+=("$db" "$lists_db")
 setup() {
   psql "$server_url" -qc "CREATE DATABASE $db" >/dev/null
   "$server_bin" migrate up >/dev/null
+  bin/loadgen customers --n "${BENCH_CUSTOMERS:-20000}" >/dev/null
 }
 phase setup setup
 if [ ! -e "$out/setup.failed" ]; then

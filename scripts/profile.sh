@@ -18,6 +18,8 @@
 #   PPROF=1       save 3 s (PPROF_SECONDS) CPU and allocation profiles of the server to
 #                 bench-out/server.pprof and allocs.pprof, from 1 s (PPROF_DELAY) after
 #                 it is ready
+#   CUSTOMERS=n   n other users with an endpoint each, analyzed, before the load
+#                 (loadgen customers; make bench has 20,000)
 #   EXTRA_SQL     statements (;-separated) run on the database before the load
 #   PGSET         settings (;-separated, "name = value") for the server's sessions,
 #                 e.g. PGSET="log_planner_stats = on" (its log in bench-out/plans.log)
@@ -57,6 +59,7 @@ sleep 0.5
 if [ "$mode" = drain ]; then
   bin/loadgen seed --deliveries "${N:-40000}" --url "$R/hook" --receiver "$R" >/dev/null
 fi
+[ "${CUSTOMERS:-0}" -gt 0 ] && bin/loadgen customers --n "$CUSTOMERS" >/dev/null
 if [ -n "${EXTRA_SQL:-}" ]; then
   IFS=";" read -ra stmts <<<"$EXTRA_SQL"
   for st in "${stmts[@]}"; do psql "$db_url" -qc "$st"; done

@@ -12,6 +12,7 @@
 //	loadgen raw     --receiver http://127.0.0.1:9100 --n 50000 --concurrency 64
 //	loadgen usage   --db URL --pid P [--since snapshot.json --deliveries N]
 //	loadgen lists   --seed --db URL --deliveries 1000000 --api http://127.0.0.1:8080 --token T
+//	loadgen customers --db URL --n 20000
 package main
 
 import (
@@ -35,7 +36,7 @@ func main() {
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("usage: loadgen receive|seed|drain|rate|raw|usage|lists [flags]")
+		return errors.New("usage: loadgen receive|seed|drain|rate|raw|usage|lists|customers [flags]")
 	}
 	switch args[0] {
 	case "receive":
@@ -52,6 +53,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return usage(ctx, args[1:], stdout)
 	case "lists":
 		return lists(ctx, args[1:], stdout)
+	case "customers":
+		return customers(ctx, args[1:], stdout)
 	}
 	return fmt.Errorf("unknown command %q", args[0])
 }

@@ -26,6 +26,12 @@ func (s *Store) sealSecret(endpointID, secret string) ([]byte, error) {
 	return s.aead.Seal(nonce, nonce, []byte(secret), []byte(endpointID)), nil
 }
 
+// SealSecret seals a signing secret for the endpoint as the store does,
+// for a tool that writes endpoint rows itself (loadgen customers).
+func (s *Store) SealSecret(endpointID, secret string) ([]byte, error) {
+	return s.sealSecret(endpointID, secret)
+}
+
 // OpenSecret decrypts a sealed signing secret of the endpoint.
 func (s *Store) OpenSecret(endpointID string, sealed []byte) (string, error) {
 	if s.aead == nil {
