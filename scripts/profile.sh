@@ -32,6 +32,8 @@
 #                 table and index over the load, the largest first
 #   TUPLES=1      rows inserted, updated (of them HOT), deleted per table over the load
 #   SIZES=1       bytes each table and index grew by over the load, the largest first
+#   METRICS=1     the server's own count of publishes over 25/50/100/250 ms to store
+#                 (clipcabinet_publish_duration_seconds), beside what the load tool saw
 # Needs bin/ built and TEST_DATABASE_URL (make build; scripts/db.sh).
 set -euo pipefail
 mode="${1:?usage: scripts/profile.sh drain|api|fanout|paced}"
@@ -169,6 +171,13 @@ fi
 if [ "${SIZES:-0}" = 1 ]; then
   sizes >"$out/sizes1"
   join -t'|' "$out/sizes0" "$out/sizes1" | awk -F'|' '$3 > $2 {printf "size: %10d bytes  %s\n", $3 - $2, $1}' | sort -k2 -rn | head -20
+fi
+if [ "${METRICS:-0}" = 1 ]; then
+  curl -sf -H "Authorization: Bearer $CLIPCABINET_API_TOKEN" http://127.0.0.1:18188/metrics |
+    awk '/^clipcabinet_publish_duration_seconds_bucket/ {match($0, /le="[^"]*"/); le = substr($0, RSTART + 4, RLENGTH - 5); n[le] = $NF}
+      /^clipcabinet_publish_duration_seconds_count/ {all = $NF}
+      END {printf "server: %d publishes stored; over 25 ms %d, over 50 ms %d, over 100 ms %d, over 250 ms %d\n",
+        all, all - n["0.025"], all - n["0.05"], all - n["0.1"], all - n["0.25"]}'
 fi
 if [ "${RSS:-0}" = 1 ]; then
   # The server's resident size after the load, once idle (make bench's

@@ -20,12 +20,13 @@ import (
 // events enter the system: the API, the dashboard's test button and the
 // tests all come through here.
 func (s *Server) publish(ctx context.Context, p store.Publish) (store.Published, error) {
+	start := time.Now()
 	out, err := s.store.Publish(ctx, p)
 	if err != nil {
 		return out, err
 	}
 	if !out.Replayed && s.mx != nil {
-		s.mx.Published(1)
+		s.mx.Published(time.Since(start))
 	}
 	if out.Queued > 0 && !out.Replayed {
 		s.wake(out.QueuedEndpoints...)

@@ -12,8 +12,8 @@ import (
 )
 
 // TestMetrics: /metrics needs the API token and reports what happened:
-// published events, attempts by outcome and status class, durations, the
-// queue and disabled endpoints.
+// published events and how long they took to store, attempts by outcome
+// and status class, durations, the queue and disabled endpoints.
 func TestMetrics(t *testing.T) {
 	t.Parallel()
 	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -60,6 +60,8 @@ func TestMetrics(t *testing.T) {
 	}
 	for _, want := range []string{
 		`clipcabinet_events_published_total 2`,
+		`clipcabinet_publish_duration_seconds_count 2`,
+		`clipcabinet_publish_duration_seconds_bucket{le="+Inf"} 2`,
 		`clipcabinet_attempts_total{outcome="success",status_class="2xx",trigger="automatic"} 1`,
 		`clipcabinet_attempts_total{outcome="http_error",status_class="5xx",trigger="automatic"} 1`,
 		`clipcabinet_attempt_duration_seconds_count{outcome="success"} 1`,
